@@ -1,0 +1,30 @@
+"""inference_math: the arithmetic of serving large language models.
+
+Every number in the book "What a Token Costs" is computed here. Bytes, FLOPs, seconds and US
+dollars internally; ``units`` turns them into prose.
+
+    >>> import inference_math as im
+    >>> im.get_model("llama-2-70b").params
+    68976648192
+"""
+
+from .formulas import (BYTES_PER_PARAM, attention_flops_per_token, attention_share_context,
+                       bytes_per_param, expected_experts_touched, flops_per_token,
+                       kv_bytes_per_token, matmul_intensity, model_summary, model_weight_bytes,
+                       prefill_attention_flops, prefill_flops, weight_bytes, weight_bytes_read)
+from .gpus import GPU, GPUS, get_gpu
+from .models import (MODELS, Model, active_params, expert_params, from_hf_config, get_model,
+                     matmul_params, param_breakdown, total_params)
+from .prices import (API_PRICES, ARTICLE_API, GPU_HOUR_QUOTES, ApiPrice, GpuHourQuote,
+                     get_api_price)
+from .serving import (DEFAULT_MBU, DEFAULT_MFU, DEFAULT_USABLE_MEMORY, ESTIMATE_KEYS,
+                      SCENARIO_SOURCE, SCENARIOS, ContextLengthWarning, Deployment,
+                      achieved_bandwidth, achieved_flops, aggregate_tokens_per_s,
+                      compute_bound_batch, compute_bound_prompt, decode_step_time, deployment,
+                      dep_flops_per_token, dep_weight_bytes, describe, estimate, fit_problem,
+                      kv_capacity_tokens, matmul_rate, mean_decode_step_time, ops_per_byte,
+                      param_count, prefill_time, usd_per_second)
+from . import exercises, units
+from .exercises import check
+
+__version__ = "0.1.0"

@@ -1,0 +1,1 @@
+"""Exercise registrations, one module per chapter (imported by ``inference_math.exercises``)."""

@@ -1,0 +1,127 @@
+"""Self-checking exercises: ``check("ch01-weights-int4", my_answer)``.
+
+Every exercise of the book is registered here with what it practises, its difficulty and
+time, and (when its answer is a number) a function that computes the answer from the library,
+so that a change of scenario changes the answer too. ``check`` says whether a learner's number
+is right within the exercise's tolerance and, when it is not, names the slip its ratio to the
+right answer suggests (KB versus KiB, query heads versus KV heads, ...).
+
+The chapters' registrations live in ``inference_math.answers``, one module per chapter.
+"""
+
+from __future__ import annotations
+
+import importlib
+import math
+import pkgutil
+from dataclasses import dataclass
+from typing import Callable
+
+from .checks import lookup
+
+
+@dataclass(frozen=True)
+class Exercise:
+    label: str
+    chapter: int
+    title: str
+    practises: str
+    kind: str                      # compute, derive, explain or extend
+    difficulty: int                # 1 (warm-up) to 3 (hard)
+    minutes: int
+    answer: Callable[[], float] | None = None   # None: not a single number
+    rel_tol: float = 0.01
+    unit: str = ""
+
+
+KINDS = ("compute", "derive", "explain", "extend")
+EXERCISES: dict[str, Exercise] = {}
+
+# Ratios of a wrong answer to the right one, and the slip each usually means.
+_SLIPS = [
+    (1.024, "off by 1024/1000: KiB versus KB?"),
+    (1.024**2, "off by 1024^2/1000^2: MiB versus MB?"),
+    (1.024**3, "off by 1024^3/1000^3: GiB versus GB?"),
+    (8.0, "off by a factor of 8: query heads (64) instead of KV heads (8)?"),
+    (1000.0, "off by 1000: a unit prefix (K, M, G) or per-1K versus per-token?"),
+    (1e6, "off by a million: a unit prefix, or per-1M versus per-token?"),
+    (2.0, "off by a factor of 2: K and V, multiply-and-add, or 2 bytes per bf16 number?"),
+    (1.5, "off by 3/2: three FFN matrices (gated) versus two?"),
+    (4.0, "off by a factor of 4: bf16 versus int4, or fp32 versus bf16 (twice)?"),
+    (3600.0, "off by 3600: per hour versus per second?"),
+]
+
+
+def register(label: str, chapter: int, title: str, practises: str, kind: str, difficulty: int,
+             minutes: int, answer: Callable[[], float] | None = None, rel_tol: float = 0.01,
+             unit: str = "") -> Exercise:
+    if kind not in KINDS:
+        raise ValueError(f"exercise kind {kind!r} not one of {', '.join(KINDS)}")
+    if label in EXERCISES:
+        raise ValueError(f"exercise {label!r} is registered twice")
+    ex = Exercise(label, chapter, title, practises, kind, difficulty, minutes, answer, rel_tol,
+                  unit)
+    EXERCISES[label] = ex
+    return ex
+
+
+def _load() -> None:
+    from . import answers
+    for info in pkgutil.iter_modules(answers.__path__):
+        importlib.import_module(f"{answers.__name__}.{info.name}")
+
+
+def get(label: str) -> Exercise:
+    if not EXERCISES:
+        _load()
+    return lookup("exercise", label, EXERCISES)
+
+
+def all_exercises() -> list[Exercise]:
+    if not EXERCISES:
+        _load()
+    return sorted(EXERCISES.values(), key=lambda e: (e.chapter, e.label))
+
+
+def expected(label: str) -> float:
+    """The right answer, computed by the library now."""
+    ex = get(label)
+    if ex.answer is None:
+        raise ValueError(f"exercise {label!r} has no single numeric answer to check")
+    return float(ex.answer())
+
+
+def hint(answer: float, right: float) -> str:
+    """The slip a wrong answer's ratio to the right one suggests, or a general nudge."""
+    if right == 0 or answer == 0 or not math.isfinite(answer):
+        return "check the units and the formula's terms one by one."
+    if (answer < 0) != (right < 0):
+        return "the sign is wrong."
+    ratio = abs(answer / right)
+    for factor, text in _SLIPS:
+        for r in (factor, 1 / factor):
+            if abs(ratio / r - 1) < 0.005:
+                return text + (" (yours is larger)" if r > 1 else " (yours is smaller)")
+    direction = "high" if ratio > 1 else "low"
+    return (f"yours is {ratio:.3g} times the answer ({direction}); check each factor of the "
+            f"formula and its units.")
+
+
+def check(label: str, answer, quiet: bool = False) -> bool:
+    """True when ``answer`` is within the exercise's tolerance of the right answer. Prints a
+    one-line verdict (unless ``quiet``), with a hint when the answer is wrong."""
+    if answer is None or answer is ...:
+        if not quiet:
+            print(f"{label}: replace the ... with your answer and run the cell again.")
+        return False
+    ex = get(label)
+    right = expected(label)
+    value = float(answer)
+    ok = math.isclose(value, right, rel_tol=ex.rel_tol)
+    if not quiet:
+        unit = f" {ex.unit}" if ex.unit else ""
+        if ok:
+            print(f"{label}: correct ({value:.6g}{unit}, within {ex.rel_tol:.1%}).")
+        else:
+            print(f"{label}: not yet: {value:.6g}{unit}; {hint(value, right)}")
+    return ok

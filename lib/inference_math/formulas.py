@@ -1,0 +1,116 @@
+"""Bytes and FLOPs: the arithmetic of one forward pass, independent of any GPU.
+
+Notation (book-wide): L layers, d model width, H query heads, K key/value heads, d_h head
+dimension, P parameters, N tokens of context, B batch.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .checks import count, lookup
+from .models import Model, active_params, expert_params, get_model, matmul_params, total_params
+
+BYTES_PER_PARAM = {"fp32": 4.0, "bf16": 2.0, "fp16": 2.0, "fp8": 1.0, "int8": 1.0, "int4": 0.5}
+
+
+def bytes_per_param(dtype: str) -> float:
+    """Storage bytes per number. int4 packs two numbers per byte; the small per-group scales
+    of real int4 formats (about 3% at group size 128) are left out."""
+    return lookup("dtype", dtype, BYTES_PER_PARAM)
+
+
+def weight_bytes(params, dtype: str = "bf16"):
+    """Bytes to hold ``params`` numbers in ``dtype``: 68,976,648,192 x 2 = 137,953,296,384 for
+    Llama-2-70B in bf16."""
+    return np.asarray(params, dtype=float) * bytes_per_param(dtype)
+
+
+def model_weight_bytes(model, dtype: str = "bf16") -> float:
+    return float(total_params(get_model(model)) * bytes_per_param(dtype))
+
+
+def kv_bytes_per_token(model, kv_dtype: str = "bf16") -> float:
+    """2 (K and V) x L x K x d_h x bytes. The cache holds the key/value heads, not the query
+    heads: Llama-2-70B has 64 query heads but 8 KV heads, so 327,680 B (320 KiB) in bf16."""
+    m = get_model(model)
+    return 2 * m.n_layers * m.n_kv_heads * m.head_dim * bytes_per_param(kv_dtype)
+
+
+def flops_per_token(model) -> float:
+    """Forward FLOPs per token outside attention scores: 2 x the weights it multiplies by
+    (one multiply and one add per weight). For a mixture of experts, only active experts."""
+    return 2.0 * matmul_params(get_model(model))
+
+
+def attention_flops_per_token(model, context):
+    """FLOPs of the attention scores for one token that attends to ``context`` tokens:
+    Q.K^T and scores.V are each 2 x context x H x d_h per layer, so 4 L H d_h context.
+    Every query head does this work, so it scales with H, not K."""
+    m = get_model(model)
+    return 4.0 * m.n_layers * m.n_heads * m.head_dim * np.asarray(context, dtype=float)
+
+
+def prefill_attention_flops(model, prompt):
+    """Attention-score FLOPs of a causal prefill of ``prompt`` tokens: token i attends to i
+    tokens, and the sum of i from 1 to N is N(N+1)/2, so 2 L H d_h N (N+1)."""
+    m = get_model(model)
+    n = np.asarray(prompt, dtype=float)
+    return 2.0 * m.n_layers * m.n_heads * m.head_dim * n * (n + 1)
+
+
+def prefill_flops(model, prompt, attention: bool = True):
+    """FLOPs to process a prompt of ``prompt`` tokens for one sequence."""
+    n = np.asarray(prompt, dtype=float)
+    extra = prefill_attention_flops(model, n) if attention else 0.0
+    return n * flops_per_token(model) + extra
+
+
+def attention_share_context(model, share: float = 0.1) -> float:
+    """The context at which one token's attention-score FLOPs reach ``share`` of 2P."""
+    m = get_model(model)
+    return share * flops_per_token(m) / (4.0 * m.n_layers * m.n_heads * m.head_dim)
+
+
+def matmul_intensity(m, n, k, bytes_per_element: float = 2.0):
+    """FLOPs per byte of an (m x k) @ (k x n) product that reads both operands and writes the
+    result once: 2mnk / (bytes x (mk + kn + mn))."""
+    m, n, k = (np.asarray(v, dtype=float) for v in (m, n, k))
+    return 2 * m * n * k / (bytes_per_element * (m * k + k * n + m * n))
+
+
+def expected_experts_touched(n_experts, experts_per_token, tokens):
+    """Experts a layer must read when ``tokens`` tokens each pick ``experts_per_token`` of
+    ``n_experts`` uniformly: E (1 - (1 - k/E)^B). One token reads k; many read all E."""
+    e = np.asarray(n_experts, dtype=float)
+    k = np.asarray(experts_per_token, dtype=float)
+    b = count("tokens", tokens, minimum=0)
+    return e * (1.0 - (1.0 - k / e) ** b)
+
+
+def weight_bytes_read(model, dtype: str, tokens, params=None):
+    """Weight bytes a forward pass over ``tokens`` tokens must read. A dense model reads all
+    of them. A mixture of experts reads its shared weights and only the experts its tokens
+    route to (in expectation, uniform routing). ``params`` overrides the count (dense only)."""
+    m = get_model(model)
+    per = bytes_per_param(dtype)
+    if params is not None or not m.is_moe:
+        return (total_params(m) if params is None else params) * per
+    shared = total_params(m) - m.n_layers * m.n_experts * expert_params(m)
+    touched = expected_experts_touched(m.n_experts, m.experts_per_token, tokens)
+    return (shared + m.n_layers * touched * expert_params(m)) * per
+
+
+def model_summary(model: Model, dtype: str = "bf16") -> dict:
+    """The numbers a catalog table shows for one model."""
+    return {
+        "name": model.name,
+        "params": total_params(model),
+        "active_params": active_params(model),
+        "weight_bytes": model_weight_bytes(model, dtype),
+        "kv_bytes_per_token": kv_bytes_per_token(model, dtype),
+        "flops_per_token": flops_per_token(model),
+        "max_context": model.max_context,
+        "source": model.source,
+        "date": model.date,
+    }

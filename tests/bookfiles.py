@@ -1,0 +1,87 @@
+"""What the tests need to know about the book's sources: the pages in the toc, their prose
+(outside code, math and glue), their exercises."""
+
+from __future__ import annotations
+
+import pathlib
+import re
+
+import yaml
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+
+
+def toc_files() -> list[str]:
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    files = [toc["root"]]
+    for part in toc.get("parts", []):
+        for ch in part.get("chapters", []):
+            files.append(ch["file"])
+            files += [s["file"] for s in ch.get("sections", [])]
+    return files
+
+
+def chapter_files() -> list[pathlib.Path]:
+    return [ROOT / f"{f}.md" for f in toc_files() if f.startswith("chapters/")]
+
+
+def prose_lines(path: pathlib.Path):
+    """(line number, text) of prose: code cells, fenced blocks, display math, directive
+    options and front matter removed; inline math, code and roles blanked."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    fence = None
+    in_math = False
+    in_front = lines[:1] == ["---"]
+    for n, line in enumerate(lines, 1):
+        s = line.strip()
+        if in_front:
+            in_front = not (n > 1 and s == "---")
+            continue
+        if fence:
+            if s == fence:
+                fence = None
+            continue
+        m = re.match(r"^(`{3,}|~{3,})\s*(\{code-cell\}|\{glue:math\}|\{math\}|python|bash|$)", s)
+        if m and (m.group(2) or s == m.group(1)):
+            fence = m.group(1)
+            continue
+        if s.startswith("$$"):
+            in_math = not (s.endswith("$$") and len(s) > 2) and not in_math
+            continue
+        if in_math or s.startswith(":") or s.startswith("#") or s.startswith("(") and \
+                s.endswith(")="):
+            continue
+        text = re.sub(r"\{[\w:-]+\}`[^`]*`", " ", line)   # roles, glue included
+        text = re.sub(r"`[^`]*`", " ", text)               # inline code
+        text = re.sub(r"\$[^$]+\$", " ", text)             # inline math
+        yield n, text
+
+
+# A typed number is a figure with a unit, a dollar amount, a percentage, a decimal or a number
+# with thousands separators that is not part of a name (Llama-2-70B, A100-80GB, bf16).
+TYPED_NUMBER = re.compile(
+    r"(?<![\w.\-/])("
+    r"\$\d[\d,.]*"
+    r"|\d[\d,.]*\s?(?:%|GB|GiB|KB|KiB|MB|MiB|TB|TiB|ms|s\b|tokens/s|[TGMP]?FLOP|TB/s|GB/s)"
+    r"|\d+\.\d+"
+    r"|\d{1,3}(?:,\d{3})+"
+    r")")
+
+
+def typed_numbers(path: pathlib.Path) -> list[str]:
+    hits = []
+    for n, text in prose_lines(path):
+        for m in TYPED_NUMBER.finditer(text):
+            hits.append(f"{path.relative_to(ROOT)}:{n}: {m.group(0)!r} in {text.strip()[:90]!r}")
+    return hits
+
+
+def exercise_labels(path: pathlib.Path) -> list[str]:
+    text = path.read_text(encoding="utf-8")
+    return re.findall(r"```\{exercise-start\}\s*\n:label:\s*(\S+)", text)
+
+
+def solution_blocks(path: pathlib.Path) -> dict[str, str]:
+    text = path.read_text(encoding="utf-8")
+    return dict(re.findall(r"```\{solution-start\}\s+(\S+)\n(.*?)```\{solution-end\}", text,
+                           flags=re.S))

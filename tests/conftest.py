@@ -1,0 +1,18 @@
+import os
+import pathlib
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def root() -> pathlib.Path:
+    return ROOT
+
+
+# Hypothesis: deterministic and without deadlines, so no test depends on the machine's speed.
+from hypothesis import settings  # noqa: E402
+
+settings.register_profile("book", deadline=None, derandomize=True, max_examples=200)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "book"))

@@ -1,0 +1,120 @@
+"""The strict build (-W -n --keep-going, every chapter executed) and what it must show."""
+
+from __future__ import annotations
+
+import html as html_lib
+import re
+import subprocess
+
+import pytest
+
+from bookfiles import (ROOT, chapter_files, exercise_labels, solution_blocks, toc_files,
+                       typed_numbers)
+
+pytestmark = pytest.mark.book
+
+# Numbers each page must show, glued from the library (the issues' acceptance figures).
+MUST_SHOW = {
+    "chapters/01-parameters": ["68,976,648,192", "137.95 GB", "128.5 GiB", "140 GB",
+                               "13,015,864,320"],
+    "notation": ["327,680", "320 KiB", "328 KB"],
+}
+# Seconds a chapter may take to execute on a two-core machine.
+TIME_LIMIT_S = {"chapters/07-own-machine": 45.0}
+DEFAULT_TIME_LIMIT_S = 20.0
+
+
+@pytest.fixture(scope="session")
+def built():
+    p = subprocess.run(["make", "--no-print-directory", "book"], cwd=ROOT, capture_output=True,
+                       text=True, timeout=1800)
+    return p
+
+
+def page_text(doc: str) -> str:
+    raw = (ROOT / "_build" / "html" / f"{doc}.html").read_text(encoding="utf-8")
+    raw = re.sub(r"<script.*?</script>|<style.*?</style>", " ", raw, flags=re.S)
+    return html_lib.unescape(re.sub(r"<[^>]+>", " ", raw))
+
+
+def test_strict_build_succeeds_without_warnings(built):
+    log = built.stdout + built.stderr
+    assert built.returncode == 0, log[-5000:]
+    assert "build succeeded" in log
+    # Sphinx's warnings ("path: WARNING: ..."), not the kernel's own log lines
+    warnings = [l for l in log.splitlines() if re.search(r"(^|: )WARNING: ", l)]
+    assert not warnings, warnings
+
+
+def test_every_toc_page_is_built(built):
+    for doc in toc_files():
+        assert (ROOT / "_build" / "html" / f"{doc}.html").exists(), doc
+
+
+@pytest.mark.parametrize("doc", sorted(MUST_SHOW))
+def test_glued_numbers_are_on_the_page(built, doc):
+    text = page_text(doc)
+    for value in MUST_SHOW[doc]:
+        assert value in text, f"{value!r} missing from {doc}"
+    assert "{glue" not in text
+
+
+def test_no_typed_numbers_in_chapter_prose():
+    hits = [h for p in chapter_files() for h in typed_numbers(p)]
+    assert not hits, "numbers typed into prose (glue them from the library):\n" + "\n".join(hits)
+
+
+def test_chapters_execute_within_their_time(built):
+    from jupyter_cache import get_cache
+    cache = get_cache(str(ROOT / "_build" / ".jupyter_cache"))
+    seconds = {pathlib_rel(r.uri): r.data.get("execution_seconds")
+               for r in cache.list_cache_records()}
+    for path in chapter_files():
+        doc = str(path.relative_to(ROOT).with_suffix(""))
+        assert doc in seconds, f"{doc} was not executed"
+        limit = TIME_LIMIT_S.get(doc, DEFAULT_TIME_LIMIT_S)
+        assert seconds[doc] <= limit, f"{doc} took {seconds[doc]:.1f} s (limit {limit} s)"
+
+
+def pathlib_rel(uri: str) -> str:
+    import pathlib
+    return str(pathlib.Path(uri).resolve().relative_to(ROOT).with_suffix(""))
+
+
+@pytest.mark.parametrize("path", chapter_files(), ids=lambda p: p.stem)
+def test_exercises_have_self_checking_solutions(path):
+    import inference_math as im
+    labels = exercise_labels(path)
+    minimum = 3 if path.stem.startswith("01-") else 4
+    assert len(labels) >= minimum, f"{path.name}: {len(labels)} exercises"
+    solutions = solution_blocks(path)
+    for label in labels:
+        assert label in solutions, f"{label} has no solution"
+        body = solutions[label]
+        assert "```{code-cell}" in body and "assert" in body, f"{label}: solution must run and assert"
+        ex = im.exercises.get(label)
+        if ex.answer is not None:
+            assert f'im.check("{label}"' in body, f"{label}: solution must call im.check"
+
+
+@pytest.mark.parametrize("path", chapter_files(), ids=lambda p: p.stem)
+def test_figures_have_alt_text_caption_and_name(path):
+    text = path.read_text(encoding="utf-8")
+    figures = re.findall(r"```\{glue:figure\}[^\n]*\n(.*?)```", text, flags=re.S)
+    assert figures, f"{path.name} has no figure"
+    for body in figures:
+        assert re.search(r"^:alt: \S", body, flags=re.M), body[:80]
+        assert re.search(r"^:name: \S", body, flags=re.M), body[:80]
+        caption = [l for l in body.splitlines() if l.strip() and not l.startswith(":")]
+        assert caption, f"figure without caption in {path.name}"
+
+
+def test_built_images_have_alt_text(built):
+    for path in chapter_files():
+        doc = str(path.relative_to(ROOT).with_suffix(""))
+        raw = (ROOT / "_build" / "html" / f"{doc}.html").read_text(encoding="utf-8")
+        for img in re.findall(r"<img [^>]*>", raw):
+            if "logo" in img:
+                continue
+            alt = re.search(r'alt="([^"]*)"', img)
+            assert alt and alt.group(1).strip(), f"{doc}: image without alt text: {img[:120]}"

@@ -1,0 +1,41 @@
+import math
+
+import pytest
+
+import inference_math as im
+from bookfiles import chapter_files, exercise_labels
+
+
+def test_every_chapter_exercise_is_registered_and_vice_versa():
+    in_chapters = {label for p in chapter_files() for label in exercise_labels(p)}
+    registered = {e.label for e in im.exercises.all_exercises()}
+    assert in_chapters == registered
+
+
+@pytest.mark.parametrize("ex", im.exercises.all_exercises(), ids=lambda e: e.label)
+def test_registered_answers_compute(ex):
+    assert ex.kind in im.exercises.KINDS and 1 <= ex.difficulty <= 3 and ex.minutes > 0
+    if ex.answer is not None:
+        value = im.exercises.expected(ex.label)
+        assert math.isfinite(value)
+        assert im.check(ex.label, value, quiet=True)
+        assert not im.check(ex.label, value * 1.5 + 1, quiet=True)
+
+
+def test_hints_name_the_slip():
+    assert "KiB versus KB" in im.exercises.hint(320 * 1024, 320 * 1000)
+    assert "GiB versus GB" in im.exercises.hint(128.5, 137.95)
+    assert "query heads" in im.exercises.hint(8 * 327_680, 327_680)
+    assert "three FFN matrices" in im.exercises.hint(2 / 3, 1.0)
+    assert "sign" in im.exercises.hint(-1.0, 1.0)
+    assert "times the answer" in im.exercises.hint(1.3, 1.0)
+
+
+def test_check_reports(capsys):
+    right = im.exercises.expected("ch01-int4-gb")
+    assert im.check("ch01-int4-gb", right)
+    assert "correct" in capsys.readouterr().out
+    assert not im.check("ch01-int4-gb", right * 1.024**3)
+    assert "GiB versus GB" in capsys.readouterr().out
+    assert not im.check("ch01-int4-gb", ...)
+    assert "replace the ..." in capsys.readouterr().out

@@ -1,0 +1,91 @@
+"""Properties that must hold for every configuration, checked with hypothesis."""
+
+import dataclasses
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import inference_math as im
+
+# Random workloads may run past a model's context: computed anyway, so the warning is noise here.
+pytestmark = pytest.mark.filterwarnings("ignore::inference_math.ContextLengthWarning")
+
+models = st.sampled_from(sorted(im.MODELS))
+gpus_ = st.sampled_from(sorted(im.GPUS))
+dtypes = st.sampled_from(["bf16", "fp16", "int4"])
+effs = st.floats(0.05, 1.0)
+
+
+@given(models, st.sampled_from(["bf16", "int8", "fp32"]), st.integers(0, 10**6),
+       st.integers(0, 10**6))
+def test_kv_bytes_linear_in_tokens(model, dtype, a, b):
+    per = im.kv_bytes_per_token(model, dtype)
+    assert per * (a + b) == per * a + per * b
+    assert per > 0 and float(per).is_integer()
+
+
+@given(models, gpus_, st.integers(1, 16), dtypes, effs, effs, st.integers(0, 4096),
+       st.integers(1, 512))
+def test_completion_cost_never_rises_with_batch_while_memory_bound(
+        model, gpu, n_gpus, dtype, mfu, mbu, prompt, batch):
+    dep = im.deployment(model, gpu, n_gpus, dtype=dtype, mfu=mfu, mbu=mbu)
+    batches = np.arange(1, batch + 1)
+    r = im.estimate(dep.model, dep.gpu, n_gpus, dtype, batch=batches, prompt=prompt,
+                    completion=1, mfu=mfu, mbu=mbu)
+    cost = r["usd_per_1k_completion"]
+    # Compare neighbours that are both memory-bound at a fixed context (completion 1).
+    memory_bound = r["decode_bound"] == "memory"
+    pairs = memory_bound[:-1] & memory_bound[1:]
+    assert np.all(cost[1:][pairs] <= cost[:-1][pairs] * (1 + 1e-12))
+
+
+@given(models, gpus_, st.integers(1, 8), effs, effs, st.integers(1, 64),
+       st.integers(0, 20_000), st.integers(2, 5))
+def test_prefill_time_proportional_to_tokens_when_compute_bound(
+        model, gpu, n_gpus, mfu, mbu, batch, extra, factor):
+    # Without attention scores the FLOPs are exactly linear in tokens; start the prompt at the
+    # length where prefill turns compute-bound, so every example is compute-bound.
+    dep = dataclasses.replace(im.deployment(model, gpu, n_gpus, mfu=mfu, mbu=mbu),
+                              attention=False)
+    prompt = int(np.ceil(float(im.compute_bound_prompt(dep)))) + extra
+    t1 = float(im.prefill_time(dep, prompt, batch))
+    t2 = float(im.prefill_time(dep, prompt * factor, batch))
+    flops_time = batch * prompt * im.dep_flops_per_token(dep) / float(im.achieved_flops(dep))
+    assert np.isclose(t1, flops_time, rtol=1e-12)
+    assert np.isclose(t2, factor * t1, rtol=1e-12)
+
+
+@given(models, gpus_, st.integers(1, 8), st.integers(1, 256), st.integers(0, 3000),
+       st.integers(1, 1000), effs, effs)
+def test_same_answer_however_broadcast(model, gpu, n_gpus, batch, prompt, completion, mfu, mbu):
+    scalar = im.estimate(model, gpu, n_gpus, batch=batch, prompt=prompt, completion=completion,
+                         mfu=mfu, mbu=mbu)
+    column = im.estimate(model, gpu, np.array([n_gpus, n_gpus])[:, None],
+                         batch=np.array([batch]), prompt=np.array([[prompt, prompt]]),
+                         completion=completion, mfu=np.array(mfu), mbu=mbu)
+    for key in im.ESTIMATE_KEYS:
+        a = np.asarray(scalar[key])
+        b = column[key]
+        assert b.shape == (2, 2)
+        if a.dtype.kind in "fc":
+            assert np.allclose(b, a, rtol=1e-12, equal_nan=True), key
+        else:
+            assert np.all(b == a), key
+
+
+@given(models, gpus_, st.integers(1, 8), st.integers(1, 256), st.integers(1, 2000),
+       st.integers(1, 2000))
+def test_times_positive_and_ordered(model, gpu, n_gpus, batch, prompt, completion):
+    r = im.estimate(model, gpu, n_gpus, batch=batch, prompt=prompt, completion=completion)
+    assert float(r["ttft_s"]) > 0 and float(r["decode_step_s"]) > 0
+    assert float(r["completion_s"]) == completion * float(r["decode_step_s"])
+    assert np.isclose(float(r["tokens_per_s_per_sequence"]) * float(r["decode_step_s"]), 1.0)
+
+
+@given(st.integers(1, 64), st.integers(1, 8), st.integers(0, 10_000))
+def test_expected_experts_between_k_and_e(e, k, tokens):
+    k = min(k, e)
+    got = float(im.expected_experts_touched(e, k, tokens))
+    assert (got == 0 if tokens == 0 else k - 1e-9 <= got <= e + 1e-9)
