@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import html as html_lib
 import pathlib
 import re
 
@@ -85,3 +86,11 @@ def solution_blocks(path: pathlib.Path) -> dict[str, str]:
     text = path.read_text(encoding="utf-8")
     return dict(re.findall(r"```\{solution-start\}\s+(\S+)\n(.*?)```\{solution-end\}", text,
                            flags=re.S))
+
+
+def page_text(doc: str, html_root: pathlib.Path | None = None) -> str:
+    """The visible text of a built page (``doc`` as in the toc, e.g. 'chapters/01-parameters')."""
+    root = html_root or ROOT / "_build" / "html"
+    raw = (root / f"{doc}.html").read_text(encoding="utf-8")
+    raw = re.sub(r"<script.*?</script>|<style.*?</style>", " ", raw, flags=re.S)
+    return " ".join(html_lib.unescape(re.sub(r"<[^>]+>", " ", raw)).split())

@@ -1,5 +1,6 @@
 import os
 import pathlib
+import subprocess
 
 import pytest
 
@@ -16,3 +17,10 @@ from hypothesis import settings  # noqa: E402
 
 settings.register_profile("book", deadline=None, derandomize=True, max_examples=200)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "book"))
+
+
+@pytest.fixture(scope="session")
+def built():
+    """``make book`` once per test session: the strict build, every chapter executed."""
+    return subprocess.run(["make", "--no-print-directory", "book"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=1800)

@@ -1,15 +1,16 @@
-"""The strict build (-W -n --keep-going, every chapter executed) and what it must show."""
+"""The strict build (-W -n --keep-going, every chapter executed) and what it must show.
+
+The ``built`` fixture (tests/conftest.py) runs ``make book`` once per session; chapter test
+files use it too, to check the numbers their page shows."""
 
 from __future__ import annotations
 
-import html as html_lib
 import re
-import subprocess
 
 import pytest
 
-from bookfiles import (ROOT, chapter_files, exercise_labels, solution_blocks, toc_files,
-                       typed_numbers)
+from bookfiles import (ROOT, chapter_files, exercise_labels, page_text, solution_blocks,
+                       toc_files, typed_numbers)
 
 pytestmark = pytest.mark.book
 
@@ -22,19 +23,6 @@ MUST_SHOW = {
 # Seconds a chapter may take to execute on a two-core machine.
 TIME_LIMIT_S = {"chapters/07-own-machine": 45.0}
 DEFAULT_TIME_LIMIT_S = 20.0
-
-
-@pytest.fixture(scope="session")
-def built():
-    p = subprocess.run(["make", "--no-print-directory", "book"], cwd=ROOT, capture_output=True,
-                       text=True, timeout=1800)
-    return p
-
-
-def page_text(doc: str) -> str:
-    raw = (ROOT / "_build" / "html" / f"{doc}.html").read_text(encoding="utf-8")
-    raw = re.sub(r"<script.*?</script>|<style.*?</style>", " ", raw, flags=re.S)
-    return html_lib.unescape(re.sub(r"<[^>]+>", " ", raw))
 
 
 def test_strict_build_succeeds_without_warnings(built):
