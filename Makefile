@@ -1,14 +1,19 @@
 # The two commands a reader needs: `make book` and `make test`. Both create .venv on first use.
+# Also: `make student` (the edition without solutions), `make notebooks` (.ipynb copies of the
+# chapters for Jupyter), `make test-browser` (every page in headless Chromium).
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 BUILD_FLAGS := -W -n --keep-going
 # jupyter-cache keys on the code cells only: a change in lib/ or data/ would leave stale
-# outputs in the book. Key the cache on a hash of both and drop it when they change.
+# outputs in the book. Key the cache on a hash of both and, when they change, drop the cache
+# and Sphinx's saved environment (without the latter Sphinx would not even re-read a page).
 SOURCE_HASH = $(shell find lib data -type f \( -name '*.py' -o -name '*.csv' -o -name '*.json' -o -name '*.md' \) | LC_ALL=C sort | xargs cat | sha256sum | cut -c1-16)
 
-.PHONY: book test clean
+BROWSER_STAMP := $(VENV)/.browser-installed
+
+.PHONY: book student notebooks test test-browser clean
 
 $(STAMP): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,12 +25,33 @@ $(STAMP): requirements.txt pyproject.toml
 book: $(STAMP)
 	@mkdir -p _build
 	@if [ "$$(cat _build/.source-hash 2>/dev/null)" != "$(SOURCE_HASH)" ]; then \
-		rm -rf _build/.jupyter_cache; echo "lib/ or data/ changed: executing every chapter afresh"; fi
-	$(BIN)/jupyter-book build . --builder html $(BUILD_FLAGS)
+		rm -rf _build/.jupyter_cache _build/.doctrees _build/jupyter_execute; \
+		echo "lib/ or data/ changed: executing every chapter afresh"; fi
+	WTC_BOOK_BUILD=1 $(BIN)/jupyter-book build . --builder html $(BUILD_FLAGS)
 	@echo "$(SOURCE_HASH)" > _build/.source-hash
 
+$(BROWSER_STAMP): $(STAMP) requirements-browser.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-browser.txt
+	touch $@
+
+student: book
+	$(BIN)/python tools/student_edition.py
+
+notebooks: $(STAMP)
+	$(BIN)/jupytext --sync chapters/*.md
+
+# The browser test runs last, and only where Chromium is installed (.ci/run installs it).
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -m "not browser"
+	@$(MAKE) --no-print-directory test-browser
+
+test-browser: $(STAMP)
+	@if command -v chromium >/dev/null 2>&1; then \
+		$(MAKE) --no-print-directory $(BROWSER_STAMP) && \
+		$(BIN)/python -m pytest -m browser tests/test_browser.py; \
+	else \
+		echo "browser test skipped: Chromium is not installed (apt-get install chromium)"; \
+	fi
 
 clean:
 	rm -rf _build

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.book
 # Numbers each page must show, glued from the library (the issues' acceptance figures).
 MUST_SHOW = {
     "chapters/01-parameters": ["68,976,648,192", "137.95 GB", "128.5 GiB", "140 GB",
-                               "13,015,864,320"],
+                               "13,015,864,320", "68.98 billion"],
     "notation": ["327,680", "320 KiB", "328 KB"],
 }
 # Seconds a chapter may take to execute on a two-core machine.
@@ -106,3 +106,14 @@ def test_built_images_have_alt_text(built):
                 continue
             alt = re.search(r'alt="([^"]*)"', img)
             assert alt and alt.group(1).strip(), f"{doc}: image without alt text: {img[:120]}"
+
+
+def test_figures_are_opaque_so_they_read_in_dark_mode(built):
+    from PIL import Image
+    images = list((ROOT / "_build" / "html" / "_images").glob("*.png"))
+    assert images, "no figures in the build"
+    for path in images:
+        with Image.open(path) as im:
+            if im.mode in ("RGBA", "LA") or "transparency" in im.info:
+                alpha = im.convert("RGBA").getchannel("A")
+                assert alpha.getextrema()[0] == 255, f"{path.name} has transparent pixels"

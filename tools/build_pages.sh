@@ -21,4 +21,4 @@ toc="$out/_toc.yml"
   echo "      - file: notation"
   echo "      - file: bibliography"
 } > "$toc"
-.venv/bin/jupyter-book build . --toc "$toc" --path-output "$out" --builder html -W -n --keep-going
+WTC_BOOK_BUILD=1 .venv/bin/jupyter-book build . --toc "$toc" --path-output "$out" --builder html -W -n --keep-going

@@ -6,15 +6,22 @@ does not).
 
 from __future__ import annotations
 
+import os
+
+# The Makefile sets this while it builds the book: there the glued numbers appear in the
+# prose, so the readable copies that glue() prints for Jupyter users would only be noise.
+_IN_BOOK_BUILD = os.environ.get("WTC_BOOK_BUILD") == "1"
+
 # Okabe and Ito's palette: distinguishable with every common colour-vision deficiency.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442",
            "#000000"]
 
 
-def glue(key: str, text: str, raw=None, show: bool = True) -> str:
+def glue(key: str, text: str, raw=None, show: bool | None = None) -> None:
     """Glue ``text`` (already formatted by ``inference_math.units``) under ``key``, and the
     unformatted value under ``key-raw`` for the tests. Prints ``key = text`` so the number is
-    readable when the notebook runs in Jupyter, where glue roles show as raw text."""
+    readable when the notebook runs in Jupyter, where glue roles show as raw text (not during
+    the book's build, where the number is in the prose)."""
     from myst_nb import glue as _glue
     if not isinstance(text, str):
         raise TypeError(f"glue {key!r}: format the value to a string first, got {text!r}")
@@ -22,9 +29,9 @@ def glue(key: str, text: str, raw=None, show: bool = True) -> str:
     if raw is not None:
         _glue(f"{key}-raw", float(raw) if not isinstance(raw, (str, bool)) else raw,
               display=False)
-    if show:
+    if show if show is not None else not _IN_BOOK_BUILD:
         print(f"{key} = {text}")
-    return text
+    # Returns nothing, so a cell that ends with glue() does not echo the string.
 
 
 def glue_math(key: str, latex: str) -> None:

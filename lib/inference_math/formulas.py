@@ -67,7 +67,8 @@ def prefill_flops(model, prompt, attention: bool = True):
 
 
 def attention_share_context(model, share: float = 0.1) -> float:
-    """The context at which one token's attention-score FLOPs reach ``share`` of 2P."""
+    """The context at which one token's attention-score FLOPs reach ``share`` of its other
+    FLOPs (``flops_per_token``: 2 x the weights it multiplies by, a little under 2P)."""
     m = get_model(model)
     return share * flops_per_token(m) / (4.0 * m.n_layers * m.n_heads * m.head_dim)
 

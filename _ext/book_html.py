@@ -1,0 +1,59 @@
+"""Two small fixes to the book's HTML pages.
+
+1. Scripts added twice. Jupyter Book 1 loads sphinx-thebe's configuration twice (a `const
+   THEBE_JS_URL` declared twice is a JavaScript error on every page), and with a local
+   extension it adds MathJax a second time. Keep the first of each.
+
+2. Offer each executed chapter as a .ipynb download, beside the .md source.
+
+MyST-NB writes every executed notebook to <build>/jupyter_execute/. sphinx-book-theme shows a
+".ipynb" entry in its download menu only when a launch service (Binder, JupyterHub, ...) is
+configured; this book has none, so this extension does the copy and sets the same context key
+the theme reads. Pages whose source already is an .ipynb (the student edition) are left alone:
+the theme offers their source as it is.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+
+def _offer_notebook(app, pagename, templatename, context, doctree):
+    source = context.get("sourcename") or ""
+    if not (source.endswith(".md") or source.endswith(".md.txt")):
+        return
+    executed = Path(app.outdir).parent / "jupyter_execute" / f"{pagename}.ipynb"
+    if not executed.exists():
+        return  # a plain Markdown page: nothing was executed
+    target = Path(app.outdir) / "_sources" / f"{pagename}.ipynb"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(executed, target)
+    context["ipynb_source"] = f"{pagename}.ipynb"
+
+
+def _script_key(script):
+    filename = getattr(script, "filename", script)
+    body = (getattr(script, "attributes", {}) or {}).get("body", "")
+    return (filename or "", body)
+
+
+def _dedupe_scripts(app, pagename, templatename, context, doctree):
+    scripts = context.get("script_files")
+    if not scripts:
+        return
+    seen, kept = set(), []
+    for script in scripts:
+        key = _script_key(script)
+        if key in seen:
+            continue
+        seen.add(key)
+        kept.append(script)
+    context["script_files"] = kept
+
+
+def setup(app):
+    # Before sphinx-book-theme builds its header buttons (priority 501).
+    app.connect("html-page-context", _offer_notebook, priority=500)
+    app.connect("html-page-context", _dedupe_scripts, priority=900)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}

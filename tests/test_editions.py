@@ -1,0 +1,125 @@
+"""The student edition holds no solutions and no answers; the paired notebooks agree."""
+
+from __future__ import annotations
+
+import math
+import re
+import shutil
+import subprocess
+
+import nbformat
+import pytest
+
+import inference_math as im
+from bookfiles import ROOT, chapter_files, page_text, toc_files
+from inference_math import units
+
+pytestmark = pytest.mark.book
+STUDENT = ROOT / "_build" / "student"
+
+
+@pytest.fixture(scope="module")
+def student(built):
+    assert built.returncode == 0, "the instructor build failed"
+    p = subprocess.run(["make", "--no-print-directory", "student"], cwd=ROOT,
+                       capture_output=True, text=True, timeout=1800)
+    assert p.returncode == 0, (p.stdout + p.stderr)[-4000:]
+    assert not [l for l in (p.stdout + p.stderr).splitlines() if "WARNING: " in l]
+    return p
+
+
+def chapter_docs():
+    return [str(p.relative_to(ROOT).with_suffix("")) for p in chapter_files()]
+
+
+def answer_strings(ex) -> set[str]:
+    """Ways an answer might be printed, keeping only forms distinctive enough to grep for
+    (three significant digits or more): 34.5, 34.49, 13,015,864,320, 6.60%."""
+    v = im.exercises.expected(ex.label)
+    forms = set()
+    if float(v).is_integer() and abs(v) >= 1000:
+        forms |= {f"{int(v):,}", str(int(v))}
+    elif not float(v).is_integer():
+        forms |= {units.fmt_sig(v, 3), units.fmt_sig(v, 4), f"{v:.2f}", f"{v:.3g}"}
+        if abs(v) < 1:
+            forms |= {units.fmt_sig(100 * v, 3) + "%", f"{100 * v:.1f}%"}
+    return {f for f in forms if len(re.sub(r"\D", "", f).lstrip("0")) >= 3}
+
+
+def test_student_html_has_no_solutions(student):
+    for doc in chapter_docs():
+        raw = (STUDENT / "html" / f"{doc}.html").read_text(encoding="utf-8")
+        assert "solution-start" not in raw and "solution-end" not in raw, doc
+        assert not re.search(r'class="[^"]*\bsolution\b', raw), f"solution block in {doc}"
+        assert "Solution to" not in raw, doc
+        assert "tag_solution" not in raw, doc
+
+
+def test_student_notebooks_have_no_solutions_and_end_exercises_with_a_check(student):
+    numeric = {e.label for e in im.exercises.all_exercises() if e.answer is not None}
+    for path in chapter_files():
+        nb = nbformat.read(STUDENT / "notebooks" / f"{path.stem}.ipynb", as_version=4)
+        text = "\n".join(c.source for c in nb.cells)
+        assert "solution-start" not in text and "solution-end" not in text, path.stem
+        for cell in nb.cells:
+            assert "solution" not in cell.metadata.get("tags", []), path.stem
+            if cell.cell_type == "code":
+                assert not cell.outputs, f"{path.stem}: outputs left in a student notebook"
+        labels = re.findall(r"```\{exercise-start\}\s*\n:label:\s*(\S+)", text)
+        for label in labels:
+            if label in numeric:
+                assert f'im.check("{label}", ...)' in text, f"{label}: no check cell"
+
+
+@pytest.mark.parametrize("ex", [e for e in im.exercises.all_exercises() if e.answer is not None],
+                         ids=lambda e: e.label)
+def test_answers_are_not_in_the_student_edition(student, ex):
+    doc = next(d for d in chapter_docs() if f":label: {ex.label}" in (ROOT / f"{d}.md").read_text())
+    html = page_text(doc, STUDENT / "html")
+    nb = nbformat.read(STUDENT / "notebooks" / f"{doc.split('/')[-1]}.ipynb", as_version=4)
+    notebook = "\n".join(c.source for c in nb.cells)
+    for form in answer_strings(ex):
+        assert form not in html, f"{ex.label}: its answer {form!r} is on the student page"
+        assert form not in notebook, f"{ex.label}: its answer {form!r} is in the notebook"
+
+
+def test_instructor_edition_keeps_its_solutions(built):
+    for doc in chapter_docs():
+        raw = (ROOT / "_build" / "html" / f"{doc}.html").read_text(encoding="utf-8")
+        assert re.search(r'class="[^"]*\bsolution\b', raw), f"{doc}: no solution shown"
+
+
+def test_every_chapter_offers_its_executed_notebook(built):
+    for doc in chapter_docs():
+        raw = (ROOT / "_build" / "html" / f"{doc}.html").read_text(encoding="utf-8")
+        name = doc.split("/")[-1]
+        assert f'_sources/{doc}.ipynb"' in raw, f"{doc}: no .ipynb download"
+        nb = nbformat.read(ROOT / "_build" / "html" / "_sources" / f"{doc}.ipynb", as_version=4)
+        assert any(c.get("outputs") for c in nb.cells if c.cell_type == "code"), name
+
+
+def test_instructors_page_lists_every_exercise(built):
+    text = page_text("for-instructors")
+    for ex in im.exercises.all_exercises():
+        assert ex.label in text, ex.label
+    assert "for-instructors" in toc_files()
+
+
+def test_notebooks_pair_with_chapters(tmp_path):
+    """`make notebooks` (jupytext --sync) writes notebooks/*.ipynb that agree with the .md
+    sources, and leaves the sources as they are (they are kept in jupytext's own format)."""
+    from jupytext import read
+    from jupytext.compare import compare_notebooks
+    shutil.copytree(ROOT / "chapters", tmp_path / "chapters")
+    shutil.copy2(ROOT / "jupytext.toml", tmp_path)
+    before = {p.name: p.read_text() for p in (tmp_path / "chapters").glob("*.md")}
+    jupytext = ROOT / ".venv" / "bin" / "jupytext"
+    p = subprocess.run([str(jupytext), "--sync", *sorted(before)], cwd=tmp_path / "chapters",
+                       capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stderr
+    for name, text in before.items():
+        assert (tmp_path / "chapters" / name).read_text() == text, \
+            f"{name} is not in jupytext's format: run `make notebooks` and commit the result"
+        ipynb = tmp_path / "notebooks" / name.replace(".md", ".ipynb")
+        assert ipynb.exists(), ipynb
+        compare_notebooks(read(ipynb), read(tmp_path / "chapters" / name), fmt="md:myst")
