@@ -94,3 +94,35 @@ def page_text(doc: str, html_root: pathlib.Path | None = None) -> str:
     raw = (root / f"{doc}.html").read_text(encoding="utf-8")
     raw = re.sub(r"<script.*?</script>|<style.*?</style>", " ", raw, flags=re.S)
     return " ".join(html_lib.unescape(re.sub(r"<[^>]+>", " ", raw)).split())
+
+
+def answer_strings(label: str) -> set[str]:
+    """Ways an exercise's answer might be printed, keeping only forms distinctive enough to
+    search for (three significant digits or more): 34.5, 34.49, 13,015,864,320, 6.60%."""
+    import inference_math as im
+    from inference_math import units
+    v = im.exercises.expected(label)
+    forms = set()
+    if float(v).is_integer() and abs(v) >= 1000:
+        forms |= {f"{int(v):,}", str(int(v))}
+    elif not float(v).is_integer():
+        forms |= {units.fmt_sig(v, 3), units.fmt_sig(v, 4), f"{v:.2f}", f"{v:.3g}"}
+        if abs(v) < 1:
+            forms |= {units.fmt_sig(100 * v, 3) + "%", f"{100 * v:.1f}%"}
+    return {f for f in forms if len(re.sub(r"\D", "", f).lstrip("0")) >= 3}
+
+
+def text_without_solutions(html_path: pathlib.Path) -> str:
+    """A built page's visible text with every solution block removed: what a student reads."""
+    from bs4 import BeautifulSoup
+    soup = BeautifulSoup(html_path.read_text(encoding="utf-8"), "html.parser")
+    for tag in soup.select("script, style, .solution"):
+        tag.decompose()
+    return " ".join(soup.get_text(" ").split())
+
+
+def answers_shown(label: str, text: str) -> list[str]:
+    """The printed forms of ``label``'s answer that appear in ``text`` as whole numbers (so
+    that '295' does not match inside '2,950')."""
+    return sorted(f for f in answer_strings(label)
+                  if re.search(rf"(?<![\d.,]){re.escape(f)}(?!\d)", text))

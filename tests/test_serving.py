@@ -162,3 +162,11 @@ def test_broadcasting_grid():
 def test_scenario_keeps_catalog_untouched():
     im.deployment(scenario=ARTICLE)
     assert im.get_gpu("a100-80gb-sxm").bandwidth_bytes_per_s == 2.039e12
+
+
+def test_scenario_with_another_model_drops_the_rounded_count():
+    dep = im.deployment(scenario=ARTICLE, model="mixtral-8x7b")
+    assert dep.params is None and dep.model.name == "mixtral-8x7b"
+    assert float(dep.mfu) == pytest.approx(200 / 312)          # the rest of the scenario stays
+    assert im.deployment(scenario=ARTICLE, model="llama-2-70b").params == 70e9
+    assert im.deployment(scenario=ARTICLE, model="mixtral-8x7b", params=4e10).params == 4e10

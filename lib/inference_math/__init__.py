@@ -17,6 +17,9 @@ from .models import (MODELS, Model, active_params, expert_params, from_hf_config
                      matmul_params, param_breakdown, total_params)
 from .prices import (API_PRICES, ARTICLE_API, GPU_HOUR_QUOTES, ApiPrice, GpuHourQuote,
                      get_api_price)
+from .prices import API_LATENCY, ApiLatency, get_api_latency
+from .breakeven import (break_even_batch, completion_cost_floor, usd_per_1k_completion,
+                        usd_per_1k_prompt)
 from .serving import (DEFAULT_MBU, DEFAULT_MFU, DEFAULT_USABLE_MEMORY, ESTIMATE_KEYS,
                       SCENARIO_SOURCE, SCENARIOS, ContextLengthWarning, Deployment,
                       achieved_bandwidth, achieved_flops, aggregate_tokens_per_s,
@@ -24,7 +27,24 @@ from .serving import (DEFAULT_MBU, DEFAULT_MFU, DEFAULT_USABLE_MEMORY, ESTIMATE_
                       dep_flops_per_token, dep_weight_bytes, describe, estimate, fit_problem,
                       kv_capacity_tokens, matmul_rate, mean_decode_step_time, ops_per_byte,
                       param_count, prefill_time, usd_per_second)
-from . import exercises, units
+from .serving import memory_bound_context
+from .gpus import QUOTED_GPUS
+from .gpus import SPARSE_2_4_SPEEDUP
+from .roofline import attainable_flops, decode_intensity, prefill_intensity
+from .speculative import (expected_tokens_per_step, optimal_draft_tokens,
+                          speculative_flops_factor, speculative_speedup,
+                          speculative_time_per_token, verify_step_time)
+from .memory import decode_bytes_read, max_batch, min_gpus
+from .article import ARTICLE_CLAIMS, Claim, article_claim
+from .workloads import (ARTICLE_UTILISATION, WORKLOADS, Workload, WorkloadPrice,
+                        api_meets_targets, api_usd_per_request,
+                        break_even_completion, get_workload, max_feasible_batch,
+                        meets_targets, price_workload, self_hosted_cost, usd_at_utilisation)
+from .appendix import APPENDIX_COLUMNS, APPENDIX_SOURCE, appendix_path, load_appendix
+from .calibration import ARTICLE_REFINED, ARTICLE_ROOFLINE_FIT, Calibration
+from .errata import Erratum, article_errata
+from . import calibration
+from . import exercises, lab, units
 from .exercises import check
 
 __version__ = "0.1.0"

@@ -80,6 +80,28 @@ GPUS: dict[str, GPU] = {g.name: g for g in [
 ]}
 
 
+# GPUs as other authors quoted them, so the book can reproduce their ratios exactly and show
+# where they differ from the datasheet. (The source article's A100, "2 TB/s" and 80e9 bytes,
+# lives in serving.SCENARIOS["article-2023"]["gpu"].) Not in GPUS: get_gpu never returns one.
+QUOTED_GPUS: dict[str, GPU] = {
+    # Chen (kipp.ly, 2022): "312e12 FLOPS" over "1.5e12 bytes/s" = 208, the A100 40GB's
+    # 1,555 GB/s rounded down to 1.5 TB/s.
+    "kipply-2022": GPU(
+        "a100-40gb-sxm (kipply-2022)", 312 * TERA, 624 * TERA, None, "40 GB HBM2", 40 * GiB,
+        1500 * GB, "NVLink 3", 600 * GB, 32.77 / 8,
+        "AWS p4d.24xlarge on-demand, $32.77/hour for 8 GPUs, us-east-1", "2023-07",
+        "Chen, 'Transformer Inference Arithmetic', kipp.ly: bandwidth quoted as 1.5e12 B/s",
+        "2022-03"),
+}
+
+
+# NVIDIA's headline tensor rates for Ampere and later assume 2:4 structured sparsity: in every
+# group of four weights two are zero and the sparse tensor cores skip them, which doubles the
+# rate (Mishra et al. 2021, "Accelerating Sparse Deep Neural Networks"). The catalog holds the
+# dense rates; a headline figure is the dense one times this. An LLM's weights are not 2:4 sparse.
+SPARSE_2_4_SPEEDUP = 4 / 2
+
+
 def get_gpu(name_or_gpu) -> GPU:
     """A catalog GPU by name (close matches suggested), or a ``GPU`` as is."""
     if isinstance(name_or_gpu, GPU):

@@ -65,3 +65,31 @@ GPU_HOUR_QUOTES: list[GpuHourQuote] = [
     GpuHourQuote("h100-sxm", 3.99, "Lambda", "2026-11", "Lambda on-demand"),
     GpuHourQuote("b200", 6.69, "Lambda", "2026-11", "Lambda on-demand"),
 ]
+
+
+@dataclass(frozen=True)
+class ApiLatency:
+    """How fast an API model answered, as someone observed it: a dated measurement of a
+    service under its own load, not a property of the model. Chapters compare a
+    self-hosted deployment's latency with it."""
+    name: str                   # the API model (a key of API_PRICES)
+    tokens_per_s: float         # completion tokens per second seen by one request
+    ttft_s: float               # seconds to the first token
+    ttft_prompt_tokens: int     # the prompt length at which ttft_s was observed
+    date: str
+    source: str
+
+
+API_LATENCY: dict[str, ApiLatency] = {o.name: o for o in [
+    # Sanger (2023): gpt-3.5-turbo "about 70 tokens/s" and 0.4 s to the first token of a
+    # 3.6K-token prompt, observed in July 2023, when gpt-3.5-turbo pointed to the 0613 snapshot.
+    ApiLatency(ARTICLE_API, 70.0, 0.4, 3600, "2023-07",
+               "Sanger, 'Why GPT-3.5 is (mostly) cheaper than Llama 2', Cursor blog, "
+               "2023-07-20: observed, about 70 tokens/s and 0.4 s for a 3.6K-token prompt"),
+]}
+
+
+def get_api_latency(name_or_latency) -> ApiLatency:
+    if isinstance(name_or_latency, ApiLatency):
+        return name_or_latency
+    return lookup("API latency observation", name_or_latency, API_LATENCY)

@@ -81,6 +81,9 @@ def deployment(model=None, gpu=None, gpus=None, dtype=None, kv_dtype=None, mfu=N
                  mbu=mbu, usd_per_gpu_hour=usd_per_gpu_hour, usable_memory=usable_memory,
                  params=params, attention=attention)
     base = dict(checks.lookup("scenario", scenario, SCENARIOS)) if scenario is not None else {}
+    if model is not None and base and get_model(model) != get_model(base["model"]):
+        # A scenario's rounded parameter count belongs to its own model, not to another.
+        base.pop("params", None)
     merged = {**base, **{k: v for k, v in given.items() if v is not None}}
     if "model" not in merged:
         raise ValueError("model is required (a catalog name, a Model, or a config.json path)")
@@ -254,6 +257,24 @@ def compute_bound_batch(dep: Deployment, context=0):
     margin = per_seq_compute - per_seq_memory
     with np.errstate(divide="ignore"):
         return np.where(margin > 0, fixed / np.where(margin > 0, margin, 1.0), np.inf)
+
+
+def memory_bound_context(dep: Deployment):
+    """Context at and beyond which a decode step stays memory-bound at every batch size.
+
+    Batching amortises the weight reads, not the KV reads: each sequence adds ``context`` x
+    KV bytes to read and f + 4 L H d_h x ``context`` FLOPs to do. Once its reads take as long
+    as its FLOPs, (f / FLOP/s) / (KV bytes / bandwidth - 4 L H d_h / FLOP/s), no batch turns
+    compute-bound and ``compute_bound_batch`` is infinite. Infinite when the attention FLOPs
+    per cached token outrun its bytes (never for a bf16 cache on the catalog's GPUs). For
+    Llama-2-70B in the article's scenario: 140e9 x 1.3e12 / (327,680 x 200e12) = 2,777 tokens.
+    """
+    per_token_read = kv_bytes_per_token(dep.model, dep.kv_dtype) / achieved_bandwidth(dep)
+    per_token_compute = _attention_coefficient(dep) / achieved_flops(dep)
+    margin = per_token_read - per_token_compute
+    base = dep_flops_per_token(dep) / achieved_flops(dep)
+    with np.errstate(divide="ignore"):
+        return np.where(margin > 0, base / np.where(margin > 0, margin, 1.0), np.inf)
 
 
 def compute_bound_prompt(dep: Deployment):

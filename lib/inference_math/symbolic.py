@@ -102,6 +102,29 @@ def compute_bound_batch_no_kv(flops_per_tok=None):
     return sp.solve(sp.Eq(B * f / (G * F * mfu), weight_bytes() / (G * beta * mbu)), B)[0]
 
 
+def _decode_terms(flops_per_tok=None):
+    f = flops_per_token() if flops_per_tok is None else flops_per_tok
+    memory = (weight_bytes() + B * N * kv_bytes_per_token()) / (G * beta * mbu)
+    compute = B * (f + attention_flops_per_token()) / (G * F * mfu)
+    return memory, compute
+
+
+def compute_bound_batch(flops_per_tok=None):
+    """Batch where a decode step at context N turns compute-bound, KV reads included: the
+    memory and compute terms of ``decode_step_time`` set equal and solved for B."""
+    memory, compute = _decode_terms(flops_per_tok)
+    return sp.solve(sp.Eq(memory, compute), B)[0]
+
+
+def memory_bound_context(flops_per_tok=None):
+    """Context where one more sequence's KV reads take as long as its FLOPs: from it on the
+    denominator of ``compute_bound_batch`` is not positive and no batch is compute-bound."""
+    f = flops_per_token() if flops_per_tok is None else flops_per_tok
+    per_seq_read = N * kv_bytes_per_token() / (G * beta * mbu)
+    per_seq_compute = (f + attention_flops_per_token()) / (G * F * mfu)
+    return sp.solve(sp.Eq(per_seq_read, per_seq_compute), N)[0]
+
+
 def expected_experts_touched():
     return E * (1 - (1 - k / E) ** B)
 
@@ -127,6 +150,69 @@ FORMULAS = {
 }
 
 
+# ----- decode and batching (chapter 6) ------------------------------------------------------
+FORMULAS.update({
+    "compute-bound batch with KV": (compute_bound_batch,
+                                    "batch where a decode step at context N turns compute-bound"),
+    "memory-bound context": (memory_bound_context,
+                             "context beyond which decode is memory-bound at every batch"),
+})
+
+
+# ----- the roofline (chapters 4 and 5) -------------------------------------------------------
+intensity = sp.symbols("I", positive=True)                   # arithmetic intensity, FLOPs/byte
+
+
+def matmul_intensity():
+    """FLOPs per byte of an (m x k) @ (k x n) product that reads both operands and writes the
+    result once, b_w bytes per element."""
+    return matmul_flops() / (b_w * (m_ * k_ + k_ * n_ + m_ * n_))
+
+
+def attainable_flops():
+    """The roofline: a kernel of intensity I attains min(F, I beta) FLOP/s."""
+    return sp.Min(F, intensity * beta)
+
+
+def compute_bound_prompt(flops_per_tok=None):
+    """Prompt length (batch 1, attention scores ignored) where prefill's compute time equals
+    reading the weights once: (F / beta) (MFU / MBU) (P b_w / f)."""
+    f = flops_per_token() if flops_per_tok is None else flops_per_tok
+    return sp.solve(sp.Eq(N * f / (G * F * mfu), weight_bytes() / (G * beta * mbu)), N)[0]
+
+
+FORMULAS.update({
+    "matmul intensity": (matmul_intensity, "FLOPs per byte of an (m x k) by (k x n) product"),
+    "roofline": (attainable_flops, "FLOP/s attainable at arithmetic intensity I"),
+    "compute-bound prompt": (compute_bound_prompt,
+                             "prompt length where prefill turns compute-bound"),
+})
+
+
+# ----- speculative decoding (chapter 12) ------------------------------------------------------
+alpha_acc = sp.symbols("alpha", nonnegative=True)            # draft-token acceptance rate
+gamma_d = sp.symbols("gamma", positive=True, integer=True)   # draft tokens per target step
+c_draft = sp.symbols("c", nonnegative=True)                  # draft token cost / target step
+
+
+def speculative_tokens_per_step():
+    """Expected tokens a target step yields: sum over j = 0..gamma of alpha^j."""
+    return (1 - alpha_acc ** (gamma_d + 1)) / (1 - alpha_acc)
+
+
+def speculative_speedup():
+    """Expected tokens per cycle over the cycle's cost, gamma c + 1 memory-bound target steps."""
+    return speculative_tokens_per_step() / (gamma_d * c_draft + 1)
+
+
+FORMULAS.update({
+    "speculative tokens per step": (speculative_tokens_per_step,
+                                    "tokens a target step yields with gamma draft tokens"),
+    "speculative speed-up": (speculative_speedup,
+                             "decoding speed-up with a draft of relative cost c"),
+})
+
+
 _LATEX_NAMES = {mfu: r"\mathrm{MFU}", mbu: r"\mathrm{MBU}", tied: r"\tau"}
 
 
@@ -138,3 +224,113 @@ def latex(expr) -> str:
 def formula_sheet() -> list[tuple[str, str, str]]:
     """(name, meaning, LaTeX) for every formula, for the back matter."""
     return [(name, text, latex(fn())) for name, (fn, text) in FORMULAS.items()]
+
+
+# ----- what a token costs, and the break-even batch (chapters 8 and 9) ----------------------
+api_price = sp.symbols("p_API", positive=True)               # an API's USD per 1K tokens
+
+
+def usd_per_1k_prompt_compute_bound(flops_per_tok=None):
+    """USD per 1K prompt tokens when prefill is compute-bound, attention scores ignored: N
+    tokens take N f / (G F MFU) seconds on G GPUs at c_h USD per GPU-hour. G cancels."""
+    f = flops_per_token() if flops_per_tok is None else flops_per_tok
+    return sp.cancel(usd_per_1k_tokens(N * f / (G * F * mfu), N))
+
+
+def usd_per_1k_completion_memory_bound():
+    """USD per 1K completion tokens when a decode step at context N is memory-bound: the
+    step reads the weights and B N cached tokens and yields B tokens. G cancels."""
+    step = (weight_bytes() + B * N * kv_bytes_per_token()) / (G * beta * mbu)
+    return sp.cancel(usd_per_1k_tokens(step, B))
+
+
+def break_even_batch_memory_bound():
+    """Batch at which ``usd_per_1k_completion_memory_bound`` equals an API's price p_API.
+    Meaningful while the denominator is positive; where it is not, the KV reads alone cost
+    more than the API and no batch breaks even."""
+    return sp.solve(sp.Eq(usd_per_1k_completion_memory_bound(), api_price), B)[0]
+
+
+FORMULAS.update({
+    "USD per 1K prompt tokens": (usd_per_1k_prompt_compute_bound,
+                                 "compute-bound prefill, attention scores ignored"),
+    "USD per 1K completion tokens": (usd_per_1k_completion_memory_bound,
+                                     "memory-bound decode at context N, batch B"),
+    "break-even batch": (break_even_batch_memory_bound,
+                         "batch where memory-bound decode costs an API's price"),
+})
+
+
+# ----- workloads: utilisation and the break-even mix (chapter 11) ----------------------------
+rho = sp.symbols("rho", positive=True)                       # utilisation: mean / peak traffic
+peak_rate = sp.symbols("R", positive=True)                   # tokens/s served at the peak
+s_in, s_out = sp.symbols("s_in s_out", positive=True)        # self-hosted USD per token, at peak
+p_in, p_out = sp.symbols("p_in p_out", positive=True)        # an API's USD per token
+
+
+def usd_per_token_at_utilisation():
+    """G GPUs cost G c_h USD an hour whether busy or not; sized for R tokens/s at the peak,
+    they serve rho R on average, so a token costs G c_h / (3600 rho R): 1 / rho times the
+    cost at the peak."""
+    return G * price / (3600 * rho * peak_rate)
+
+
+def break_even_completion():
+    """Completion tokens C at which a request of N prompt tokens costs the same self-hosted,
+    (N s_in + C s_out) / rho, as through an API, N p_in + C p_out."""
+    return sp.solve(sp.Eq((N * s_in + C * s_out) / rho, N * p_in + C * p_out), C)[0]
+
+
+FORMULAS.update({
+    "cost at utilisation": (usd_per_token_at_utilisation,
+                            "self-hosted USD per token when traffic averages rho of the peak"),
+    "break-even completion": (break_even_completion,
+                              "completion length where self-hosting costs what an API does"),
+})
+
+
+# ----- which numeric function computes each formula (the formula sheet, back matter) ---------
+# Keyed like ``FORMULAS``; each value is a dotted name under ``inference_math`` whose function
+# evaluates the formula with numbers (tests/test_backmatter.py checks every formula has one and
+# that it resolves). A formula added above needs its entry here.
+NUMERIC_FUNCTIONS: dict[str, str] = {
+    "matmul FLOPs": "lab.linear",
+    "parameters (dense Llama)": "total_params",
+    "FLOPs per token": "flops_per_token",
+    "attention FLOPs per token": "attention_flops_per_token",
+    "prefill attention FLOPs": "prefill_attention_flops",
+    "KV bytes per token": "kv_bytes_per_token",
+    "weight bytes": "weight_bytes",
+    "KV capacity (tokens)": "kv_capacity_tokens",
+    "ops:byte": "ops_per_byte",
+    "prefill time": "prefill_time",
+    "decode step time": "decode_step_time",
+    "compute-bound batch": "compute_bound_batch",
+    "experts touched": "expected_experts_touched",
+    "compute-bound batch with KV": "compute_bound_batch",
+    "memory-bound context": "memory_bound_context",
+    "matmul intensity": "matmul_intensity",
+    "roofline": "attainable_flops",
+    "compute-bound prompt": "compute_bound_prompt",
+    "speculative tokens per step": "expected_tokens_per_step",
+    "speculative speed-up": "speculative_speedup",
+    "USD per 1K prompt tokens": "usd_per_1k_prompt",
+    "USD per 1K completion tokens": "usd_per_1k_completion",
+    "break-even batch": "break_even_batch",
+    "cost at utilisation": "usd_at_utilisation",
+    "break-even completion": "break_even_completion",
+}
+
+
+def numeric_function(name: str):
+    """The library function that computes formula ``name`` numerically (a ValueError names
+    the formulas that have one)."""
+    import importlib
+
+    from .checks import lookup
+    dotted = lookup("formula", name.lower(), {k.lower(): v for k, v in NUMERIC_FUNCTIONS.items()})
+    obj = importlib.import_module(__package__)
+    for part in dotted.split("."):
+        obj = getattr(obj, part) if hasattr(obj, part) else importlib.import_module(
+            f"{obj.__name__}.{part}")
+    return obj
