@@ -1,0 +1,89 @@
+"""The source article's measured appendix: 28 runs of Llama-2-70B on 2 x A100-80GB.
+
+Sanger (2023) served Llama-2-70B in 16-bit on two A100-80GB with a fork of Hugging Face
+text-generation-inference and printed, for each run, the batch, the prompt and completion
+lengths, the time to first token, the completion time, and figures derived from them. The
+file ``data/article-appendix.csv`` (at the repository root, beside ``lib/``) holds that table
+with its source in ``#`` comment lines; this module reads it into numpy arrays, one per column,
+so that chapter 10 can set the roofline against measurement.
+
+Two facts to keep in mind wherever the runs are used:
+
+- the article prints one time to first token as "3015"; it is 3.015 s (its TFLOP/s and price
+  columns are computed from 3.015);
+- the two runs with 7584-token prompts exceed Llama-2's 4096-token context. They are kept as
+  measured (the arithmetic of a forward pass does not care), but they are not runs a correct
+  deployment would serve.
+"""
+
+from __future__ import annotations
+
+import csv
+import pathlib
+
+import numpy as np
+
+APPENDIX_SOURCE = ('Aman Sanger, "Why GPT-3.5 is (mostly) cheaper than Llama 2", Cursor blog, '
+                   "20 July 2023, Appendix (28 runs, 2 x A100-80GB, a fork of Hugging Face "
+                   "text-generation-inference)")
+
+# Column name -> (dtype, meaning). Units are in the names; "per_gpu" figures divide by two GPUs.
+APPENDIX_COLUMNS: dict[str, tuple[type, str]] = {
+    "batch": (int, "sequences decoded together"),
+    "prompt_tokens": (int, "prompt tokens per sequence"),
+    "completion_tokens": (int, "completion tokens per sequence"),
+    "ttft_s": (float, "time to first token (the prefill), seconds"),
+    "completion_s": (float, "time to generate the completion, seconds"),
+    "tokens_per_s_per_sequence": (float, "completion_tokens / completion_s"),
+    "prompt_tflops_per_gpu": (float, "batch x prompt x 140e9 / ttft_s / 2, in TFLOP/s"),
+    "decode_tb_per_s_per_gpu": (float, "tokens_per_s_per_sequence x 140e9 / 2, in TB/s"),
+    "prompt_flops_util": (float, "prompt_tflops_per_gpu / 312"),
+    "decode_mem_util": (float, "decode_tb_per_s_per_gpu / 1.5 (the article's text says 2 TB/s)"),
+    "usd_per_1k_prompt": (float, "ttft_s x $4.42/3600 / (batch x prompt / 1000)"),
+    "usd_per_1k_completion": (float, "completion_s x $4.42/3600 / (batch x completion / 1000)"),
+}
+
+APPENDIX_ROWS = 28
+
+
+def appendix_path() -> pathlib.Path:
+    """Where the CSV lives: ``data/`` at the repository root, two levels above this package
+    (``lib/inference_math``). The library is installed editable, so this is the checkout."""
+    return pathlib.Path(__file__).resolve().parents[2] / "data" / "article-appendix.csv"
+
+
+def load_appendix(path=None) -> dict[str, np.ndarray]:
+    """The appendix as a dict of numpy arrays, one per column (``APPENDIX_COLUMNS``), in the
+    article's row order: integer arrays for batch and token counts, floats for the rest.
+
+    Lines starting with ``#`` (the source) are skipped. A missing file, a missing column or a
+    row of the wrong length raises a ValueError that names the file and the problem.
+    """
+    p = pathlib.Path(path) if path is not None else appendix_path()
+    if not p.is_file():
+        raise ValueError(f"appendix file not found: {p} (expected data/article-appendix.csv at "
+                         "the repository root; install the library editable from a checkout)")
+    with p.open(encoding="utf-8", newline="") as fh:
+        lines = [line for line in fh if line.strip() and not line.lstrip().startswith("#")]
+    rows = list(csv.reader(lines))
+    header, body = rows[0], rows[1:]
+    missing = [c for c in APPENDIX_COLUMNS if c not in header]
+    if missing:
+        raise ValueError(f"{p}: missing column(s) {', '.join(missing)}; "
+                         f"allowed columns: {', '.join(APPENDIX_COLUMNS)}")
+    for n, row in enumerate(body, 1):
+        if len(row) != len(header):
+            raise ValueError(f"{p}: data row {n} has {len(row)} fields, expected {len(header)}")
+    out = {}
+    for name, (kind, _) in APPENDIX_COLUMNS.items():
+        j = header.index(name)
+        try:
+            values = np.array([float(r[j]) for r in body])
+        except ValueError:
+            raise ValueError(f"{p}: column {name} holds a value that is not a number") from None
+        if kind is int:
+            if np.any(values != np.round(values)):
+                raise ValueError(f"{p}: column {name} must hold whole numbers")
+            values = values.astype(int)
+        out[name] = values
+    return out

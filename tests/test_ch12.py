@@ -1,0 +1,180 @@
+"""Chapter 12, How closed models get cheaper: the derivations against the library, the
+speculative-decoding module against hand-checked values, and the numbers the page shows."""
+
+import math
+
+import numpy as np
+import pytest
+import sympy as sp
+
+import inference_math as im
+import inference_math.symbolic as ims
+
+ARTICLE = im.SCENARIOS["article-2023"]
+
+
+# ----- derivations (sympy) against the library ----------------------------------------------
+
+def test_experts_touched_from_the_probability_an_expert_is_missed():
+    E, k, B = ims.E, ims.k, ims.B
+    missed_by_one = sp.combsimp(sp.binomial(E - 1, k) / sp.binomial(E, k))
+    assert sp.simplify(missed_by_one - (1 - k / E)) == 0
+    touched = E * (1 - missed_by_one**B)
+    assert sp.simplify(touched - ims.expected_experts_touched()) == 0
+    f = sp.lambdify((E, k, B), touched, "numpy")
+    batches = np.arange(1, 300)
+    for e, kk in [(8, 2), (64, 8), (16, 1)]:
+        assert np.allclose(f(e, kk, batches), im.expected_experts_touched(e, kk, batches))
+
+
+def test_expected_tokens_from_the_distribution_of_accepted_tokens():
+    a, g = ims.alpha_acc, ims.gamma_d
+    i = sp.symbols("i", nonnegative=True, integer=True)
+    pmf = a**i * (1 - a)
+    assert sp.simplify(sp.summation(pmf, (i, 0, g - 1)) + a**g) == 1
+    mean = sp.simplify(sp.summation((i + 1) * pmf, (i, 0, g - 1)) + (g + 1) * a**g)
+    closed = next(expr for expr, cond in mean.args if cond == True)  # noqa: E712
+    assert sp.simplify(closed - ims.speculative_tokens_per_step()) == 0
+    f = sp.lambdify((a, g), closed, "numpy")
+    alphas, gammas = np.meshgrid(np.linspace(0, 0.99, 34), np.arange(1, 17))
+    assert np.allclose(f(alphas, gammas), im.expected_tokens_per_step(alphas, gammas))
+    speedup = sp.lambdify((a, g, ims.c_draft), ims.speculative_speedup(), "numpy")
+    assert np.isclose(speedup(0.8, 4, 0.05), im.speculative_speedup(0.8, 4, 0.05))
+
+
+# ----- the speculative module: hand-checked values --------------------------------------------
+
+def test_expected_tokens_hand_values():
+    # (1 - 0.8^5) / 0.2 = (1 - 0.32768) / 0.2
+    assert im.expected_tokens_per_step(0.8, 4) == pytest.approx(3.3616, rel=1e-12)
+    assert im.expected_tokens_per_step(0.5, 1) == pytest.approx(1.5, rel=1e-12)
+    assert im.expected_tokens_per_step(0.0, 7) == pytest.approx(1.0)
+    # near alpha = 1 it approaches gamma + 1
+    assert im.expected_tokens_per_step(1 - 1e-9, 4) == pytest.approx(5.0, rel=1e-6)
+    out = im.expected_tokens_per_step(np.array([0.5, 0.8]), np.array([[1], [4]]))
+    assert out.shape == (2, 2)
+    assert out[1, 1] == pytest.approx(3.3616)
+
+
+def test_speedup_and_its_optimum_hand_values():
+    assert im.speculative_speedup(0.8, 4, 0.05) == pytest.approx(3.3616 / 1.2, rel=1e-12)
+    # a verification step that costs two plain steps halves the gain
+    assert im.speculative_speedup(0.8, 4, 0.0, verify_cost=2.0) == pytest.approx(1.6808)
+    # speed-ups for gamma = 7, 8, 9 at alpha 0.8, c 0.05: 3.0823, 3.0921, 3.0780 -> 8
+    assert int(im.optimal_draft_tokens(0.8, 0.05)) == 8
+    assert im.speculative_speedup(0.8, 8, 0.05) == pytest.approx(3.09208, rel=1e-5)
+    assert int(im.optimal_draft_tokens(0.0, 0.05)) == 1
+    grid = im.optimal_draft_tokens(np.array([0.6, 0.9]), np.array([[0.01], [0.2]]))
+    assert grid.shape == (2, 2)
+    assert grid[0, 1] > grid[0, 0] and grid[0, 1] > grid[1, 1]   # better or cheaper: longer
+
+
+def test_flops_factor_hand_value():
+    # (4 x 0.05 + 4 + 1) / 3.3616
+    assert im.speculative_flops_factor(0.8, 4, 0.05) == pytest.approx(5.2 / 3.3616)
+    assert im.speculative_flops_factor(0.0, 1, 0.0) == pytest.approx(2.0)  # every guess wasted
+
+
+def test_verify_step_with_no_draft_is_a_decode_step():
+    dep = im.deployment(scenario="article-2023")
+    b = np.array([1, 8, 64, 256])
+    assert np.allclose(im.verify_step_time(dep, b, 1024, 0), im.decode_step_time(dep, b, 1024))
+    # batch 1: memory-bound, 5 tokens cost what 1 does: (140e9 + 1024 x 327,680) / 2.6e12 s
+    one = (70e9 * 2 + 1024 * 327_680) / (2 * 2000e9 * 0.65)
+    assert float(im.verify_step_time(dep, 1, 1024, 4)) == pytest.approx(one)
+    # batch 64 with 4 draft tokens: 320 tokens x 140e9 FLOPs at 2 x 200e12 FLOP/s
+    assert float(im.verify_step_time(dep, 64, 0, 4)) == pytest.approx(320 * 140e9 / 400e12)
+
+
+def test_speculative_time_per_token_at_batch_1_matches_the_formula():
+    target = im.deployment(scenario="article-2023")
+    draft = im.deployment("llama-2-7b", ARTICLE["gpu"], 2, mfu=ARTICLE["mfu"],
+                          mbu=ARTICLE["mbu"], usable_memory=1.0, attention=False)
+    ctx = 1024
+    c = float(im.decode_step_time(draft, 1, ctx) / im.decode_step_time(target, 1, ctx))
+    # Llama-2-7B reads 13.48 GB + its 512 KiB-per-token cache; Llama-2-70B 140 GB + 320 KiB
+    assert c == pytest.approx((13_476_839_424 + 1024 * 524_288) / (140e9 + 1024 * 327_680))
+    s = float(im.decode_step_time(target, 1, ctx)
+              / im.speculative_time_per_token(target, draft, 1, ctx, 0.8, 6))
+    assert s == pytest.approx(float(im.speculative_speedup(0.8, 6, c)), rel=1e-9)
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: im.expected_tokens_per_step(1.0, 4), "alpha (the acceptance rate) must be in [0, 1), got 1"),
+    (lambda: im.expected_tokens_per_step(-0.1, 4), "must be in [0, 1), got -0.1"),
+    (lambda: im.expected_tokens_per_step(float("nan"), 4), "alpha must be finite"),
+    (lambda: im.expected_tokens_per_step(0.5, 0), "gamma must be positive, got 0"),
+    (lambda: im.expected_tokens_per_step(0.5, 2.5), "gamma must be a whole number, got 2.5"),
+    (lambda: im.expected_tokens_per_step("0.5", 2), "alpha must be a number"),
+    (lambda: im.speculative_speedup(0.5, 2, -0.1), "draft_cost must not be negative"),
+    (lambda: im.speculative_speedup(0.5, 2, 0.1, verify_cost=0), "verify_cost must be positive"),
+    (lambda: im.optimal_draft_tokens(0.5, 0.1, max_gamma=0), "gamma must be positive"),
+    (lambda: im.speculative_flops_factor(0.5, 2, -1), "draft_flops_ratio must not be negative"),
+    (lambda: im.verify_step_time(im.deployment(scenario="article-2023"), 1, 10, -1),
+     "gamma must be at least 0, got -1"),
+])
+def test_bad_input_is_a_clear_value_error(call, message):
+    with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")
+                       .replace("[", r"\[")):
+        call()
+
+
+# ----- the chapter's numbers from the library -----------------------------------------------
+
+def test_quantization_batch_1_caveat():
+    bf16 = im.estimate(scenario="article-2023", batch=1, prompt=512, completion=512)
+    int4 = im.estimate(scenario="article-2023", dtype="int4", batch=1, prompt=512,
+                       completion=512)
+    b1 = float(bf16["usd_per_1k_completion"])
+    # 140 GB / 2.6 TB/s = 53.8 ms a token at $4.42 an hour: $0.066 per 1K, plus a little KV
+    assert 140e9 / 2.6e12 * 4.42 / 3600 * 1000 == pytest.approx(0.0661, abs=5e-5)
+    assert b1 == pytest.approx(0.0662, abs=5e-4)
+    assert round(b1 / 4, 3) == 0.017 and round(b1 / 3, 3) == 0.022
+    assert float(int4["usd_per_1k_completion"]) == pytest.approx(b1 / 4, rel=0.01)
+    # int4 is weight-only: prefill runs at the bf16 rate; int8 at the A100's int8 rate
+    int8 = im.estimate(scenario="article-2023", dtype="int8", batch=1, prompt=512, completion=1)
+    assert float(int4["usd_per_1k_prompt"]) == pytest.approx(float(bf16["usd_per_1k_prompt"]))
+    assert float(int8["usd_per_1k_prompt"]) == pytest.approx(float(bf16["usd_per_1k_prompt"]) / 2)
+    dep = im.deployment(scenario="article-2023", dtype="int4")
+    # a quarter of the bytes at the bf16 rate: (35e9 B / 2.6e12 B/s) / (140e9 / 400e12 FLOP/s)
+    assert float(im.compute_bound_batch(dep)) == pytest.approx((35e9 / 2.6e12) / (140e9 / 400e12))
+
+
+def test_mixtral_bytes_read():
+    m = im.get_model("mixtral-8x7b")
+    assert m.params == 46_702_792_704
+    assert im.active_params(m) == 12_879_925_248
+    # batch 1 reads exactly the active weights; a large batch every weight
+    assert float(im.weight_bytes_read(m, "bf16", 1)) == 2 * 12_879_925_248
+    assert float(im.weight_bytes_read(m, "bf16", 10_000)) == pytest.approx(2 * 46_702_792_704)
+    # 8 (1 - 0.75^2) = 3.5 experts for two tokens
+    assert float(im.expected_experts_touched(8, 2, 2)) == pytest.approx(3.5)
+    assert math.ceil(math.log(0.01) / math.log(0.75)) == 17
+
+
+def test_the_chapters_exercises_check_their_own_answers():
+    for label in ["ch12-int4-one-gpu", "ch12-experts-99", "ch12-spec-batch",
+                  "ch12-mixtral-today", "ch12-int4-scales"]:
+        ex = im.exercises.get(label)
+        assert ex.chapter == 12
+        assert im.check(label, im.exercises.expected(label), quiet=True)
+    assert im.exercises.expected("ch12-experts-99") == pytest.approx(16.0078, rel=1e-4)
+    # 68,976,648,192 x (4 + 20/128) / 8 bytes
+    assert im.exercises.expected("ch12-int4-scales") == pytest.approx(35.8355, rel=1e-5)
+    assert {im.exercises.get(l).kind for l in ["ch12-int4-one-gpu", "ch12-experts-99",
+                                               "ch12-spec-batch", "ch12-mixtral-today"]} \
+        == {"compute", "derive", "explain", "extend"}
+
+
+# ----- the page -------------------------------------------------------------------------------
+
+@pytest.mark.book
+def test_page_shows(built):
+    from bookfiles import page_text
+    text = page_text("chapters/12-closed-models-cheaper")
+    for value in ["$0.066", "$0.017", "$0.022", "$0.002 of gpt-3.5-turbo-0613",
+                  "46,702,792,704", "12,879,925,248", "25.8 GB", "93.4 GB", "by batch 17",
+                  "2.47×", "3.95 tokens", "$0.00056", "$0.0015", "$0.00060", "(2024-07-18)",
+                  "(2026-11)", "0.839 ms", "29%"]:
+        assert value in text, value
+    assert "{glue" not in text
