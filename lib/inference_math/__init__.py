@@ -6,45 +6,56 @@ dollars internally; ``units`` turns them into prose.
     >>> import inference_math as im
     >>> im.get_model("llama-2-70b").params
     68976648192
+
+Modules, in the order the book needs them: models, gpus and prices (catalogs, each entry with
+its source and date); formulas (bytes and FLOPs); serving (the roofline, ``estimate``,
+scenarios); memory and roofline (what fits, what a step reads, arithmetic intensity); breakeven
+and workloads (prices against an API); speculative; appendix, calibration, errata and article
+(the source article's figures and measurements); symbolic (the formulas in sympy); lab (a numpy
+Llama for chapter 7); exercises and units.
 """
 
+# Catalogs
+from .models import (MODELS, Model, active_params, expert_params, from_hf_config, get_model,
+                     matmul_params, param_breakdown, total_params)
+from .gpus import GPU, GPUS, QUOTED_GPUS, SPARSE_2_4_SPEEDUP, get_gpu
+from .prices import (API_LATENCY, API_PRICES, ARTICLE_API, GPU_HOUR_QUOTES, ApiLatency,
+                     ApiPrice, GpuHourQuote, get_api_latency, get_api_price)
+
+# Bytes and FLOPs
 from .formulas import (BYTES_PER_PARAM, attention_flops_per_token, attention_share_context,
                        bytes_per_param, expected_experts_touched, flops_per_token,
                        kv_bytes_per_token, matmul_intensity, model_summary, model_weight_bytes,
                        prefill_attention_flops, prefill_flops, weight_bytes, weight_bytes_read)
-from .gpus import GPU, GPUS, get_gpu
-from .models import (MODELS, Model, active_params, expert_params, from_hf_config, get_model,
-                     matmul_params, param_breakdown, total_params)
-from .prices import (API_PRICES, ARTICLE_API, GPU_HOUR_QUOTES, ApiPrice, GpuHourQuote,
-                     get_api_price)
-from .prices import API_LATENCY, ApiLatency, get_api_latency
-from .breakeven import (break_even_batch, completion_cost_floor, usd_per_1k_completion,
-                        usd_per_1k_prompt)
+
+# Serving: the roofline, what fits, what it costs
 from .serving import (DEFAULT_MBU, DEFAULT_MFU, DEFAULT_USABLE_MEMORY, ESTIMATE_KEYS,
                       SCENARIO_SOURCE, SCENARIOS, ContextLengthWarning, Deployment,
                       achieved_bandwidth, achieved_flops, aggregate_tokens_per_s,
                       compute_bound_batch, compute_bound_prompt, decode_step_time, deployment,
                       dep_flops_per_token, dep_weight_bytes, describe, estimate, fit_problem,
-                      kv_capacity_tokens, matmul_rate, mean_decode_step_time, ops_per_byte,
-                      param_count, prefill_time, usd_per_second)
-from .serving import memory_bound_context
-from .gpus import QUOTED_GPUS
-from .gpus import SPARSE_2_4_SPEEDUP
+                      kv_capacity_tokens, matmul_rate, mean_decode_step_time,
+                      memory_bound_context, ops_per_byte, param_count, prefill_time,
+                      usd_per_second)
+from .memory import decode_bytes_read, max_batch, min_gpus
 from .roofline import attainable_flops, decode_intensity, prefill_intensity
+from .breakeven import (break_even_batch, completion_cost_floor, usd_per_1k_completion,
+                        usd_per_1k_prompt)
+from .workloads import (ARTICLE_UTILISATION, WORKLOADS, Workload, WorkloadPrice,
+                        api_meets_targets, api_usd_per_request, break_even_completion,
+                        get_workload, max_feasible_batch, meets_targets, price_workload,
+                        self_hosted_cost, usd_at_utilisation)
 from .speculative import (expected_tokens_per_step, optimal_draft_tokens,
                           speculative_flops_factor, speculative_speedup,
                           speculative_time_per_token, verify_step_time)
-from .memory import decode_bytes_read, max_batch, min_gpus
+
+# The source article: its claims, its measurements, the model fitted to them
 from .article import ARTICLE_CLAIMS, Claim, article_claim
-from .workloads import (ARTICLE_UTILISATION, WORKLOADS, Workload, WorkloadPrice,
-                        api_meets_targets, api_usd_per_request,
-                        break_even_completion, get_workload, max_feasible_batch,
-                        meets_targets, price_workload, self_hosted_cost, usd_at_utilisation)
 from .appendix import APPENDIX_COLUMNS, APPENDIX_SOURCE, appendix_path, load_appendix
 from .calibration import ARTICLE_REFINED, ARTICLE_ROOFLINE_FIT, Calibration
 from .errata import Erratum, article_errata
-from . import calibration
-from . import exercises, lab, units
+
+from . import calibration, exercises, lab, units
 from .exercises import check
 
 __version__ = "0.1.0"
