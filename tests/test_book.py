@@ -20,9 +20,6 @@ MUST_SHOW = {
                                "13,015,864,320", "68.98 billion"],
     "notation": ["327,680", "320 KiB", "328 KB"],
 }
-# Seconds a chapter may take to execute on a two-core machine.
-TIME_LIMIT_S = {"chapters/07-own-machine": 45.0}
-DEFAULT_TIME_LIMIT_S = 20.0
 
 
 def test_strict_build_succeeds_without_warnings(built):
@@ -52,16 +49,15 @@ def test_no_typed_numbers_in_chapter_prose():
     assert not hits, "numbers typed into prose (glue them from the library):\n" + "\n".join(hits)
 
 
-def test_chapters_execute_within_their_time(built):
+def test_every_chapter_was_executed_by_this_build(built):
+    # How long each took is reported by benchmarks/chapter_times.py, not asserted: the house
+    # rule keeps timings out of the tests.
     from jupyter_cache import get_cache
     cache = get_cache(str(ROOT / "_build" / ".jupyter_cache"))
-    seconds = {pathlib_rel(r.uri): r.data.get("execution_seconds")
-               for r in cache.list_cache_records()}
+    executed = {pathlib_rel(r.uri) for r in cache.list_cache_records()}
     for path in chapter_files():
         doc = str(path.relative_to(ROOT).with_suffix(""))
-        assert doc in seconds, f"{doc} was not executed"
-        limit = TIME_LIMIT_S.get(doc, DEFAULT_TIME_LIMIT_S)
-        assert seconds[doc] <= limit, f"{doc} took {seconds[doc]:.1f} s (limit {limit} s)"
+        assert doc in executed, f"{doc} was not executed"
 
 
 def pathlib_rel(uri: str) -> str:

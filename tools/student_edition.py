@@ -136,7 +136,10 @@ def main() -> int:
             if page.startswith("chapters/"):
                 nbformat.write(cleared(nb), OUT / "notebooks" / f"{Path(page).name}.ipynb")
         else:
-            shutil.copy2(ROOT / f"{page}.md", target.with_suffix(".md"))
+            text = (ROOT / f"{page}.md").read_text(encoding="utf-8")
+            for gone in INSTRUCTOR_ONLY:  # links to pages this edition leaves out
+                text = text.replace(f"{{doc}}`{gone}`", "the instructor edition's For instructors")
+            target.with_suffix(".md").write_text(text, encoding="utf-8")
     for extra in ("references.bib", "_static", "_ext", "docs"):
         src = ROOT / extra
         if src.is_dir():
