@@ -4,7 +4,11 @@ Throughput is the dense tensor-core figure. NVIDIA's headline numbers for Ampere
 often assume 2:4 structured sparsity and are twice these; an LLM's weights are not 2:4 sparse.
 
 Memory: NVIDIA's "80 GB" is read as 80 GiB (85,899,345,920 bytes). HBM stacks come in binary
-sizes, and the driver reports an A100 80GB as 81,920 MiB, which is exactly 80 GiB. The source
+sizes, and the driver reports an A100 80GB as 81,920 MiB, which is exactly 80 GiB. Some parts
+report a little less than their label read this way (an H100 80GB shows 81,559 MiB, 0.4% less;
+the GDDR6 L4 and A10G about 23,030 MiB, 6% less, once ECC is on); the usable-memory fraction
+(serving.DEFAULT_USABLE_MEMORY) is meant to cover such differences along with the runtime's
+own needs. The source
 article instead counted 160 GB for two GPUs (decimal); its scenario keeps that reading, and
 chapter 3 shows what the difference is worth. Bandwidth is decimal (GB/s = 1e9 bytes/s), as
 every datasheet uses it.
