@@ -40,7 +40,7 @@ def substitute(expr, f, s_kv, m, dtype, flops, bandwidth, context):
 @pytest.mark.parametrize("context", [1, 64, 512])
 def test_sympy_ridge_batch_equals_library(flops, bandwidth, context):
     root, f, s_kv = ridge_batch_sympy()
-    dep = lab.cpu_deployment(CONFIG, flops, bandwidth)
+    dep = lab.measured_deployment(CONFIG, flops, bandwidth)
     library = float(im.compute_bound_batch(dep, context))
     ours = substitute(root, f, s_kv, CONFIG, "fp32", flops, bandwidth, context)
     if np.isfinite(library):
@@ -60,7 +60,7 @@ def test_sympy_ridge_batch_on_an_a100_is_the_exercise_answer():
 
 def test_prompt_ridge_equals_library():
     # N* = P b_w F / (beta f): reading the weights once takes as long as N tokens' FLOPs
-    dep = lab.cpu_deployment(CONFIG, 1.4e11, 1.9e10)
+    dep = lab.measured_deployment(CONFIG, 1.4e11, 1.9e10)
     ours = CONFIG.params * 4 * 1.4e11 / (1.9e10 * im.flops_per_token(CONFIG))
     assert float(im.compute_bound_prompt(dep)) == pytest.approx(ours, rel=1e-12)
 

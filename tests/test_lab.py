@@ -249,14 +249,20 @@ def test_lab_size_and_threads_from_the_environment(monkeypatch):
 
 # ----- this CPU as the library's GPU --------------------------------------------------------
 
-def test_cpu_as_gpu_holds_the_measured_ceilings():
-    gpu = lab.cpu_as_gpu(flops=1e11, bandwidth=1e10)
+def test_measured_gpu_holds_the_measured_ceilings():
+    gpu = lab.measured_gpu(flops=1e11, bandwidth=1e10)
     assert im.matmul_rate(gpu, "fp32") == 1e11
     assert im.ops_per_byte(gpu, "fp32") == 10.0
+    # a GPU measured in bf16 (benchmarks/gpu_roofline.py): the rate is the bf16 rate itself
+    h100 = lab.measured_gpu(flops=7.5e14, bandwidth=3e12, dtype="bf16", name="NVIDIA H100")
+    assert im.matmul_rate(h100, "bf16") == 7.5e14
+    assert im.ops_per_byte(h100, "bf16") == 250.0
+    with pytest.raises(ValueError, match="fp32, bf16, fp16 products, got 'int8'"):
+        lab.measured_gpu(flops=1e11, bandwidth=1e10, dtype="int8")
 
 
-def test_cpu_deployment_predicts_by_hand():
-    dep = lab.cpu_deployment(TINY, flops=1e11, bandwidth=1e10)
+def test_measured_deployment_predicts_by_hand():
+    dep = lab.measured_deployment(TINY, flops=1e11, bandwidth=1e10)
     # batch 1 at context 64: read 4 x 125,248 weight bytes and 64 x 512 cache bytes at
     # 1e10 B/s (53.3 us), or do 2 x 108,544 + 4 x 2 x 4 x 16 x 64 FLOPs at 1e11 (2.5 us)
     memory = (4 * 125_248 + 64 * 512) / 1e10

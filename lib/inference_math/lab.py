@@ -561,31 +561,37 @@ def load_average() -> tuple[float, float, float] | None:
 
 # ----- the library's roofline for this CPU -------------------------------------------------
 
-def cpu_as_gpu(flops: float, bandwidth: float, memory_bytes: float = 0.0,
-               name: str = "this-cpu") -> GPU:
-    """This machine as the library's ``GPU`` record, with the measured ceilings.
+def measured_gpu(flops: float, bandwidth: float, dtype: str = "fp32",
+                 memory_bytes: float = 0.0, name: str = "this-cpu") -> GPU:
+    """A machine as the library's ``GPU`` record holding its measured ceilings: ``flops``, the
+    matrix-product rate measured in ``dtype``, and ``bandwidth``, the read rate in bytes/s.
 
-    The library reads an fp32 product at half a GPU's bf16 tensor rate (TF32), so the record's
-    ``bf16_flops`` is set to twice the measured float32 rate: then ``matmul_rate(gpu, "fp32")``
-    is exactly the measured rate. numpy has no bfloat16 product, so that field means nothing
-    else here."""
-    gpu = GPU(name, bf16_flops=2.0 * flops, int8_ops=None, fp8_flops=None,
-              memory_label="system memory", memory_bytes=float(memory_bytes),
+    The library reads an fp32 product at half a GPU's bf16 tensor rate (TF32), so for fp32 the
+    record's ``bf16_flops`` is twice the measured rate; either way ``matmul_rate(gpu, dtype)``
+    is exactly the measured rate. numpy has no bfloat16 product, so on a CPU that field means
+    nothing else."""
+    scale = {"fp32": 2.0, "bf16": 1.0, "fp16": 1.0}
+    if dtype not in scale:
+        raise ValueError(f"measured ceilings are for {', '.join(scale)} products, got {dtype!r}")
+    gpu = GPU(name, bf16_flops=scale[dtype] * flops, int8_ops=None, fp8_flops=None,
+              memory_label="as measured", memory_bytes=float(memory_bytes),
               bandwidth_bytes_per_s=float(bandwidth), interconnect="none",
               interconnect_bytes_per_s=None, usd_per_hour=0.0,
               price_source="a machine you already own", price_date="",
-              source="measured by inference_math.lab", date=time.strftime("%Y-%m-%d"))
-    assert matmul_rate(gpu, "fp32") == flops
+              source="measured ceilings (inference_math.lab, benchmarks/)",
+              date=time.strftime("%Y-%m-%d"))
+    assert matmul_rate(gpu, dtype) == flops
     return gpu
 
 
-def cpu_deployment(config, flops: float, bandwidth: float, dtype: str = "fp32") -> Deployment:
-    """The library's ``Deployment`` for the lab model on this CPU: one "GPU" whose ceilings
-    are the measured ones, MFU = MBU = 1 (the measurements already are achieved rates),
-    weights and cache in ``dtype``, attention FLOPs counted."""
-    return deployment(get_model(config), cpu_as_gpu(flops, bandwidth), gpus=1, dtype=dtype,
-                      kv_dtype=dtype, mfu=1.0, mbu=1.0, usd_per_gpu_hour=0.0,
-                      usable_memory=1.0, attention=True)
+def measured_deployment(config, flops: float, bandwidth: float, dtype: str = "fp32",
+                        name: str = "this-cpu") -> Deployment:
+    """The library's ``Deployment`` for ``config`` on one device whose ceilings are the
+    measured ones (``measured_gpu``): MFU = MBU = 1, since the measurements already are
+    achieved rates; weights and cache in ``dtype``; attention FLOPs counted."""
+    return deployment(get_model(config), measured_gpu(flops, bandwidth, dtype, name=name),
+                      gpus=1, dtype=dtype, kv_dtype=dtype, mfu=1.0, mbu=1.0,
+                      usd_per_gpu_hour=0.0, usable_memory=1.0, attention=True)
 
 
 # ----- the whole check: the chapter and benchmarks/cpu_roofline.py run this ---------------------
@@ -744,7 +750,7 @@ def check_roofline(size: str | None = None, threads: int | None = None, seed: in
     rates = tuple(product_flops / t for t in times[("flops", 0)])
     flops = Measurement(statistics.median(rates), rates, "FLOP/s",
                         "float32 2048 x 2048 matrix product")
-    dep = cpu_deployment(config, flops.value, bandwidth.value)
+    dep = measured_deployment(config, flops.value, bandwidth.value)
     batches, prompts = np.array(sweep.batches), np.array(sweep.prompts)
     med = lambda kind, xs: np.array([statistics.median(times[(kind, x)]) for x in xs])  # noqa
     return RooflineCheck(
