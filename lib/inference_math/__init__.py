@@ -55,6 +55,10 @@ from .appendix import APPENDIX_COLUMNS, APPENDIX_SOURCE, appendix_path, load_app
 from .calibration import ARTICLE_REFINED, ARTICLE_ROOFLINE_FIT, Calibration
 from .errata import Erratum, article_errata
 
+# Measured on a GPU once (benchmarks/gpu_roofline.py), read back for chapter 7
+from .gpu_run import (GPU_RUN_COLUMNS, GPUProfile, GPURun, gpu_run_from_rows, load_gpu_profile,
+                      load_gpu_run)
+
 from . import calibration, exercises, lab, units
 from .exercises import check
 

@@ -46,10 +46,15 @@ APPENDIX_COLUMNS: dict[str, tuple[type, str]] = {
 APPENDIX_ROWS = 28
 
 
-def appendix_path() -> pathlib.Path:
-    """Where the CSV lives: ``data/`` at the repository root, two levels above this package
+def data_path(name: str) -> pathlib.Path:
+    """A file in ``data/`` at the repository root, two levels above this package
     (``lib/inference_math``). The library is installed editable, so this is the checkout."""
-    return pathlib.Path(__file__).resolve().parents[2] / "data" / "article-appendix.csv"
+    return pathlib.Path(__file__).resolve().parents[2] / "data" / name
+
+
+def appendix_path() -> pathlib.Path:
+    """Where the appendix CSV lives: ``data/article-appendix.csv``."""
+    return data_path("article-appendix.csv")
 
 
 def load_appendix(path=None) -> dict[str, np.ndarray]:

@@ -1,0 +1,184 @@
+"""A roofline measured on a GPU: what ``benchmarks/gpu_roofline.py`` wrote, read back.
+
+The benchmark times a Llama-2-7B-shaped PyTorch stack in bf16 on one GPU (prefill against
+prompt length, decode steps against batch at two contexts) together with the GPU's two
+ceilings, and writes one CSV with the GPU, driver, PyTorch version and date in ``#`` lines.
+The run in ``data/`` was made once, on a GPU lent for the purpose; the book reads it here so
+that building the book needs neither a GPU nor PyTorch, and chapter 7 sets it beside the
+library's prediction from the same measured ceilings.
+
+Rows (``GPU_RUN_COLUMNS``): ``matmul`` (a bf16 square product; ``work`` is its FLOPs),
+``matvec`` (a bf16 matrix times one vector, over a matrix far larger than the L2 cache:
+``work`` is the bytes read), ``copy`` (read plus write), ``prefill`` (``tokens`` is the prompt
+length), ``decode`` (``tokens`` is the context: each sequence attends to that many keys) and
+``decode-eager`` (the same step without a CUDA graph, to show the launch overhead), and
+``prefill-compiled`` and ``decode-compiled`` (a few of the same points with each layer run
+through ``torch.compile``, which fuses the small elementwise kernels). A ``#`` line may give
+the GPU kernels one decode step launches, eager and compiled.
+"""
+
+from __future__ import annotations
+
+import csv
+import pathlib
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from .appendix import data_path
+
+GPU_RUN_FILE = "gpu-roofline-h100.csv"
+GPU_RUN_COLUMNS = ("measurement", "batch", "tokens", "median_s", "min_s", "max_s", "repeats",
+                   "work")
+GPU_RUN_MEASUREMENTS = ("matmul", "matvec", "copy", "prefill", "decode", "decode-eager",
+                        "prefill-compiled", "decode-compiled")
+
+
+@dataclass(frozen=True)
+class GPURun:
+    """One run of the GPU benchmark. Times are medians over CUDA-graph replays, seconds."""
+    gpu: str                     # as PyTorch names it, e.g. "NVIDIA H100 80GB HBM3"
+    date: str                    # the run's date, YYYY-MM-DD (UTC)
+    notes: tuple[str, ...]       # the file's ``#`` lines: software, driver, clocks, model
+    flops: float                 # bf16 square matrix product, FLOP/s
+    bandwidth: float             # bf16 matrix-vector product, bytes read per second
+    copy_bandwidth: float        # device-to-device copy, bytes read plus written per second
+    prompts: np.ndarray          # prefill: prompt lengths, batch one
+    prefill_s: np.ndarray
+    decode: dict                 # context -> (batch sizes, step seconds)
+    decode_eager_s: float | None  # one sequence, no CUDA graph, at the shortest context
+    prompts_compiled: np.ndarray  # the same, each layer through torch.compile (may be empty)
+    prefill_compiled_s: np.ndarray
+    decode_compiled: dict
+    kernels: dict                # "eager"/"compiled" -> kernels per decode step (may be empty)
+
+    @property
+    def contexts(self) -> list[int]:
+        return sorted(self.decode)
+
+
+def gpu_run_from_rows(rows, notes=(), where: str = "rows") -> GPURun:
+    """A ``GPURun`` from the benchmark's rows (dicts keyed by ``GPU_RUN_COLUMNS``; values as
+    strings or numbers) and its ``#`` lines (without the ``#``). ``where`` names the source in
+    errors. The GPU's name and the date come from the lines ``gpu: ...`` and ``source: ...
+    run YYYY-MM-DD``; without them, "unknown"."""
+    by_kind: dict[str, list[tuple[int, int, float, float]]] = {}
+    for n, r in enumerate(rows, 1):
+        missing = [c for c in GPU_RUN_COLUMNS if c not in r]
+        if missing:
+            raise ValueError(f"{where}: row {n} lacks {', '.join(missing)}; columns: "
+                             f"{', '.join(GPU_RUN_COLUMNS)}")
+        kind = r["measurement"]
+        if kind not in GPU_RUN_MEASUREMENTS:
+            raise ValueError(f"{where}: row {n} has measurement {kind!r}; allowed: "
+                             f"{', '.join(GPU_RUN_MEASUREMENTS)}")
+        try:
+            work = float(r["work"]) if str(r["work"]).strip() else float("nan")
+            entry = (int(r["batch"]), int(r["tokens"]), float(r["median_s"]), work)
+        except ValueError:
+            raise ValueError(f"{where}: row {n} holds a value that is not a number") from None
+        if not entry[2] > 0:
+            raise ValueError(f"{where}: row {n} has median_s {r['median_s']!r}; it must be a "
+                             "positive number of seconds")
+        by_kind.setdefault(kind, []).append(entry)
+    absent = [k for k in ("matmul", "matvec", "copy", "prefill", "decode") if k not in by_kind]
+    if absent:
+        raise ValueError(f"{where}: no {', '.join(absent)} rows; a run has matmul, matvec, "
+                         "copy, prefill and decode rows")
+
+    def rate(kind):
+        _, _, seconds, work = by_kind[kind][0]
+        return work / seconds
+
+    def prefill(kind):
+        points = sorted((tokens, s) for _, tokens, s, _ in by_kind.get(kind, []))
+        return np.array([t for t, _ in points], dtype=int), np.array([s for _, s in points])
+
+    def decode(kind):
+        out: dict[int, list] = {}
+        for batch, context, s, _ in sorted(by_kind.get(kind, []), key=lambda e: (e[1], e[0])):
+            out.setdefault(context, []).append((batch, s))
+        return {c: (np.array([b for b, _ in v]), np.array([s for _, s in v]))
+                for c, v in out.items()}
+
+    eager = by_kind.get("decode-eager")
+    text = "\n".join(notes)
+    gpu = re.search(r"^gpu: ([^,\n]+)", text, re.M)
+    date = re.search(r"^source: .* run (\d{4}-\d{2}-\d{2})", text, re.M)
+    kernels = re.search(r"^kernels per decode step[^:]*: (.*)$", text, re.M)
+    prompts, prefill_s = prefill("prefill")
+    prompts_compiled, prefill_compiled_s = prefill("prefill-compiled")
+    return GPURun(
+        gpu=gpu.group(1).strip() if gpu else "unknown",
+        date=date.group(1) if date else "unknown", notes=tuple(notes),
+        flops=rate("matmul"), bandwidth=rate("matvec"), copy_bandwidth=rate("copy"),
+        prompts=prompts, prefill_s=prefill_s, decode=decode("decode"),
+        decode_eager_s=eager[0][2] if eager else None,
+        prompts_compiled=prompts_compiled, prefill_compiled_s=prefill_compiled_s,
+        decode_compiled=decode("decode-compiled"),
+        kernels={k: int(v) for k, v in re.findall(r"(\w+) (\d+)", kernels.group(1))}
+        if kernels else {})
+
+
+def load_gpu_run(path=None) -> GPURun:
+    """The GPU benchmark's CSV (default: ``data/gpu-roofline-h100.csv``) as a ``GPURun``. A
+    missing file, column or row kind raises a ValueError naming the file and the problem."""
+    p = pathlib.Path(path) if path is not None else data_path(GPU_RUN_FILE)
+    if not p.is_file():
+        raise ValueError(f"GPU run not found: {p} (benchmarks/gpu_roofline.py --out writes one)")
+    with p.open(encoding="utf-8", newline="") as fh:
+        lines = [line.rstrip("\n") for line in fh if line.strip()]
+    notes = [line.lstrip("#").strip() for line in lines if line.lstrip().startswith("#")]
+    body = [line for line in lines if not line.lstrip().startswith("#")]
+    return gpu_run_from_rows(list(csv.DictReader(body)), notes, where=str(p))
+
+
+GPU_PROFILE_FILE = "gpu-profile-h100.csv"
+GPU_PROFILE_COLUMNS = ("variant", "batch", "context", "category", "gpu_s", "kernels")
+KERNEL_CATEGORIES = ("products", "attention", "other")
+
+
+@dataclass(frozen=True)
+class GPUProfile:
+    """Where one decode step's GPU time went (``benchmarks/gpu_roofline.py --profile``): for
+    each variant ("plain", "compiled"), category -> (GPU seconds, kernels). The categories are
+    the matrix products, attention, and everything else (norms, rotary embedding, activation,
+    residual adds, copies)."""
+    batch: int
+    context: int
+    notes: tuple[str, ...]
+    seconds: dict                # variant -> {category: GPU seconds}
+    kernels: dict                # variant -> {category: kernel count}
+
+
+def load_gpu_profile(path=None) -> GPUProfile:
+    """The profile CSV (default ``data/gpu-profile-h100.csv``) as a ``GPUProfile``; a missing
+    file, column or category raises a ValueError naming the file and the problem."""
+    p = pathlib.Path(path) if path is not None else data_path(GPU_PROFILE_FILE)
+    if not p.is_file():
+        raise ValueError(f"GPU profile not found: {p} (benchmarks/gpu_roofline.py --profile "
+                         "BATCH,CONTEXT --out writes one)")
+    with p.open(encoding="utf-8", newline="") as fh:
+        lines = [line.rstrip("\n") for line in fh if line.strip()]
+    notes = tuple(line.lstrip("#").strip() for line in lines if line.lstrip().startswith("#"))
+    rows = list(csv.DictReader(line for line in lines if not line.lstrip().startswith("#")))
+    if not rows or any(c not in rows[0] for c in GPU_PROFILE_COLUMNS):
+        raise ValueError(f"{p}: expected columns {', '.join(GPU_PROFILE_COLUMNS)}")
+    seconds: dict = {}
+    kernels: dict = {}
+    points = set()
+    for n, r in enumerate(rows, 1):
+        if r["category"] not in KERNEL_CATEGORIES:
+            raise ValueError(f"{p}: row {n} has category {r['category']!r}; allowed: "
+                             f"{', '.join(KERNEL_CATEGORIES)}")
+        try:
+            points.add((int(r["batch"]), int(r["context"])))
+            seconds.setdefault(r["variant"], {})[r["category"]] = float(r["gpu_s"])
+            kernels.setdefault(r["variant"], {})[r["category"]] = int(r["kernels"])
+        except ValueError:
+            raise ValueError(f"{p}: row {n} holds a value that is not a number") from None
+    if len(points) != 1:
+        raise ValueError(f"{p}: rows from {len(points)} (batch, context) points; one expected")
+    (batch, context), = points
+    return GPUProfile(batch, context, notes, seconds, kernels)
