@@ -81,6 +81,20 @@ def test_exercise_answers_by_hand():
         kv / (4 * 155_730_944 + kv), rel=1e-12)
 
 
+def test_gpu_exercise_answer_by_hand():
+    # the compiled H100 step of 32 sequences at context 2048 in data/gpu-roofline-h100.csv:
+    # all 13,476,831,232 weight bytes (the library charges the whole embedding table) and
+    # 32 x 2048 x 524,288 cache bytes, over its median time, over 3.35e12 B/s
+    run = im.load_gpu_run()
+    batches, seconds = run.decode_compiled[2048]
+    assert batches[-1] == 32
+    assert im.weight_bytes_read("llama-2-7b", "bf16", 32) == 2 * 6_738_415_616
+    read = 2 * 6_738_415_616 + 32 * 2048 * 524_288
+    assert im.exercises.expected("ch07-gpu-bandwidth") == pytest.approx(
+        read / seconds[-1] / 3.35e12, rel=1e-12)
+    assert 0.7 < im.exercises.expected("ch07-gpu-bandwidth") < 1
+
+
 def test_exercises_are_registered_with_every_kind():
     ours = [e for e in im.exercises.all_exercises() if e.chapter == 7]
     assert {e.kind for e in ours} == {"compute", "derive", "explain", "extend"}
@@ -93,6 +107,9 @@ def test_page_shows(built):
     from bookfiles import page_text
     text = page_text("chapters/07-own-machine")
     for value in ["lab-156m", "155,730,944", "623 MB", "21%", "0.38%", "7,934,976",
-                  "median predicted/measured"]:
+                  "median predicted/measured",
+                  # the H100 run: model, GPU, date, kernels, datasheet figures
+                  "6,738,415,616", "NVIDIA H100 80GB HBM3", "2026-11-26", "1,386", "426",
+                  "989 TFLOP/s", "3.35 TB/s", "512 KiB"]:
         assert value in text, value
     assert "{glue" not in text

@@ -1,10 +1,14 @@
 """Chapter 7, Check it on your own machine.
 
-Every answer here is a formula of the lab's configuration and the library's catalog, never a
-timing: a learner's check gives the same verdict on every machine."""
+Every answer here is a formula of the lab's configuration and the library's catalog, or of the
+GPU run shipped in data/, never a timing taken on the reader's machine: a learner's check gives
+the same verdict on every machine."""
 
 from ..exercises import register
-from ..formulas import attention_flops_per_token, flops_per_token, kv_bytes_per_token
+from ..formulas import (attention_flops_per_token, flops_per_token, kv_bytes_per_token,
+                        weight_bytes_read)
+from ..gpu_run import load_gpu_run
+from ..gpus import get_gpu
 from ..lab import lab_config
 from ..serving import compute_bound_batch, deployment
 
@@ -34,6 +38,18 @@ def _kv_share_long_context() -> float:
     return kv / (4 * m.params + kv)
 
 
+def _gpu_bandwidth_share() -> float:
+    """The compiled H100 run's decode step of the most sequences at the longest context: bytes
+    read (weights and every sequence's cache) per second, over the datasheet bandwidth."""
+    run = load_gpu_run()
+    context = max(run.contexts)
+    batches, seconds = run.decode_compiled[context]
+    b, s = int(batches[-1]), float(seconds[-1])
+    read = weight_bytes_read("llama-2-7b", "bf16", b) + b * context * kv_bytes_per_token(
+        "llama-2-7b", "bf16")
+    return read / s / get_gpu("h100-sxm").bandwidth_bytes_per_s
+
+
 register("ch07-embedding-share", 7, "Bytes the library charges but a step does not read",
          "what a decode step reads: the LM head in full, one embedding row per sequence",
          "compute", 1, 10, _embedding_share, 0.01, "")
@@ -46,3 +62,6 @@ register("ch07-intensity", 7, "Why batch 8 is slower than the roofline says",
 register("ch07-long-context", 7, "The cache at long context",
          "KV bytes against weight bytes in a decode step", "extend", 2, 15,
          _kv_share_long_context, 0.01, "")
+register("ch07-gpu-bandwidth", 7, "How fast the H100 read at long context",
+         "achieved bandwidth (MBU) from a measured step; amortising per-kernel costs", "extend",
+         2, 15, _gpu_bandwidth_share, 0.01, "")
