@@ -58,6 +58,7 @@ import torch.nn.functional as F
 
 import inference_math as im
 from inference_math import lab
+from inference_math.gpu_run import GPU_PROFILE_COLUMNS, GPU_RUN_COLUMNS, KERNEL_CATEGORIES
 
 TORCH_DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16, "fp32": torch.float32}
 
@@ -69,11 +70,6 @@ DECODE_SWEEPS = {  # context -> batch sizes. KV for 7B in bf16: 512 KiB per toke
     128: (1, 2, 4, 8, 16, 32, 64, 128, 256, 512),        # 512 x 128 tokens: 32 GiB
     2048: (1, 2, 4, 8, 16, 32),                           # 32 x 2048 tokens: 32 GiB
 }
-# The compiled pass times every point again: each shape compiles anew (on an H100 machine
-# with 16 CPU cores, about 3 s each), within --compile-budget.
-COMPILED_PROMPTS = PROMPTS
-COMPILED_SWEEPS = DECODE_SWEEPS
-COLUMNS = ("measurement", "batch", "tokens", "median_s", "min_s", "max_s", "repeats", "work")
 
 
 # ----- the model: Llama's architecture as plain functions over tensors ------------------------
@@ -383,9 +379,6 @@ def kernels_per_step(model: TorchLlama, device, context: int) -> int | None:
         return None
 
 
-PROFILE_COLUMNS = ("variant", "batch", "context", "category", "gpu_s", "kernels")
-
-
 def kernel_category(name: str) -> str:
     """Matrix products, attention or everything else, by kernel name. Inductor's generated
     kernels are named after the operations they fuse (one may say "attention" because it
@@ -416,7 +409,7 @@ def profile(model: TorchLlama, device, batch: int, context: int, variant: str,
     print(f"decode step, {variant}, batch {batch}, context {context}:")
     print(prof.key_averages().table(sort_by="cuda_time_total", row_limit=rows,
                                     max_name_column_width=70))
-    totals: dict[str, list] = {c: [0.0, 0] for c in ("products", "attention", "other")}
+    totals: dict[str, list] = {c: [0.0, 0] for c in KERNEL_CATEGORIES}
     for e in prof.events():
         if e.device_type == torch.autograd.DeviceType.CUDA:
             t = totals[kernel_category(e.name)]
@@ -456,10 +449,10 @@ def describe(device) -> list[str]:
     return lines
 
 
-def predictions(rows, config, dtype: str, name: str):
+def predictions(rows, config, dtype: str):
     """The library's times for each model row, from the measured ceilings in ``rows``."""
     data = im.gpu_run_from_rows(rows)
-    dep = lab.measured_deployment(config, data.flops, data.bandwidth, dtype, name=name)
+    dep = data.deployment(config, dtype)
     out = []
     for r in rows:
         if r["measurement"].startswith("prefill"):
@@ -531,7 +524,7 @@ def main() -> None:
                     fh.write(f"# {line}\n")
                 fh.write("# one decode step's GPU kernel time by category (PyTorch's "
                          "profiler, no CUDA graph), plain and with torch.compile\n")
-                writer = csv.DictWriter(fh, PROFILE_COLUMNS)
+                writer = csv.DictWriter(fh, GPU_PROFILE_COLUMNS)
                 writer.writeheader()
                 writer.writerows(found)
             print(f"wrote {args.out}")
@@ -551,8 +544,10 @@ def main() -> None:
         try:  # a failed compilation leaves the plain run standing
             fused = model.compiled()
             t_compile = time.perf_counter()
+            # every point again; each new shape compiles anew (about 3 s each on the H100
+            # machine's 16 cores), within --compile-budget
             fused_prompts, fused_sweeps = ((prompts[:1], {short: (1,)}) if args.quick
-                                            else (COMPILED_PROMPTS, COMPILED_SWEEPS))
+                                            else (prompts, sweeps))
             rows += measure_model(fused, device, fused_prompts, fused_sweeps, log, "-compiled",
                                   repeats, deadline=t_compile + args.compile_budget)
             kernels["compiled"] = kernels_per_step(fused, device, short)
@@ -564,7 +559,7 @@ def main() -> None:
                      + ", ".join(f"{k} {v}" for k, v in kernels.items()))
         print(notes[-1], flush=True)
     name = torch.cuda.get_device_name(device) if device.type == "cuda" else "this CPU"
-    data, dep, preds = predictions(rows, config, dtype, name)
+    data, dep, preds = predictions(rows, config, dtype)
     print(f"ridge from the measured ceilings: {data.flops / data.bandwidth:.0f} FLOP/byte; "
           f"run took {time.perf_counter() - t0:.0f} s")
     for r, p, ratio in preds:
@@ -590,7 +585,7 @@ def main() -> None:
                      "(tokens = context: each sequence attends to that many keys); times are "
                      "CUDA-graph replays timed with CUDA events, decode-eager without a graph; "
                      "the -compiled rows run each layer through torch.compile\n")
-            writer = csv.DictWriter(fh, COLUMNS)
+            writer = csv.DictWriter(fh, GPU_RUN_COLUMNS)
             writer.writeheader()
             writer.writerows(rows)
         print(f"wrote {out}")

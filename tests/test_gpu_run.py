@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 
 import inference_math as im
-from inference_math import lab
 
 RUN = im.load_gpu_run()
 PROFILE = im.load_gpu_profile()
@@ -15,8 +14,9 @@ H100 = im.get_gpu("h100-sxm")
 
 
 def test_run_names_its_gpu_date_and_model():
-    assert RUN.gpu == "NVIDIA H100 80GB HBM3"
+    assert RUN.gpu == "NVIDIA H100 80GB HBM3" and RUN.catalog_gpu == "h100-sxm"
     assert RUN.date == "2026-11-26"
+    assert (RUN.model, RUN.dtype) == ("llama-2-7b", "bf16")
     notes = "\n".join(RUN.notes)
     assert "model: llama-2-7b architecture, random weights, bf16, 6738415616 parameters" in notes
     assert LLAMA7.params == 6_738_415_616
@@ -42,7 +42,7 @@ def test_measured_ceilings_lie_below_the_datasheet():
 
 
 def test_no_step_beats_the_roofline_of_its_measured_ceilings():
-    dep = lab.measured_deployment(LLAMA7, RUN.flops, RUN.bandwidth, "bf16")
+    dep = RUN.deployment()
     for series in (RUN.decode, RUN.decode_compiled):
         for context, (batches, seconds) in series.items():
             assert np.all(im.decode_step_time(dep, batches, context) < seconds)
@@ -51,7 +51,7 @@ def test_no_step_beats_the_roofline_of_its_measured_ceilings():
 
 
 def test_run_shows_the_roofline_shapes():
-    dep = lab.measured_deployment(LLAMA7, RUN.flops, RUN.bandwidth, "bf16")
+    dep = RUN.deployment()
     b, s = RUN.decode_compiled[16]
     # flat below the ridge: 64 times the work for well under twice the time
     assert s[b == 64][0] / s[0] < 1.5 and float(im.compute_bound_batch(dep, 16)) > 256
@@ -59,7 +59,7 @@ def test_run_shows_the_roofline_shapes():
     assert s[-1] / s[-2] == pytest.approx(2, rel=0.15)
     # prefill: linear in the prompt beyond the ridge
     assert RUN.prefill_compiled_s[-1] / RUN.prefill_compiled_s[-2] == pytest.approx(2, rel=0.15)
-    # compiling fused kernels and made every step faster; the graph beat eager dispatch
+    # compiling fuses kernels and makes every step faster; the graph beats eager dispatch
     for context in RUN.contexts:
         assert np.all(RUN.decode_compiled[context][1] < RUN.decode[context][1])
     assert RUN.decode_eager_s > 2 * RUN.decode[16][1][0]
@@ -90,7 +90,15 @@ def test_rows_build_a_run():
             dict(measurement="decode", batch=2, tokens=8, median_s=0.2, min_s=1, max_s=1,
                  repeats=1, work="")]
     run = im.gpu_run_from_rows(rows, ["gpu: Some GPU, 1 GiB", "source: x run 2030-01-02 10:00"])
-    assert (run.gpu, run.date) == ("Some GPU", "2030-01-02")
+    assert (run.gpu, run.date, run.model, run.dtype) == ("Some GPU", "2030-01-02", None, None)
+    with pytest.raises(ValueError, match="no catalog entry is known for the GPU 'Some GPU'"):
+        run.catalog_gpu
+    with pytest.raises(ValueError, match="pass model= and dtype="):
+        run.deployment()
+    # what the run's deployment predicts: the measured rate and bandwidth, nothing else
+    dep = run.deployment("llama-2-7b", "bf16")
+    assert im.matmul_rate(dep.gpu, "bf16") == 1e12 and dep.gpu.bandwidth_bytes_per_s == 2e12
+    assert (dep.mfu, dep.mbu) == (1.0, 1.0)
     assert (run.flops, run.bandwidth, run.copy_bandwidth) == (1e12, 2e12, 2e12)
     assert run.decode[8][0].tolist() == [2] and run.decode_eager_s is None
     assert run.kernels == {} and run.prompts_compiled.size == 0
@@ -143,8 +151,6 @@ def test_committed_run_matches_the_committed_script():
               for t in node.targets if isinstance(t, ast.Name)}
     prompts = ast.literal_eval(consts["PROMPTS"])
     sweeps = ast.literal_eval(consts["DECODE_SWEEPS"])
-    columns = ast.literal_eval(consts["COLUMNS"])
     assert list(prompts) == RUN.prompts.tolist()
     assert {c: list(b) for c, b in sweeps.items()} == {c: b.tolist()
                                                         for c, (b, _) in RUN.decode.items()}
-    assert tuple(columns) == im.GPU_RUN_COLUMNS

@@ -27,10 +27,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from .appendix import data_path
+from .lab import measured_deployment
+from .serving import Deployment
 
 GPU_RUN_FILE = "gpu-roofline-h100.csv"
 GPU_RUN_COLUMNS = ("measurement", "batch", "tokens", "median_s", "min_s", "max_s", "repeats",
                    "work")
+# The catalog entry for a GPU as PyTorch names it. HBM3 and 132 multiprocessors make the H100
+# 80GB HBM3 the SXM part (the PCIe card has HBM2e and 114).
+CATALOG_GPUS = {"NVIDIA H100 80GB HBM3": "h100-sxm"}
 GPU_RUN_MEASUREMENTS = ("matmul", "matvec", "copy", "prefill", "decode", "decode-eager",
                         "prefill-compiled", "decode-compiled")
 
@@ -41,6 +46,8 @@ class GPURun:
     gpu: str                     # as PyTorch names it, e.g. "NVIDIA H100 80GB HBM3"
     date: str                    # the run's date, YYYY-MM-DD (UTC)
     notes: tuple[str, ...]       # the file's ``#`` lines: software, driver, clocks, model
+    model: str | None            # the catalog model whose architecture ran, e.g. llama-2-7b
+    dtype: str | None            # its weights' and cache's dtype, e.g. bf16
     flops: float                 # bf16 square matrix product, FLOP/s
     bandwidth: float             # bf16 matrix-vector product, bytes read per second
     copy_bandwidth: float        # device-to-device copy, bytes read plus written per second
@@ -56,6 +63,24 @@ class GPURun:
     @property
     def contexts(self) -> list[int]:
         return sorted(self.decode)
+
+    @property
+    def catalog_gpu(self) -> str:
+        """The library's catalog name for the GPU that ran (``CATALOG_GPUS``)."""
+        if self.gpu not in CATALOG_GPUS:
+            raise ValueError(f"no catalog entry is known for the GPU {self.gpu!r}; known: "
+                             f"{', '.join(CATALOG_GPUS)}")
+        return CATALOG_GPUS[self.gpu]
+
+    def deployment(self, model=None, dtype: str | None = None) -> Deployment:
+        """The library's prediction for this run: ``model`` (default: the one that ran) in
+        ``dtype`` (default: the run's) on one device with the run's measured ceilings,
+        MFU = MBU = 1 (``lab.measured_deployment``)."""
+        model, dtype = model or self.model, dtype or self.dtype
+        if model is None or dtype is None:
+            raise ValueError("the run does not say which model and dtype ran (no 'model:' "
+                             "line); pass model= and dtype=")
+        return measured_deployment(model, self.flops, self.bandwidth, dtype, name=self.gpu)
 
 
 def gpu_run_from_rows(rows, notes=(), where: str = "rows") -> GPURun:
@@ -107,11 +132,13 @@ def gpu_run_from_rows(rows, notes=(), where: str = "rows") -> GPURun:
     gpu = re.search(r"^gpu: ([^,\n]+)", text, re.M)
     date = re.search(r"^source: .* run (\d{4}-\d{2}-\d{2})", text, re.M)
     kernels = re.search(r"^kernels per decode step[^:]*: (.*)$", text, re.M)
+    model = re.search(r"^model: (\S+) architecture, random weights, (\w+),", text, re.M)
     prompts, prefill_s = prefill("prefill")
     prompts_compiled, prefill_compiled_s = prefill("prefill-compiled")
     return GPURun(
         gpu=gpu.group(1).strip() if gpu else "unknown",
         date=date.group(1) if date else "unknown", notes=tuple(notes),
+        model=model.group(1) if model else None, dtype=model.group(2) if model else None,
         flops=rate("matmul"), bandwidth=rate("matvec"), copy_bandwidth=rate("copy"),
         prompts=prompts, prefill_s=prefill_s, decode=decode("decode"),
         decode_eager_s=eager[0][2] if eager else None,

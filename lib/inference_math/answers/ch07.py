@@ -45,9 +45,9 @@ def _gpu_bandwidth_share() -> float:
     context = max(run.contexts)
     batches, seconds = run.decode_compiled[context]
     b, s = int(batches[-1]), float(seconds[-1])
-    read = weight_bytes_read("llama-2-7b", "bf16", b) + b * context * kv_bytes_per_token(
-        "llama-2-7b", "bf16")
-    return read / s / get_gpu("h100-sxm").bandwidth_bytes_per_s
+    read = (weight_bytes_read(run.model, run.dtype, b)
+            + b * context * kv_bytes_per_token(run.model, run.dtype))
+    return read / s / get_gpu(run.catalog_gpu).bandwidth_bytes_per_s
 
 
 register("ch07-embedding-share", 7, "Bytes the library charges but a step does not read",
