@@ -69,7 +69,7 @@ def test_derived_columns_follow_the_fact_sheet(runs):
 
 
 def test_loader_rejects_bad_files(tmp_path):
-    with pytest.raises(ValueError, match="not found"):
+    with pytest.raises(ValueError, match="no appendix file at .*missing.csv"):
         im.load_appendix(tmp_path / "missing.csv")
     bad = tmp_path / "bad.csv"
     bad.write_text("# source: x\nbatch,prompt_tokens\n1,128\n")
@@ -77,7 +77,7 @@ def test_loader_rejects_bad_files(tmp_path):
         im.load_appendix(bad)
     header = ",".join(APPENDIX_COLUMNS)
     bad.write_text(header + "\n" + ",".join(["1.5"] + ["1"] * (len(APPENDIX_COLUMNS) - 1)) + "\n")
-    with pytest.raises(ValueError, match="whole numbers"):
+    with pytest.raises(ValueError, match="1 runs; the article's appendix has 28"):
         im.load_appendix(bad)
 
 

@@ -114,15 +114,15 @@ HEADER = "measurement,batch,tokens,median_s,min_s,max_s,repeats,work\n"
 
 
 def test_bad_run_files_are_clear_errors(tmp_path):
-    with pytest.raises(ValueError, match="GPU run not found: .*nope.csv"):
+    with pytest.raises(ValueError, match="no GPU run .*at .*nope.csv"):
         im.load_gpu_run(tmp_path / "nope.csv")
-    with pytest.raises(ValueError, match="row 1 has measurement 'warp'; allowed: matmul"):
+    with pytest.raises(ValueError, match="line 2: measurement 'warp'; allowed: matmul"):
         im.load_gpu_run(write(tmp_path, HEADER + "warp,1,1,1,1,1,1,\n"))
-    with pytest.raises(ValueError, match="row 1 lacks work"):
+    with pytest.raises(ValueError, match="missing column.s. work"):
         im.load_gpu_run(write(tmp_path, HEADER.replace(",work", "") + "matmul,1,1,1,1,1,1\n"))
-    with pytest.raises(ValueError, match="row 1 holds a value that is not a number"):
+    with pytest.raises(ValueError, match="line 2, column median_s: 'fast' is not a number"):
         im.load_gpu_run(write(tmp_path, HEADER + "matmul,1,1,fast,1,1,1,1\n"))
-    with pytest.raises(ValueError, match="median_s '0'; it must be a positive"):
+    with pytest.raises(ValueError, match="line 2, column median_s: '0' must be above 0"):
         im.load_gpu_run(write(tmp_path, HEADER + "matmul,1,1,0,1,1,1,1\n"))
     with pytest.raises(ValueError, match="no matvec, copy, prefill, decode rows"):
         im.load_gpu_run(write(tmp_path, HEADER + "matmul,1,1,1,1,1,1,1\n"))
@@ -130,14 +130,14 @@ def test_bad_run_files_are_clear_errors(tmp_path):
 
 def test_bad_profile_files_are_clear_errors(tmp_path):
     head = "variant,batch,context,category,gpu_s,kernels\n"
-    with pytest.raises(ValueError, match="GPU profile not found"):
+    with pytest.raises(ValueError, match="no GPU profile .*nope.csv"):
         im.load_gpu_profile(tmp_path / "nope.csv")
-    with pytest.raises(ValueError, match="category 'memcpy'; allowed: products, attention"):
+    with pytest.raises(ValueError, match="line 2: category 'memcpy'; allowed: products, attention"):
         im.load_gpu_profile(write(tmp_path, head + "plain,1,1,memcpy,1,1\n"))
-    with pytest.raises(ValueError, match="expected columns variant, batch"):
+    with pytest.raises(ValueError, match="missing column.s. context, category, gpu_s, kernels"):
         im.load_gpu_profile(write(tmp_path, "variant,batch\nplain,1\n"))
     with pytest.raises(ValueError, match="from 2 .batch, context. points; one expected"):
-        im.load_gpu_profile(write(tmp_path, head + "plain,1,1,other,1,1\nplain,2,1,other,1,1\n"))
+        im.load_gpu_profile(write(tmp_path, head + "plain,1,1,other,1,1\nplain,2,1,products,1,1\n"))
 
 
 def test_committed_run_matches_the_committed_script():

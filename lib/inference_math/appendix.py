@@ -18,10 +18,11 @@ Two facts to keep in mind wherever the runs are used:
 
 from __future__ import annotations
 
-import csv
 import pathlib
 
 import numpy as np
+
+from .datafiles import data_path, no_repeats, number, read_csv
 
 APPENDIX_SOURCE = ('Aman Sanger, "Why GPT-3.5 is (mostly) cheaper than Llama 2", Cursor blog, '
                    "20 July 2023, Appendix (28 runs, 2 x A100-80GB, a fork of Hugging Face "
@@ -46,12 +47,6 @@ APPENDIX_COLUMNS: dict[str, tuple[type, str]] = {
 APPENDIX_ROWS = 28
 
 
-def data_path(name: str) -> pathlib.Path:
-    """A file in ``data/`` at the repository root, two levels above this package
-    (``lib/inference_math``). The library is installed editable, so this is the checkout."""
-    return pathlib.Path(__file__).resolve().parents[2] / "data" / name
-
-
 def appendix_path() -> pathlib.Path:
     """Where the appendix CSV lives: ``data/article-appendix.csv``."""
     return data_path("article-appendix.csv")
@@ -61,34 +56,21 @@ def load_appendix(path=None) -> dict[str, np.ndarray]:
     """The appendix as a dict of numpy arrays, one per column (``APPENDIX_COLUMNS``), in the
     article's row order: integer arrays for batch and token counts, floats for the rest.
 
-    Lines starting with ``#`` (the source) are skipped. A missing file, a missing column or a
-    row of the wrong length raises a ValueError that names the file and the problem.
+    Lines starting with ``#`` (the source) are skipped. The file must hold exactly the
+    article's 28 runs, each once (repeated configurations are separate runs with their own
+    times; an identical line twice is a paste), every value a finite number, counts whole and
+    positive (completion tokens and times above zero). Anything else raises a ValueError that
+    names the file and the line.
     """
     p = pathlib.Path(path) if path is not None else appendix_path()
-    if not p.is_file():
-        raise ValueError(f"appendix file not found: {p} (expected data/article-appendix.csv at "
-                         "the repository root; install the library editable from a checkout)")
-    with p.open(encoding="utf-8", newline="") as fh:
-        lines = [line for line in fh if line.strip() and not line.lstrip().startswith("#")]
-    rows = list(csv.reader(lines))
-    header, body = rows[0], rows[1:]
-    missing = [c for c in APPENDIX_COLUMNS if c not in header]
-    if missing:
-        raise ValueError(f"{p}: missing column(s) {', '.join(missing)}; "
-                         f"allowed columns: {', '.join(APPENDIX_COLUMNS)}")
-    for n, row in enumerate(body, 1):
-        if len(row) != len(header):
-            raise ValueError(f"{p}: data row {n} has {len(row)} fields, expected {len(header)}")
+    where = str(p)
+    _, rows = read_csv(p, "appendix file", list(APPENDIX_COLUMNS))
+    if len(rows) != APPENDIX_ROWS:
+        raise ValueError(f"{where}: {len(rows)} runs; the article's appendix has "
+                         f"{APPENDIX_ROWS} (a truncated or extended file?)")
+    no_repeats(where, rows, lambda r: tuple(r[c] for c in APPENDIX_COLUMNS))
     out = {}
     for name, (kind, _) in APPENDIX_COLUMNS.items():
-        j = header.index(name)
-        try:
-            values = np.array([float(r[j]) for r in body])
-        except ValueError:
-            raise ValueError(f"{p}: column {name} holds a value that is not a number") from None
-        if kind is int:
-            if np.any(values != np.round(values)):
-                raise ValueError(f"{p}: column {name} must hold whole numbers")
-            values = values.astype(int)
-        out[name] = values
+        values = [number(where, r, name, kind, strictly_above=0) for r in rows]
+        out[name] = np.array(values, dtype=int if kind is int else float)
     return out

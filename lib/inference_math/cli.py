@@ -9,12 +9,14 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
 import warnings
 
 import numpy as np
 
 from . import units
+from .checks import printable
 from .formulas import kv_bytes_per_token
 from .gpus import GPUS
 from .models import MODELS
@@ -57,8 +59,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _jsonable(value):
-    value = np.asarray(value).item() if isinstance(value, np.ndarray) or \
-        isinstance(value, np.generic) else value
+    value = np.asarray(value).item() if isinstance(value, (np.ndarray, np.generic)) else value
     if isinstance(value, float) and not math.isfinite(value):
         return None
     if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
@@ -66,12 +67,25 @@ def _jsonable(value):
     return value
 
 
+def _json(obj) -> str:
+    # Strict JSON: a NaN or an infinity that slipped through is an error, never a bare token.
+    return json.dumps(obj, indent=2, allow_nan=False)
+
+
 def _table(rows: list[tuple[str, str]]) -> str:
     width = max(len(k) for k, _ in rows)
     return "\n".join(f"{k:<{width}}  {v}" for k, v in rows)
 
 
-def _estimate(args) -> int:
+class Output:
+    """What a command prints and the exit status it ends with. The status is settled before
+    anything is printed, so a reader that closes the pipe early cannot change it."""
+
+    def __init__(self, stdout: str = "", stderr: tuple[str, ...] = (), status: int = 0):
+        self.stdout, self.stderr, self.status = stdout, stderr, status
+
+
+def _estimate(args) -> Output:
     dep = deployment(args.model, args.gpu, args.gpus, args.dtype, args.kv_dtype, args.mfu,
                      args.mbu, args.usd_per_gpu_hour, scenario=args.scenario)
     with warnings.catch_warnings(record=True) as caught:
@@ -81,20 +95,22 @@ def _estimate(args) -> int:
                           usable_memory=dep.usable_memory, params=dep.params,
                           attention=dep.attention)
     r = {k: _jsonable(v) for k, v in result.items()}
+    name = printable(dep.model.name)
     if args.json:
-        inputs = {"model": dep.model.name, "gpu": dep.gpu.name, "gpus": _jsonable(dep.gpus),
+        inputs = {"model": name, "gpu": dep.gpu.name, "gpus": _jsonable(dep.gpus),
                   "dtype": dep.dtype, "kv_dtype": dep.kv_dtype, "batch": _jsonable(args.batch),
                   "prompt": _jsonable(args.prompt), "completion": _jsonable(args.completion),
                   "mfu": _jsonable(dep.mfu), "mbu": _jsonable(dep.mbu),
                   "usd_per_gpu_hour": _jsonable(dep.usd_per_gpu_hour),
                   "scenario": args.scenario}
-        print(json.dumps({**inputs, **r}, indent=2))
+        text = _json({**inputs, **r})
     else:
         f = units
+
         def maybe(x, fmt):
             return "n/a" if x is None else fmt(x)
-        print(_table([
-            ("deployment", f"{dep.model.name} on {int(dep.gpus)} x {dep.gpu.name}, "
+        text = _table([
+            ("deployment", f"{name} on {int(dep.gpus)} x {dep.gpu.name}, "
                            f"{dep.dtype} weights, {dep.kv_dtype} KV cache"),
             ("workload", f"batch {_jsonable(args.batch)}, {_jsonable(args.prompt)} prompt + "
                          f"{_jsonable(args.completion)} completion tokens"),
@@ -105,25 +121,23 @@ def _estimate(args) -> int:
             ("FLOPs per token", f.fmt_si(r["flops_per_token"], "FLOP", "G")),
             ("KV capacity", f"{f.fmt_int(r['kv_capacity_tokens'])} tokens"),
             ("fits", "yes" if r["fits"] else "no"),
-            ("time to first token", f.fmt_seconds(r["ttft_s"])),
+            ("time to first token", maybe(r["ttft_s"], f.fmt_seconds)),
             ("decode step (mean)", maybe(r["decode_step_s"], f.fmt_seconds)),
-            ("completion time", f.fmt_seconds(r["completion_s"])),
+            ("completion time", maybe(r["completion_s"], f.fmt_seconds)),
             ("tokens/s per sequence", maybe(r["tokens_per_s_per_sequence"], f.fmt_tokens_per_s)),
             ("USD per 1K prompt", maybe(r["usd_per_1k_prompt"], lambda x: f.fmt_usd(x, 3))),
             ("USD per 1K completion", maybe(r["usd_per_1k_completion"],
                                             lambda x: f.fmt_usd(x, 3))),
             ("decode is", f"{r['decode_bound']}-bound"),
-        ]))
-    for w in caught:
-        print(f"{PROG}: warning: {w.message}", file=sys.stderr)
-    if not r["fits"]:
-        why = fit_problem(dep, args.batch, args.prompt, args.completion)
-        print(f"{PROG}: does not fit: {why}", file=sys.stderr)
-        return 1
-    return 0
+        ])
+    errors = [f"{PROG}: warning: {printable(w.message)}" for w in caught]
+    if r["fits"]:
+        return Output(text, tuple(errors), 0)
+    why = fit_problem(dep, args.batch, args.prompt, args.completion)
+    return Output(text, (*errors, f"{PROG}: does not fit: {why}"), 1)
 
 
-def _models(args) -> int:
+def _models(args) -> Output:
     rows = [{"name": m.name, "params": m.params, "published_params": m.published_params,
              "layers": m.n_layers, "d_model": m.d_model, "heads": m.n_heads,
              "kv_heads": m.n_kv_heads, "head_dim": m.head_dim, "d_ff": m.d_ff,
@@ -132,17 +146,14 @@ def _models(args) -> int:
              "kv_bytes_per_token": int(kv_bytes_per_token(m, "bf16")),
              "source": m.source, "date": m.date} for m in MODELS.values()]
     if args.json:
-        print(json.dumps(rows, indent=2))
-    else:
-        head = f"{'name':<14} {'parameters':>16} {'KV/token (bf16)':>16} {'context':>8}"
-        print(head)
-        for r in rows:
-            print(f"{r['name']:<14} {r['params']:>16,} {r['kv_bytes_per_token']:>14,} B "
-                  f"{r['max_context']:>8,}")
-    return 0
+        return Output(_json(rows))
+    lines = [f"{'name':<14} {'parameters':>16} {'KV/token (bf16)':>16} {'context':>8}"]
+    lines += [f"{r['name']:<14} {r['params']:>16,} {r['kv_bytes_per_token']:>14,} B "
+              f"{r['max_context']:>8,}" for r in rows]
+    return Output("\n".join(lines))
 
 
-def _gpus(args) -> int:
+def _gpus(args) -> Output:
     rows = [{"name": g.name, "bf16_flops": g.bf16_flops, "int8_ops": g.int8_ops,
              "fp8_flops": g.fp8_flops, "memory_bytes": g.memory_bytes,
              "memory_label": g.memory_label, "bandwidth_bytes_per_s": g.bandwidth_bytes_per_s,
@@ -152,17 +163,15 @@ def _gpus(args) -> int:
              "price_date": g.price_date, "source": g.source, "date": g.date}
             for g in GPUS.values()]
     if args.json:
-        print(json.dumps([{k: _jsonable(v) for k, v in r.items()} for r in rows], indent=2))
-    else:
-        print(f"{'name':<15} {'bf16 TFLOP/s':>12} {'memory':>10} {'GB/s':>7} {'$/hour':>7}")
-        for r in rows:
-            print(f"{r['name']:<15} {r['bf16_flops'] / 1e12:>12,.0f} "
-                  f"{r['memory_bytes'] / 2**30:>6,.0f} GiB {r['bandwidth_bytes_per_s'] / 1e9:>7,.0f}"
-                  f" {r['usd_per_hour']:>7.2f}")
-    return 0
+        return Output(_json([{k: _jsonable(v) for k, v in r.items()} for r in rows]))
+    lines = [f"{'name':<15} {'bf16 TFLOP/s':>12} {'memory':>10} {'GB/s':>7} {'$/hour':>7}"]
+    lines += [f"{r['name']:<15} {r['bf16_flops'] / 1e12:>12,.0f} "
+              f"{r['memory_bytes'] / 2**30:>6,.0f} GiB {r['bandwidth_bytes_per_s'] / 1e9:>7,.0f}"
+              f" {r['usd_per_hour']:>7.2f}" for r in rows]
+    return Output("\n".join(lines))
 
 
-def main(argv=None) -> int:
+def _run(argv) -> Output:
     try:
         args = _parser().parse_args(argv)
         if args.command == "estimate" and args.model is None and args.scenario is None:
@@ -171,10 +180,25 @@ def main(argv=None) -> int:
             raise _BadInput(f"--gpu is required; allowed: {', '.join(GPUS)}")
         return {"estimate": _estimate, "models": _models, "gpus": _gpus}[args.command](args)
     except (_BadInput, ValueError) as err:
-        message = " ".join(str(err).split())
-        print(f"{PROG}: error: {message}", file=sys.stderr)
-        return 2
+        # one line, with any control character a file or argument carried shown escaped
+        message = " ".join(printable(" ".join(str(err).split())).split())
+        return Output("", (f"{PROG}: error: {message}",), 2)
+
+
+def main(argv=None) -> int:
+    """Run the command line; returns the exit status (0 fits, 1 does not fit, 2 bad input)."""
+    with np.errstate(all="ignore"):  # no numpy warning reaches the user; results are checked
+        out = _run(argv)
+    try:
+        if out.stdout:
+            print(out.stdout, flush=True)
     except BrokenPipeError:
-        return 0
-
-
+        # The reader closed the pipe (`| head`): say nothing more on stdout, keep the status.
+        # Point stdout at /dev/null so that Python's exit flush cannot fail loudly.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    for line in out.stderr:
+        try:
+            print(line, file=sys.stderr, flush=True)
+        except BrokenPipeError:
+            break
+    return out.status

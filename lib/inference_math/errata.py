@@ -77,7 +77,7 @@ def article_errata() -> list[Erratum]:
 
     heads = article_claim("mha_heads").value
     mha = dataclasses.replace(llama, n_kv_heads=llama.n_heads)
-    mha_wrong = dataclasses.replace(llama, n_kv_heads=int(heads))
+    mha_wrong = dataclasses.replace(llama, n_heads=int(heads), n_kv_heads=int(heads))
     out.append(Erratum(
         "mha-heads", "heads a multi-head cache would hold",
         f"{units.fmt_int(heads)}: {units.fmt_bytes(kv_bytes_per_token(mha_wrong), 'MB')} of "

@@ -8,16 +8,34 @@ from __future__ import annotations
 
 import numpy as np
 
-from .checks import count, lookup
+from .checks import canonical, count
 from .models import Model, active_params, expert_params, get_model, matmul_params, total_params
 
 BYTES_PER_PARAM = {"fp32": 4.0, "bf16": 2.0, "fp16": 2.0, "fp8": 1.0, "int8": 1.0, "int4": 0.5}
 
 
+# A KV cache in int4 needs kernels the book's deployments do not assume.
+KV_DTYPES = tuple(d for d in BYTES_PER_PARAM if d != "int4")
+
+
+def dtype_name(dtype: str) -> str:
+    """The canonical name of a weight dtype ("BF16 " is "bf16"); unknown names are refused."""
+    return canonical("dtype", dtype, BYTES_PER_PARAM)
+
+
+def kv_dtype_name(kv_dtype: str) -> str:
+    """The canonical name of a KV-cache dtype: any weight dtype but int4."""
+    if isinstance(kv_dtype, str) and kv_dtype.strip().lower() in BYTES_PER_PARAM \
+            and kv_dtype.strip().lower() not in KV_DTYPES:
+        raise ValueError(f"kv_dtype {kv_dtype!r} is not supported; allowed: "
+                         f"{', '.join(KV_DTYPES)}")
+    return canonical("kv_dtype", kv_dtype, {d: d for d in KV_DTYPES})
+
+
 def bytes_per_param(dtype: str) -> float:
     """Storage bytes per number. int4 packs two numbers per byte; the small per-group scales
     of real int4 formats (about 3% at group size 128) are left out."""
-    return lookup("dtype", dtype, BYTES_PER_PARAM)
+    return BYTES_PER_PARAM[dtype_name(dtype)]
 
 
 def weight_bytes(params, dtype: str = "bf16"):
@@ -34,7 +52,7 @@ def kv_bytes_per_token(model, kv_dtype: str = "bf16") -> float:
     """2 (K and V) x L x K x d_h x bytes. The cache holds the key/value heads, not the query
     heads: Llama-2-70B has 64 query heads but 8 KV heads, so 327,680 B (320 KiB) in bf16."""
     m = get_model(model)
-    return 2 * m.n_layers * m.n_kv_heads * m.head_dim * bytes_per_param(kv_dtype)
+    return 2 * m.n_layers * m.n_kv_heads * m.head_dim * BYTES_PER_PARAM[kv_dtype_name(kv_dtype)]
 
 
 def flops_per_token(model) -> float:

@@ -19,14 +19,13 @@ the GPU kernels one decode step launches, eager and compiled.
 
 from __future__ import annotations
 
-import csv
 import pathlib
 import re
 from dataclasses import dataclass
 
 import numpy as np
 
-from .appendix import data_path
+from .datafiles import Row, data_path, no_repeats, number, read_csv
 from .lab import measured_deployment
 from .serving import Deployment
 
@@ -85,28 +84,38 @@ class GPURun:
 
 def gpu_run_from_rows(rows, notes=(), where: str = "rows") -> GPURun:
     """A ``GPURun`` from the benchmark's rows (dicts keyed by ``GPU_RUN_COLUMNS``; values as
-    strings or numbers) and its ``#`` lines (without the ``#``). ``where`` names the source in
-    errors. The GPU's name and the date come from the lines ``gpu: ...`` and ``source: ...
-    run YYYY-MM-DD``; without them, "unknown"."""
+    strings or numbers; a ``datafiles.Row`` carries its line number) and its ``#`` lines
+    (without the ``#``). ``where`` names the source in errors. The GPU's name and the date
+    come from the lines ``gpu: ...`` and ``source: ... run YYYY-MM-DD``; without them,
+    "unknown". Every time must be a positive finite number, counts whole and not negative,
+    and no (measurement, batch, tokens) point may appear twice."""
     by_kind: dict[str, list[tuple[int, int, float, float]]] = {}
+    checked = []
     for n, r in enumerate(rows, 1):
-        missing = [c for c in GPU_RUN_COLUMNS if c not in r]
+        missing = [c for c in GPU_RUN_COLUMNS if c not in r or r[c] is None]
         if missing:
             raise ValueError(f"{where}: row {n} lacks {', '.join(missing)}; columns: "
                              f"{', '.join(GPU_RUN_COLUMNS)}")
-        kind = r["measurement"]
+        row = Row({c: str(r[c]).strip() for c in GPU_RUN_COLUMNS})
+        row.line = getattr(r, "line", n)
+        kind = row["measurement"]
         if kind not in GPU_RUN_MEASUREMENTS:
-            raise ValueError(f"{where}: row {n} has measurement {kind!r}; allowed: "
+            raise ValueError(f"{where}, line {row.line}: measurement {kind!r}; allowed: "
                              f"{', '.join(GPU_RUN_MEASUREMENTS)}")
-        try:
-            work = float(r["work"]) if str(r["work"]).strip() else float("nan")
-            entry = (int(r["batch"]), int(r["tokens"]), float(r["median_s"]), work)
-        except ValueError:
-            raise ValueError(f"{where}: row {n} holds a value that is not a number") from None
-        if not entry[2] > 0:
-            raise ValueError(f"{where}: row {n} has median_s {r['median_s']!r}; it must be a "
-                             "positive number of seconds")
+        for col in ("min_s", "max_s"):
+            number(where, row, col, strictly_above=0)
+        number(where, row, "repeats", int, minimum=1)
+        work = number(where, row, "work", strictly_above=0, empty_ok=True)
+        entry = (number(where, row, "batch", int, minimum=0),
+                 number(where, row, "tokens", int, minimum=0),
+                 number(where, row, "median_s", strictly_above=0),
+                 float("nan") if work is None else work)
+        if kind in ("matmul", "matvec", "copy") and work is None:
+            raise ValueError(f"{where}, line {row.line}: a {kind} row needs its work (FLOPs "
+                             "or bytes)")
         by_kind.setdefault(kind, []).append(entry)
+        checked.append(row)
+    no_repeats(where, checked, lambda r: (r["measurement"], r["batch"], r["tokens"]))
     absent = [k for k in ("matmul", "matvec", "copy", "prefill", "decode") if k not in by_kind]
     if absent:
         raise ValueError(f"{where}: no {', '.join(absent)} rows; a run has matmul, matvec, "
@@ -150,15 +159,12 @@ def gpu_run_from_rows(rows, notes=(), where: str = "rows") -> GPURun:
 
 def load_gpu_run(path=None) -> GPURun:
     """The GPU benchmark's CSV (default: ``data/gpu-roofline-h100.csv``) as a ``GPURun``. A
-    missing file, column or row kind raises a ValueError naming the file and the problem."""
+    missing file, column or row kind, or a bad value, raises a ValueError naming the file and
+    the line."""
     p = pathlib.Path(path) if path is not None else data_path(GPU_RUN_FILE)
-    if not p.is_file():
-        raise ValueError(f"GPU run not found: {p} (benchmarks/gpu_roofline.py --out writes one)")
-    with p.open(encoding="utf-8", newline="") as fh:
-        lines = [line.rstrip("\n") for line in fh if line.strip()]
-    notes = [line.lstrip("#").strip() for line in lines if line.lstrip().startswith("#")]
-    body = [line for line in lines if not line.lstrip().startswith("#")]
-    return gpu_run_from_rows(list(csv.DictReader(body)), notes, where=str(p))
+    notes, rows = read_csv(p, "GPU run (benchmarks/gpu_roofline.py --out writes one)",
+                           GPU_RUN_COLUMNS)
+    return gpu_run_from_rows(rows, notes, where=str(p))
 
 
 GPU_PROFILE_FILE = "gpu-profile-h100.csv"
@@ -180,32 +186,31 @@ class GPUProfile:
 
 
 def load_gpu_profile(path=None) -> GPUProfile:
-    """The profile CSV (default ``data/gpu-profile-h100.csv``) as a ``GPUProfile``; a missing
-    file, column or category raises a ValueError naming the file and the problem."""
+    """The profile CSV (default ``data/gpu-profile-h100.csv``) as a ``GPUProfile``. A missing
+    file, column or category, a bad value or a repeated (variant, category) raises a
+    ValueError naming the file and the line."""
     p = pathlib.Path(path) if path is not None else data_path(GPU_PROFILE_FILE)
-    if not p.is_file():
-        raise ValueError(f"GPU profile not found: {p} (benchmarks/gpu_roofline.py --profile "
-                         "BATCH,CONTEXT --out writes one)")
-    with p.open(encoding="utf-8", newline="") as fh:
-        lines = [line.rstrip("\n") for line in fh if line.strip()]
-    notes = tuple(line.lstrip("#").strip() for line in lines if line.lstrip().startswith("#"))
-    rows = list(csv.DictReader(line for line in lines if not line.lstrip().startswith("#")))
-    if not rows or any(c not in rows[0] for c in GPU_PROFILE_COLUMNS):
-        raise ValueError(f"{p}: expected columns {', '.join(GPU_PROFILE_COLUMNS)}")
+    where = str(p)
+    notes, rows = read_csv(p, "GPU profile (benchmarks/gpu_roofline.py --profile BATCH,CONTEXT "
+                              "--out writes one)", GPU_PROFILE_COLUMNS)
+    if not rows:
+        raise ValueError(f"{where}: no rows")
+    no_repeats(where, rows, lambda r: (r["variant"], r["category"]))
     seconds: dict = {}
     kernels: dict = {}
     points = set()
-    for n, r in enumerate(rows, 1):
+    for r in rows:
         if r["category"] not in KERNEL_CATEGORIES:
-            raise ValueError(f"{p}: row {n} has category {r['category']!r}; allowed: "
+            raise ValueError(f"{where}, line {r.line}: category {r['category']!r}; allowed: "
                              f"{', '.join(KERNEL_CATEGORIES)}")
-        try:
-            points.add((int(r["batch"]), int(r["context"])))
-            seconds.setdefault(r["variant"], {})[r["category"]] = float(r["gpu_s"])
-            kernels.setdefault(r["variant"], {})[r["category"]] = int(r["kernels"])
-        except ValueError:
-            raise ValueError(f"{p}: row {n} holds a value that is not a number") from None
+        points.add((number(where, r, "batch", int, minimum=1),
+                    number(where, r, "context", int, minimum=0)))
+        seconds.setdefault(r["variant"], {})[r["category"]] = \
+            number(where, r, "gpu_s", strictly_above=0)
+        kernels.setdefault(r["variant"], {})[r["category"]] = \
+            number(where, r, "kernels", int, minimum=0)
     if len(points) != 1:
-        raise ValueError(f"{p}: rows from {len(points)} (batch, context) points; one expected")
+        raise ValueError(f"{where}: rows from {len(points)} (batch, context) points; one "
+                         "expected")
     (batch, context), = points
-    return GPUProfile(batch, context, notes, seconds, kernels)
+    return GPUProfile(batch, context, tuple(notes), seconds, kernels)

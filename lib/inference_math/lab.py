@@ -29,7 +29,7 @@ from typing import Callable
 
 import numpy as np
 
-from .formulas import bytes_per_param
+from .formulas import dtype_name
 from .gpus import GPU
 from .models import Model, get_model
 from .serving import Deployment, decode_step_time, deployment, matmul_rate, prefill_time
@@ -195,10 +195,10 @@ class KVCache:
 
 
 def _numpy_dtype(dtype: str):
-    if dtype not in NUMPY_DTYPES:
-        bytes_per_param(dtype)  # a name the library does not know fails there, with the list
+    name = dtype_name(dtype)  # a name the library does not know fails there, with the list
+    if name not in NUMPY_DTYPES:
         raise ValueError(f"the numpy lab holds {', '.join(NUMPY_DTYPES)} only, got {dtype!r}")
-    return NUMPY_DTYPES[dtype]
+    return NUMPY_DTYPES[name]
 
 
 # ----- the model ---------------------------------------------------------------------------

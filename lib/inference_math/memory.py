@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import checks
-from .formulas import bytes_per_param, kv_bytes_per_token, model_weight_bytes, weight_bytes_read
+from .formulas import kv_bytes_per_token, kv_dtype_name, model_weight_bytes, weight_bytes_read
 from .gpus import get_gpu
 from .models import get_model
 from .serving import DEFAULT_USABLE_MEMORY, Deployment, kv_capacity_tokens
@@ -47,11 +47,11 @@ def min_gpus(model, gpu, dtype: str = "bf16", kv_dtype: str = "bf16", tokens=0,
     usable; GPT-3 175B with one 2048-token sequence needs 5, so 8."""
     m = get_model(model)
     g = get_gpu(gpu)
-    bytes_per_param(kv_dtype)
+    kv_dtype_name(kv_dtype)
     t = checks.count("tokens", tokens, minimum=0)
     u = checks.fraction("usable_memory", usable_memory)
     need = model_weight_bytes(m, dtype) + t * kv_bytes_per_token(m, kv_dtype)
     gpus = np.maximum(np.ceil(need / (g.memory_bytes * u)), 1.0)
-    if power_of_two:
+    if checks.flag("power_of_two", power_of_two):
         gpus = 2.0 ** np.ceil(np.log2(gpus))
     return gpus

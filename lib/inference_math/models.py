@@ -12,7 +12,9 @@ import json
 import os
 from dataclasses import dataclass, fields
 
-from .checks import lookup
+import numpy as np
+
+from .checks import lookup, printable, read_text_file
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,9 @@ class Model:
     source: str = ""
     date: str = ""
 
+    def __post_init__(self):
+        _validate(self)
+
     @property
     def params(self) -> int:
         return total_params(self)
@@ -45,6 +50,43 @@ class Model:
     @property
     def is_moe(self) -> bool:
         return self.n_experts > 1
+
+
+# Larger sizes describe no model and would overflow the float arithmetic downstream.
+MAX_SIZE = 2**31 - 1
+_SIZES = ("n_layers", "d_model", "n_heads", "n_kv_heads", "head_dim", "d_ff", "vocab_size",
+          "max_context", "n_experts", "experts_per_token")
+_FLAGS = ("gated_ffn", "tied_embeddings", "attention_bias", "mlp_bias", "learned_positions")
+NORMS = ("rmsnorm", "layernorm")
+
+
+def _validate(m: Model) -> None:
+    """Refuse a model no real architecture has, naming the field (one ValueError)."""
+    if not isinstance(m.name, str) or not m.name.strip():
+        raise ValueError(f"Model name must be a non-empty string, got {m.name!r}")
+    where = f"model {printable(m.name)!r}"
+    for f in _SIZES:
+        v = getattr(m, f)
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
+            raise ValueError(f"{where}: {f} must be a positive integer, got {v!r}")
+        if v > MAX_SIZE:
+            raise ValueError(f"{where}: {f} must be at most {MAX_SIZE:,}, got {v:,}")
+    for f in _FLAGS:
+        if not isinstance(getattr(m, f), bool):
+            raise ValueError(f"{where}: {f} must be True or False, got {getattr(m, f)!r}")
+    if m.n_heads % m.n_kv_heads:
+        raise ValueError(f"{where}: n_heads ({m.n_heads}) must be a multiple of n_kv_heads "
+                         f"({m.n_kv_heads})")
+    if m.experts_per_token > m.n_experts:
+        raise ValueError(f"{where}: experts_per_token ({m.experts_per_token}) exceeds "
+                         f"n_experts ({m.n_experts})")
+    if m.norm not in NORMS:
+        raise ValueError(f"{where}: norm must be one of {', '.join(NORMS)}, got {m.norm!r}")
+    if m.published_params is not None and (isinstance(m.published_params, bool) or not
+                                           isinstance(m.published_params, int)
+                                           or m.published_params < 1):
+        raise ValueError(f"{where}: published_params must be a positive integer or None, got "
+                         f"{m.published_params!r}")
 
 
 def _attention_per_layer(m: Model) -> int:
@@ -166,7 +208,11 @@ _REQUIRED = ("num_hidden_layers", "hidden_size", "num_attention_heads", "interme
 def _positive_int(config: dict, key: str, where: str) -> int:
     value = config[key]
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{where}: {key} must be a positive integer, got {value!r}")
+        raise ValueError(f"{where}: {key} must be a positive integer, got "
+                         f"{printable(repr(value))[:60]}")
+    if value > MAX_SIZE:
+        raise ValueError(f"{where}: {key} must be at most {MAX_SIZE:,}, got a number of "
+                         f"{len(str(value))} digits")
     return value
 
 
@@ -180,14 +226,14 @@ def from_hf_config(path_or_dict, name: str | None = None) -> Model:
     if isinstance(path_or_dict, dict):
         config, where = path_or_dict, "config"
     else:
-        where = str(path_or_dict)
+        text = read_text_file(path_or_dict, "config.json")
+        where = printable(os.fspath(path_or_dict))
         try:
-            with open(path_or_dict, encoding="utf-8") as f:
-                config = json.load(f)
-        except FileNotFoundError:
-            raise ValueError(f"no config.json at {where}") from None
-        except (json.JSONDecodeError, UnicodeDecodeError) as err:
+            config = json.loads(text)
+        except json.JSONDecodeError as err:
             raise ValueError(f"{where} is not valid JSON: {err}") from None
+        except RecursionError:
+            raise ValueError(f"{where} is nested too deeply to be a config.json") from None
     if not isinstance(config, dict):
         raise ValueError(f"{where}: expected a JSON object, got {type(config).__name__}")
     missing = [k for k in _REQUIRED if k not in config]
@@ -218,11 +264,15 @@ def from_hf_config(path_or_dict, name: str | None = None) -> Model:
     for key in ("tie_word_embeddings", "attention_bias", "mlp_bias"):
         value = config.get(key, False)
         if not isinstance(value, bool):
-            raise ValueError(f"{where}: {key} must be true or false, got {value!r}")
+            raise ValueError(f"{where}: {key} must be true or false, got "
+                             f"{printable(repr(value))[:60]}")
         flags[key] = value
     label = name or config.get("_name_or_path") or os.path.basename(os.path.dirname(where)) \
         or "custom"
-    return Model(str(label), layers, d, heads, kv_heads, head_dim, d_ff, vocab, ctx,
+    if not isinstance(label, str):
+        raise ValueError(f"{where}: _name_or_path must be a string, got "
+                         f"{printable(repr(label))[:60]}")
+    return Model(printable(label).strip() or "custom", layers, d, heads, kv_heads, head_dim, d_ff, vocab, ctx,
                  tied_embeddings=flags["tie_word_embeddings"], n_experts=experts,
                  experts_per_token=per_token, attention_bias=flags["attention_bias"],
                  mlp_bias=flags["mlp_bias"], source=f"Hugging Face config {where}", date="")

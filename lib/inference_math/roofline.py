@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import checks
-from .formulas import (attention_flops_per_token, bytes_per_param, flops_per_token,
+from .formulas import (attention_flops_per_token, flops_per_token, kv_dtype_name,
                        kv_bytes_per_token, prefill_flops, weight_bytes_read)
 from .gpus import get_gpu
 from .models import get_model
@@ -40,7 +40,7 @@ def prefill_intensity(model, prompt, batch=1, dtype: str = "bf16", kv_dtype: str
     m = get_model(model)
     n = checks.count("prompt", prompt)
     b = checks.count("batch", batch)
-    bytes_per_param(kv_dtype)
+    kv_dtype_name(kv_dtype)
     flops = b * prefill_flops(m, n)
     moved = weight_bytes_read(m, dtype, b * n) + b * n * kv_bytes_per_token(m, kv_dtype)
     return flops / moved
@@ -54,7 +54,7 @@ def decode_intensity(model, batch, context, dtype: str = "bf16", kv_dtype: str =
     m = get_model(model)
     b = checks.count("batch", batch)
     c = checks.count("context", context, minimum=0)
-    bytes_per_param(kv_dtype)
+    kv_dtype_name(kv_dtype)
     flops = b * (flops_per_token(m) + attention_flops_per_token(m, c))
     moved = weight_bytes_read(m, dtype, b) + b * c * kv_bytes_per_token(m, kv_dtype)
     return flops / moved

@@ -16,8 +16,8 @@ from typing import Any
 import numpy as np
 
 from . import checks
-from .formulas import (bytes_per_param, flops_per_token, kv_bytes_per_token,
-                       weight_bytes_read)
+from .formulas import (bytes_per_param, dtype_name, flops_per_token, kv_bytes_per_token,
+                       kv_dtype_name, weight_bytes_read)
 from .gpus import GPU, GPUS, get_gpu
 from .models import Model, get_model, total_params
 from .units import GB, SECONDS_PER_HOUR, TERA
@@ -91,13 +91,11 @@ def deployment(model=None, gpu=None, gpus=None, dtype=None, kv_dtype=None, mfu=N
         raise ValueError(f"gpu is required; allowed: {', '.join(sorted(GPUS))}")
     m = get_model(merged["model"])
     g = get_gpu(merged["gpu"])
-    dt = merged.get("dtype", "bf16")
-    bytes_per_param(dt)
+    dt = dtype_name(merged.get("dtype", "bf16"))
     # Quantizing weights does not quantize the cache: that is a separate choice (kv_dtype).
-    kv_dt = merged.get("kv_dtype") or (dt if dt in ("fp32", "fp16") else "bf16")
-    if kv_dt == "int4":
-        raise ValueError("kv_dtype 'int4' is not supported; allowed: fp32, bf16, fp16, fp8, int8")
-    bytes_per_param(kv_dt)
+    kv_given = merged.get("kv_dtype")
+    kv_dt = kv_dtype_name(kv_given) if kv_given is not None else \
+        (dt if dt in ("fp32", "fp16") else "bf16")
     matmul_rate(g, dt)  # fails early for a dtype this GPU cannot multiply in
     price = merged.get("usd_per_gpu_hour")
     p = merged.get("params")
@@ -113,7 +111,7 @@ def deployment(model=None, gpu=None, gpus=None, dtype=None, kv_dtype=None, mfu=N
             "usd_per_gpu_hour", g.usd_per_hour if price is None else price),
         usable_memory=checks.fraction("usable_memory",
                                       merged.get("usable_memory", DEFAULT_USABLE_MEMORY)),
-        params=p, attention=bool(merged.get("attention", True)),
+        params=p, attention=checks.flag("attention", merged.get("attention", True)),
         name=merged.get("name", "") if scenario else "")
 
 
@@ -125,17 +123,14 @@ def matmul_rate(gpu, dtype: str = "bf16") -> float:
     fp8 and int8 at the GPU's 8-bit rate, where it has one.
     """
     g = get_gpu(gpu)
-    bytes_per_param(dtype)
-    if dtype in ("bf16", "fp16", "int4"):
-        return g.bf16_flops
-    if dtype == "fp32":
-        return g.bf16_flops / 2
-    rate = g.fp8_flops if dtype == "fp8" else g.int8_ops
-    if rate is None:
-        has = [d for d, r in (("fp8", g.fp8_flops), ("int8", g.int8_ops)) if r is not None]
-        raise ValueError(f"{g.name} has no published dense {dtype} tensor rate; allowed dtypes "
-                         f"there: fp32, bf16, fp16, int4{''.join(', ' + h for h in has)}")
-    return rate
+    rates = {"fp32": g.bf16_flops / 2, "bf16": g.bf16_flops, "fp16": g.bf16_flops,
+             "int4": g.bf16_flops, "fp8": g.fp8_flops, "int8": g.int8_ops}
+    name = dtype_name(dtype)
+    if rates[name] is None:
+        has = [d for d, r in rates.items() if r is not None]
+        raise ValueError(f"{g.name} has no published dense {name} tensor rate; allowed dtypes "
+                         f"there: {', '.join(has)}")
+    return rates[name]
 
 
 def ops_per_byte(gpu, dtype: str = "bf16") -> float:
@@ -331,22 +326,29 @@ def estimate(model=None, gpu=None, gpus=None, dtype=None, kv_dtype=None, batch=1
     fits = (weights <= dep.gpus * dep.gpu.memory_bytes * dep.usable_memory) \
         & (b * total_tokens <= capacity)
 
-    ttft = np.where(n > 0, prefill_time(dep, n, b), decode_step_time(dep, b, 1))
-    step = mean_decode_step_time(dep, b, n, c)
-    completion_s = np.where(c > 0, c * np.nan_to_num(step), 0.0)
-    per_s = usd_per_second(dep)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    # Overflow from absurd inputs is caught below as a non-finite result, not warned about.
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        ttft = np.where(n > 0, prefill_time(dep, n, b), decode_step_time(dep, b, 1))
+        step = mean_decode_step_time(dep, b, n, c)   # NaN exactly where c == 0
+        completion_s = np.where(c > 0, c * np.where(c > 0, step, 0.0), 0.0)
+        per_s = usd_per_second(dep)
         usd_prompt = np.where(n > 0, ttft * per_s / (b * n / 1000), np.nan)
         usd_completion = np.where(c > 0, completion_s * per_s / (b * c / 1000), np.nan)
         tokens_per_s = 1.0 / step
 
-    mean_context = n + (np.maximum(c, 1) + 1) / 2
-    memory_time = (weight_bytes_read(dep.model, dep.dtype, b, dep.params)
-                   + b * mean_context * kv_bytes_per_token(dep.model, dep.kv_dtype)) \
-        / achieved_bandwidth(dep)
-    compute_time = b * (dep_flops_per_token(dep) + _attention_coefficient(dep) * mean_context) \
-        / achieved_flops(dep)
+        mean_context = n + (np.maximum(c, 1) + 1) / 2
+        memory_time = (weight_bytes_read(dep.model, dep.dtype, b, dep.params)
+                       + b * mean_context * kv_bytes_per_token(dep.model, dep.kv_dtype)) \
+            / achieved_bandwidth(dep)
+        compute_time = b * (dep_flops_per_token(dep)
+                            + _attention_coefficient(dep) * mean_context) / achieved_flops(dep)
     bound = np.where(compute_time > memory_time, "compute", "memory")
+    checks.finite_results(
+        {"ttft_s": ttft, "decode_step_s": step, "completion_s": completion_s,
+         "usd_per_1k_prompt": usd_prompt, "usd_per_1k_completion": usd_completion,
+         "memory_time": memory_time, "compute_time": compute_time},
+        allowed_nan={"decode_step_s": c == 0, "usd_per_1k_prompt": n == 0,
+                     "usd_per_1k_completion": c == 0})
 
     out = {
         "params": param_count(dep),
