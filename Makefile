@@ -6,18 +6,26 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 BUILD_FLAGS := -W -n --keep-going
-# jupyter-cache keys on the code cells only: a change in lib/ or data/ would leave stale
-# outputs in the book. Key the cache on a hash of both and, when they change, drop the cache
-# and Sphinx's saved environment (without the latter Sphinx would not even re-read a page).
-SOURCE_HASH = $(shell find lib data -type f \( -name '*.py' -o -name '*.csv' -o -name '*.json' -o -name '*.md' \) | LC_ALL=C sort | xargs cat | sha256sum | cut -c1-16)
+PINS   := $(VENV)/.pins
+# jupyter-cache keys on the code cells only: a change in lib/ or data/, or in a pinned package,
+# would leave stale outputs in the book. Key the cache on a hash of all three and, when it
+# changes, drop the cache and Sphinx's saved environment (without the latter Sphinx would not
+# even re-read a page).
+SOURCE_HASH = $(shell { find lib data -type f \( -name '*.py' -o -name '*.csv' -o -name '*.json' -o -name '*.md' \) | LC_ALL=C sort; echo requirements.txt; } | xargs cat | sha256sum | cut -c1-16)
 
 BROWSER_STAMP := $(VENV)/.browser-installed
 
-.PHONY: book student notebooks test test-browser clean
+.PHONY: book student notebooks test test-browser clean source-hash
 
-$(STAMP): requirements.txt pyproject.toml
+# A changed pin rebuilds the environment from nothing, so that a package dropped from the pins
+# does not linger in it (pip install -r only ever adds).
+$(PINS): requirements.txt
+	rm -rf $(VENV)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(STAMP): $(PINS) pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps \
 		--no-build-isolation -e .
 	touch $@
@@ -55,3 +63,7 @@ test-browser: $(STAMP)
 
 clean:
 	rm -rf _build
+
+# What the book's cache is keyed on now (tests compare it with _build/.source-hash).
+source-hash:
+	@echo "$(SOURCE_HASH)"
