@@ -10,30 +10,39 @@ import inference_math.symbolic as s
 from bookfiles import page_text
 
 
-def test_every_formula_has_a_numeric_function():
-    assert set(s.NUMERIC_FUNCTIONS) == set(s.FORMULAS)
-    for name in s.FORMULAS:
-        assert callable(s.numeric_function(name)), name
+def test_every_formula_carries_its_numeric_function():
+    for name, f in s.FORMULAS.items():
+        assert f.name == name and callable(f.expression)
+        fn = getattr(f.numeric, "func", None) or getattr(f.numeric, "fget", None) or f.numeric
+        assert callable(fn), name
+        assert s.formula(name.upper()) is f          # looked up case-insensitively
 
 
-def test_numeric_function_lookup_rejects_unknown_names():
-    with pytest.raises(ValueError, match="formula"):
-        s.numeric_function("no such formula")
+def test_formula_lookup_rejects_unknown_names():
+    with pytest.raises(ValueError, match="unknown formula 'no such formula'"):
+        s.formula("no such formula")
 
 
 def test_numeric_functions_compute_their_formulas():
-    """Spot checks that the mapping points at the right functions (test_symbolic.py checks
-    the rest of the formulas against the library in depth)."""
-    weights = s.numeric_function("weight bytes")(68_976_648_192, "bf16")
+    """Spot checks that each record points at the right function (test_symbolic.py checks
+    the formulas against the library in depth)."""
+    weights = s.formula("weight bytes").numeric(68_976_648_192, "bf16")
     assert float(s.weight_bytes().subs({s.P: 68_976_648_192, s.b_w: 2})) == weights
-    assert s.numeric_function("KV bytes per token")("llama-2-70b") == 327_680
-    assert np.isclose(s.numeric_function("ops:byte")("a100-80gb-sxm"), 312e12 / 2.039e12)
+    assert s.formula("KV bytes per token").numeric("llama-2-70b") == 327_680
+    assert np.isclose(s.formula("ops:byte").numeric("a100-80gb-sxm"), 312e12 / 2.039e12)
     tokens = float(s.speculative_tokens_per_step().subs({s.alpha_acc: 0.8, s.gamma_d: 4}))
-    assert np.isclose(s.numeric_function("speculative tokens per step")(0.8, 4), tokens)
+    assert np.isclose(s.formula("speculative tokens per step").numeric(0.8, 4), tokens)
     per_token = s.usd_per_token_at_utilisation()
     assert np.isclose(float(per_token.subs(s.rho, sp.Rational(1, 2)) / per_token.subs(s.rho, 1)),
-                      s.numeric_function("cost at utilisation")(1.0, 0.5))
-    assert s.numeric_function("matmul FLOPs") is im.lab.linear
+                      s.formula("cost at utilisation").numeric(1.0, 0.5))
+    assert s.formula("matmul FLOPs").numeric is im.lab.linear
+    assert s.formula("matmul FLOPs").numeric_name == "im.lab.linear"
+    capacity = s.formula("KV capacity (tokens)")
+    assert capacity.numeric_name == "Deployment.kv_capacity_tokens"
+    dep = im.deployment(scenario="article-2023")
+    assert capacity.numeric.func(dep) == dep.kv_capacity_tokens == 61_035
+    assert s.formula("parameters (dense Llama)").numeric.fget(im.get_model("llama-2-7b")) \
+        == 6_738_415_616
 
 
 @pytest.mark.book
@@ -42,7 +51,7 @@ def test_formula_sheet_shows_every_formula(built):
     for name, meaning, _ in s.formula_sheet():
         assert name in text, f"formula {name!r} missing from the formula sheet"
         assert meaning.replace("'", "’") in text or meaning in text, meaning
-        assert f"im.{s.NUMERIC_FUNCTIONS[name]}" in text, name
+        assert s.formula(name).numeric_name in text, name
     assert "{glue" not in text
 
 

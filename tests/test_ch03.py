@@ -29,8 +29,8 @@ def test_mha_and_mqa_with_dataclasses_replace():
     assert im.kv_bytes_per_token(mha) == 2_621_440 == 8 * 327_680     # 2.5 MiB
     assert im.kv_bytes_per_token(mqa) == 40_960                        # 40 KiB
     # multi-head weights no longer fit two A100-80GB at 90% usable
-    assert im.model_weight_bytes(mha) > 2 * A100.memory_bytes * im.DEFAULT_USABLE_MEMORY
-    assert im.kv_capacity_tokens(im.deployment(mha, A100, 2)) == 0
+    assert im.weight_bytes(mha) > 2 * A100.memory_bytes * im.DEFAULT_USABLE_MEMORY
+    assert (im.deployment(mha, A100, 2)).kv_capacity_tokens == 0
 
 
 def test_capacity_and_batch_derivation_match_library():
@@ -47,13 +47,13 @@ def test_capacity_and_batch_derivation_match_library():
 
 def test_tokens_that_fit_on_two_a100s():
     # the article: 160e9 - 140e9 = 20e9 bytes; 20e9 // 327,680 = 61,035
-    assert im.kv_capacity_tokens(im.deployment(scenario="article-2023")) == 61_035
+    assert (im.deployment(scenario="article-2023")).kv_capacity_tokens == 61_035
     # 80 GiB each, exact weights, no reserve: (171,798,691,840 - 137,953,296,384) // 327,680
     binary = im.deployment(LLAMA, A100, 2, usable_memory=1.0)
-    assert im.kv_capacity_tokens(binary) == 103_287
+    assert binary.kv_capacity_tokens == 103_287
     # the library's default, 90% usable: 16,665,526,272 // 327,680 = 50,859
     default = im.deployment(LLAMA, A100, 2)
-    assert im.kv_capacity_tokens(default) == 50_859
+    assert default.kv_capacity_tokens == 50_859
     assert list(im.max_batch(default, [512, 2048, 4096])) == [99, 24, 12]
     assert im.max_batch(im.deployment(scenario="article-2023"), 4096) == 14
 
@@ -66,7 +66,7 @@ def test_decode_bytes_read():
     assert im.decode_bytes_read(exact, 8, 4096) == 137_953_296_384 + 8 * 4096 * 327_680
     # it is the memory term of a decode step: at batch 1 the step is memory-bound
     step = im.decode_step_time(exact, 1, 4096)
-    assert step * im.achieved_bandwidth(exact) == pytest.approx(
+    assert step * exact.achieved_bandwidth == pytest.approx(
         im.decode_bytes_read(exact, 1, 4096), rel=1e-12)
     assert im.decode_bytes_read(exact, [1, 2], [0, 10]).shape == (2,)
 

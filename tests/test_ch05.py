@@ -19,8 +19,8 @@ PREFILL = sp.lambdify(ARGS, s.prefill_time(flops_per_tok=f), "numpy")
 def symbolic_prefill(dep, n, b=1):
     m = dep.model
     heads = m.n_heads if dep.attention else 0      # the article counts no attention scores
-    return PREFILL(im.dep_flops_per_token(dep), m.n_layers, heads, m.head_dim, n, b,
-                   float(dep.gpus), dep.gpu.bf16_flops, float(dep.mfu), im.param_count(dep),
+    return PREFILL(dep.flops_per_token, m.n_layers, heads, m.head_dim, n, b,
+                   float(dep.gpus), dep.gpu.bf16_flops, float(dep.mfu), dep.params,
                    im.bytes_per_param(dep.dtype), dep.gpu.bandwidth_bytes_per_s,
                    float(dep.mbu))
 
@@ -58,8 +58,8 @@ def test_symbolic_compute_bound_prompt_equals_library():
     assert sp.simplify(n_star - s.ops_per_byte() * s.mfu / s.mbu * s.P * s.b_w / f) == 0
     fn = sp.lambdify((f, s.F, s.mfu, s.P, s.b_w, s.beta, s.mbu), n_star, "numpy")
     for dep in (ARTICLE, REAL, im.deployment("llama-2-70b", "h100-sxm", 4, mfu=0.5, mbu=0.8)):
-        value = fn(im.dep_flops_per_token(dep), dep.gpu.bf16_flops, float(dep.mfu),
-                   im.param_count(dep), im.bytes_per_param(dep.dtype),
+        value = fn(dep.flops_per_token, dep.gpu.bf16_flops, float(dep.mfu),
+                   dep.params, im.bytes_per_param(dep.dtype),
                    dep.gpu.bandwidth_bytes_per_s, float(dep.mbu))
         assert value == pytest.approx(float(im.compute_bound_prompt(dep)), rel=1e-12)
 

@@ -29,14 +29,14 @@ CATALOG = [im.deployment(LLAMA, gpu, g) for gpu in ("a100-80gb-sxm", "h100-sxm",
            for g in (2, 8)]
 
 
-@pytest.mark.parametrize("dep", CATALOG, ids=lambda d: im.describe(d))
+@pytest.mark.parametrize("dep", CATALOG, ids=lambda d: d.label)
 def test_symbolic_decode_step_equals_library(dep):
     fn = sp.lambdify((s.B, s.N), s.decode_step_time().subs(subs_for(dep)), "numpy")
     b, n = np.meshgrid([1, 8, 64, 512, 2048], [0, 1, 512, 2048, 4096])
     assert np.allclose(fn(b, n), im.decode_step_time(dep, b, n), rtol=1e-12)
 
 
-@pytest.mark.parametrize("dep", CATALOG, ids=lambda d: im.describe(d))
+@pytest.mark.parametrize("dep", CATALOG, ids=lambda d: d.label)
 def test_symbolic_compute_bound_batch_with_kv_equals_library(dep):
     expr = s.compute_bound_batch().subs(subs_for(dep))
     wall = float(im.memory_bound_context(dep))
@@ -99,12 +99,12 @@ def test_time_to_first_token_of_a_batch():
     assert np.isclose(float(im.prefill_time(two, 512, 64)), 11.4688, rtol=1e-12)
     assert np.isclose(float(im.prefill_time(eight, 3596, 64)), 20.1376, rtol=1e-12)
     # 64 caches of 3596 tokens do not fit beside the weights on two GPUs (160 GB - 140 GB)
-    assert 64 * 3596 > float(im.kv_capacity_tokens(two)) == np.floor(20e9 / KV)
+    assert 64 * 3596 > float(two.kv_capacity_tokens) == np.floor(20e9 / KV)
 
 
 def test_largest_batches_that_fit():
-    cap2 = float(im.kv_capacity_tokens(im.deployment(LLAMA, "a100-80gb-sxm", 2)))
-    cap8 = float(im.kv_capacity_tokens(im.deployment(LLAMA, "a100-80gb-sxm", 8)))
+    cap2 = float((im.deployment(LLAMA, "a100-80gb-sxm", 2)).kv_capacity_tokens)
+    cap8 = float((im.deployment(LLAMA, "a100-80gb-sxm", 8)).kv_capacity_tokens)
     assert cap2 == np.floor((2 * 80 * 2**30 * 0.9 - 137_953_296_384) / KV) == 50_859
     assert cap8 == 1_466_436
     assert [int(cap2 // n) for n in (512, 4096)] == [99, 12]

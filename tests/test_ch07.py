@@ -71,7 +71,7 @@ def test_exercise_answers_by_hand():
         31_999 * 1024 / 155_730_944, rel=1e-12)
     # batch 8 at context 64: 8 x (2 x 122,945,536 + 4 x 8 x 16 x 64 x 64) FLOPs over
     # 4 x 155,730,944 + 8 x 64 x 16,384 bytes
-    assert im.matmul_params(CONFIG) == 122_945_536
+    assert CONFIG.matmul_params == 122_945_536
     assert im.kv_bytes_per_token(CONFIG, "fp32") == 16_384
     flops = 8 * (2 * 122_945_536 + 4 * 8 * 16 * 64 * 64)
     assert im.exercises.expected("ch07-intensity") == pytest.approx(

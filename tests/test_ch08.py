@@ -40,8 +40,8 @@ def test_derivation_equals_library(gpu):
 
 
 def test_article_figure_both_ways():
-    per_s = float(im.usd_per_second(ARTICLE))
-    tokens_per_s = float(im.achieved_flops(ARTICLE)) / im.dep_flops_per_token(ARTICLE)
+    per_s = float(ARTICLE.usd_per_second)
+    tokens_per_s = float(ARTICLE.achieved_flops) / ARTICLE.flops_per_token
     assert tokens_per_s == pytest.approx(2857.142857, rel=1e-9)        # "2.86K tokens/s"
     exact = float(im.usd_per_1k_prompt(ARTICLE, 2048))
     assert exact == pytest.approx(4.42 / 3600 / tokens_per_s * 1000, rel=1e-12)

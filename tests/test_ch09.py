@@ -64,8 +64,8 @@ def test_fit_table():
     assert np.array_equal(even, im.break_even_batch(ARTICLE8, GPT35_OUT, lengths // 2,
                                                     lengths // 2))
     # (160e9 - 140e9) / 327,680 = 61,035 tokens; (640e9 - 140e9) / 327,680 = 1,525,878
-    assert float(im.kv_capacity_tokens(ARTICLE)) == 61_035
-    assert float(im.kv_capacity_tokens(ARTICLE8)) == 1_525_878
+    assert float(ARTICLE.kv_capacity_tokens) == 61_035
+    assert float(ARTICLE8.kv_capacity_tokens) == 1_525_878
     assert im.max_batch(ARTICLE, lengths).tolist() == [119, 59, 14]
     assert im.max_batch(ARTICLE8, lengths).tolist() == [2980, 1490, 372]
 

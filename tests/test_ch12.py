@@ -143,7 +143,7 @@ def test_quantization_batch_1_caveat():
 def test_mixtral_bytes_read():
     m = im.get_model("mixtral-8x7b")
     assert m.params == 46_702_792_704
-    assert im.active_params(m) == 12_879_925_248
+    assert m.active_params == 12_879_925_248
     # batch 1 reads exactly the active weights; a large batch every weight
     assert float(im.weight_bytes_read(m, "bf16", 1)) == 2 * 12_879_925_248
     assert float(im.weight_bytes_read(m, "bf16", 10_000)) == pytest.approx(2 * 46_702_792_704)

@@ -44,11 +44,11 @@ def test_bandwidth_factor_is_compute_bound_batch_over_batch():
 ], ids=["article", "book-a100", "h100", "h200-fp8"])
 def test_bandwidth_factor_equals_library(dep):
     fn = sp.lambdify(s.B, bandwidth_factor().subs({
-        f: im.dep_flops_per_token(dep), s.G: float(dep.gpus), s.F: im.matmul_rate(dep.gpu, dep.dtype),
+        f: dep.flops_per_token, s.G: float(dep.gpus), s.F: im.matmul_rate(dep.gpu, dep.dtype),
         s.beta: dep.gpu.bandwidth_bytes_per_s, s.mfu: float(dep.mfu), s.mbu: float(dep.mbu),
-        s.P: im.param_count(dep), s.b_w: im.bytes_per_param(dep.dtype)}))
+        s.P: dep.params, s.b_w: im.bytes_per_param(dep.dtype)}))
     batches = np.array([1, 3, 17, 100, 1000, 10_000])
-    flops_only = batches * im.dep_flops_per_token(dep) / im.achieved_flops(dep)
+    flops_only = batches * dep.flops_per_token / dep.achieved_flops
     assert np.allclose(im.decode_step_time(dep, batches, 0) / flops_only,
                        np.maximum(1, fn(batches)), rtol=1e-12)
 
@@ -65,8 +65,8 @@ def test_gib_amplification_equals_library_capacities():
     library's KV capacities for the binary and the decimal reading of "80 GB"."""
     decimal = dataclasses.replace(A100, memory_bytes=80e9)
     for gpus in (2, 8):
-        right = float(im.kv_capacity_tokens(im.deployment(LLAMA, A100, gpus)))
-        wrong = float(im.kv_capacity_tokens(im.deployment(LLAMA, decimal, gpus)))
+        right = float((im.deployment(LLAMA, A100, gpus)).kv_capacity_tokens)
+        wrong = float((im.deployment(LLAMA, decimal, gpus)).kv_capacity_tokens)
         usable = gpus * 80e9 * 0.9
         amplification = usable / (usable - 2 * LLAMA.params)
         assert right / wrong - 1 == pytest.approx((2**30 / 1e9 - 1) * amplification, rel=1e-3)
@@ -83,9 +83,9 @@ def test_pitfall_numbers_by_hand():
     assert float(im.compute_bound_batch(ARTICLE, 0)) == pytest.approx(
         (140e9 / 2.6e12) / (140e9 / 4e14), rel=1e-12)
     # GiB read as GB: (2 x 80e9 x 0.9 - W) / KV tokens
-    assert float(im.kv_capacity_tokens(im.deployment(
-        LLAMA, dataclasses.replace(A100, memory_bytes=80e9), 2))) == (144e9 - 137_953_296_384) // KV
-    assert float(im.kv_capacity_tokens(im.deployment(LLAMA, A100, 2))) == 50_859
+    assert float((im.deployment(
+        LLAMA, dataclasses.replace(A100, memory_bytes=80e9), 2)).kv_capacity_tokens) == (144e9 - 137_953_296_384) // KV
+    assert float((im.deployment(LLAMA, A100, 2)).kv_capacity_tokens) == 50_859
     # sparse: twice the FLOP/s halves a compute-bound price
     assert im.SPARSE_2_4_SPEEDUP == 2
     # the growing cache flips the verdict at the article's break-even batch

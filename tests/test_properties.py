@@ -52,7 +52,7 @@ def test_prefill_time_proportional_to_tokens_when_compute_bound(
     prompt = int(np.ceil(float(im.compute_bound_prompt(dep)))) + extra
     t1 = float(im.prefill_time(dep, prompt, batch))
     t2 = float(im.prefill_time(dep, prompt * factor, batch))
-    flops_time = batch * prompt * im.dep_flops_per_token(dep) / float(im.achieved_flops(dep))
+    flops_time = batch * prompt * dep.flops_per_token / float(dep.achieved_flops)
     assert np.isclose(t1, flops_time, rtol=1e-12)
     assert np.isclose(t2, factor * t1, rtol=1e-12)
 

@@ -166,7 +166,8 @@ def test_scenario_keeps_catalog_untouched():
 
 def test_scenario_with_another_model_drops_the_rounded_count():
     dep = im.deployment(scenario=ARTICLE, model="mixtral-8x7b")
-    assert dep.params is None and dep.model.name == "mixtral-8x7b"
+    assert dep.params_override is None and dep.model.name == "mixtral-8x7b"
+    assert dep.params == 46_702_792_704
     assert float(dep.mfu) == pytest.approx(200 / 312)          # the rest of the scenario stays
     assert im.deployment(scenario=ARTICLE, model="llama-2-70b").params == 70e9
     assert im.deployment(scenario=ARTICLE, model="mixtral-8x7b", params=4e10).params == 4e10

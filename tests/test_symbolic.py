@@ -90,7 +90,7 @@ def test_kv_capacity(gpu, g, u):
     dep = im.deployment(m, gpu, g, usable_memory=u)
     expr = s.kv_capacity_tokens().subs(subs_model(m) | {
         s.G: g, s.M: dep.gpu.memory_bytes, s.u: u, s.P: m.params, s.b_w: 2, s.b_kv: 2})
-    assert float(im.kv_capacity_tokens(dep)) == max(np.floor(float(expr)), 0)
+    assert float(dep.kv_capacity_tokens) == max(np.floor(float(expr)), 0)
 
 
 @given(st.integers(1, 64), st.integers(1, 8), st.integers(1, 4096))

@@ -7,38 +7,42 @@ dollars internally; ``units`` turns them into prose.
     >>> im.get_model("llama-2-70b").params
     68976648192
 
-Modules, in the order the book needs them: models, gpus and prices (catalogs, each entry with
-its source and date); formulas (bytes and FLOPs); serving (the roofline, ``estimate``,
-scenarios); memory and roofline (what fits, what a step reads, arithmetic intensity); breakeven
-and workloads (prices against an API); speculative; appendix, calibration, errata and article
-(the source article's figures and measurements); symbolic (the formulas in sympy); lab (a numpy
-Llama for chapter 7); exercises and units.
+Modules, floor by floor (each imports only from the floors below it): units, checks and
+datafiles; models, hfconfig, gpus and prices (catalogs, each entry with its source and date);
+formulas (bytes and FLOPs); roofline (peak rates, intensity); deployment (what a deployment
+holds and how fast it runs, scenarios); steps (prefill and decode times); serving
+(``estimate``); memory, breakeven, workloads and speculative (what fits, what it costs);
+article, appendix, calibration, errata and gpu_run (the source article's figures and the
+measurements); symbolic (the formulas in sympy); lab (a numpy Llama for chapter 7); exercises,
+answers, book (the chapters' helpers) and cli.
 """
 
 # Catalogs
-from .models import (MODELS, Model, active_params, expert_params, from_hf_config, get_model,
-                     matmul_params, param_breakdown, total_params)
+from .models import MODELS, Model, get_model, param_breakdown
+from .hfconfig import from_hf_config
 from .gpus import GPU, GPUS, QUOTED_GPUS, SPARSE_2_4_SPEEDUP, get_gpu
 from .prices import (API_LATENCY, API_PRICES, ARTICLE_API, GPU_HOUR_QUOTES, ApiLatency,
                      ApiPrice, GpuHourQuote, get_api_latency, get_api_price)
 
 # Bytes and FLOPs
-from .formulas import (BYTES_PER_PARAM, attention_flops_per_token, attention_share_context,
-                       bytes_per_param, expected_experts_touched, flops_per_token,
-                       kv_bytes_per_token, matmul_intensity, model_summary, model_weight_bytes,
-                       prefill_attention_flops, prefill_flops, weight_bytes, weight_bytes_read)
+from .formulas import (BYTES_PER_PARAM, KV_DTYPES, attention_flops_per_token,
+                       attention_share_context, bytes_per_param, dtype_name,
+                       expected_experts_touched, flops_per_token, kv_bytes_per_token,
+                       kv_dtype_name, matmul_intensity, model_summary, prefill_attention_flops,
+                       prefill_flops, weight_bytes, weight_bytes_read)
 
-# Serving: the roofline, what fits, what it costs
-from .serving import (DEFAULT_MBU, DEFAULT_MFU, DEFAULT_USABLE_MEMORY, ESTIMATE_KEYS,
-                      SCENARIO_SOURCE, SCENARIOS, ContextLengthWarning, Deployment,
-                      achieved_bandwidth, achieved_flops, aggregate_tokens_per_s,
-                      compute_bound_batch, compute_bound_prompt, decode_step_time, deployment,
-                      dep_flops_per_token, dep_weight_bytes, describe, estimate, fit_problem,
-                      kv_capacity_tokens, matmul_rate, mean_decode_step_time,
-                      memory_bound_context, ops_per_byte, param_count, prefill_time,
-                      usd_per_second)
+# The roofline, a deployment, its steps, and one entry point
+from .roofline import (attainable_flops, decode_intensity, matmul_rate, ops_per_byte,
+                       prefill_intensity)
+from .deployment import (DEFAULT_MBU, DEFAULT_MFU, DEFAULT_USABLE_MEMORY, SCENARIO_SOURCE,
+                         SCENARIOS, Deployment, deployment)
+from .steps import (aggregate_tokens_per_s, compute_bound_batch, compute_bound_prompt,
+                    decode_step_time, mean_decode_step_time, mean_of_max_linear,
+                    memory_bound_context, prefill_time)
+from .serving import ESTIMATE_KEYS, ContextLengthWarning, estimate, fit_problem
+
+# What fits, and what it costs
 from .memory import decode_bytes_read, max_batch, min_gpus
-from .roofline import attainable_flops, decode_intensity, prefill_intensity
 from .breakeven import (break_even_batch, completion_cost_floor, usd_per_1k_completion,
                         usd_per_1k_prompt)
 from .workloads import (ARTICLE_UTILISATION, WORKLOADS, Workload, WorkloadPrice,

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .checks import lookup
-from .serving import SCENARIO_SOURCE
+from .deployment import SCENARIO_SOURCE
 
 
 @dataclass(frozen=True)

@@ -15,10 +15,8 @@ from __future__ import annotations
 import numpy as np
 
 from . import checks
-from .formulas import kv_bytes_per_token
-from .serving import (Deployment, _attention_coefficient, _mean_of_max_linear,
-                      achieved_bandwidth, achieved_flops, dep_flops_per_token,
-                      mean_decode_step_time, prefill_time, usd_per_second)
+from .deployment import Deployment
+from .steps import mean_decode_step_time, mean_of_max_linear, prefill_time
 
 # Batches are searched up to this size; a cost still above the target here is treated as
 # never reaching it (2**50 sequences is beyond any deployment, and still an exact float).
@@ -32,7 +30,7 @@ def usd_per_1k_prompt(dep: Deployment, prompt, batch=1):
     the cost per token rises as ``1 / (batch x prompt)`` below the compute-bound length."""
     n = checks.count("prompt", prompt)
     b = checks.count("batch", batch)
-    return prefill_time(dep, n, b) * usd_per_second(dep) * 1000.0 / (b * n)
+    return prefill_time(dep, n, b) * dep.usd_per_second * 1000.0 / (b * n)
 
 
 def usd_per_1k_completion(dep: Deployment, batch, prompt=0, completion=1):
@@ -45,7 +43,7 @@ def usd_per_1k_completion(dep: Deployment, batch, prompt=0, completion=1):
     b = checks.count("batch", batch)
     n = checks.count("prompt", prompt, minimum=0)
     c = checks.count("completion", completion)
-    return mean_decode_step_time(dep, b, n, c) * usd_per_second(dep) * 1000.0 / b
+    return mean_decode_step_time(dep, b, n, c) * dep.usd_per_second * 1000.0 / b
 
 
 def completion_cost_floor(dep: Deployment, prompt=0, completion=1):
@@ -57,14 +55,11 @@ def completion_cost_floor(dep: Deployment, prompt=0, completion=1):
     completion token cheaper than this, so an API price at or below it cannot be matched."""
     n = checks.count("prompt", prompt, minimum=0)
     c = checks.count("completion", completion)
-    kv = kv_bytes_per_token(dep.model, dep.kv_dtype)
-    read = achieved_bandwidth(dep)
-    rate = achieved_flops(dep)
-    a_coef = _attention_coefficient(dep)
-    per_token_s = _mean_of_max_linear(kv * n / read, kv / read,
-                                      (dep_flops_per_token(dep) + a_coef * n) / rate,
-                                      a_coef / rate, c)
-    return per_token_s * usd_per_second(dep) * 1000.0
+    kv, read, rate = dep.kv_bytes_per_token, dep.achieved_bandwidth, dep.achieved_flops
+    coef = dep.attention_flops_per_context_token
+    per_token_s = mean_of_max_linear(kv * n / read, kv / read,
+                                     (dep.flops_per_token + coef * n) / rate, coef / rate, c)
+    return per_token_s * dep.usd_per_second * 1000.0
 
 
 def break_even_batch(dep: Deployment, api_usd_per_1k, prompt=0, completion=1):
@@ -91,7 +86,7 @@ def break_even_batch(dep: Deployment, api_usd_per_1k, prompt=0, completion=1):
     c = checks.count("completion", completion)
 
     def cost(b):
-        return mean_decode_step_time(dep, b, n, c) * usd_per_second(dep) * 1000.0 / b
+        return mean_decode_step_time(dep, b, n, c) * dep.usd_per_second * 1000.0 / b
 
     shape = np.broadcast_shapes(target.shape, np.shape(cost(np.ones_like(n))))
     target = np.broadcast_to(target, shape)

@@ -31,10 +31,8 @@ import numpy as np
 
 from . import checks
 from .appendix import APPENDIX_SOURCE, load_appendix
-from .formulas import kv_bytes_per_token, weight_bytes_read
-from .serving import (DEFAULT_MBU, DEFAULT_MFU, Deployment, _attention_coefficient,
-                      _mean_of_max_linear, achieved_bandwidth, achieved_flops, deployment,
-                      dep_flops_per_token, mean_decode_step_time, prefill_time)
+from .deployment import DEFAULT_MBU, DEFAULT_MFU, Deployment, deployment
+from .steps import decode_lines, mean_decode_step_time, mean_of_max_linear, prefill_time
 
 # What the refined model must achieve on runs its fit has not seen (mean absolute relative
 # error), set by the book's issue 4 beside the plain roofline's error at MFU = MBU = 0.6.
@@ -110,13 +108,7 @@ def predict(cal: Calibration, batch, prompt, completion) -> dict[str, np.ndarray
         step = mean_decode_step_time(dep, b, n, c)
     else:
         kv_rate = dep.gpus * dep.gpu.bandwidth_bytes_per_s * checks.fraction("kv_mbu", cal.kv_mbu)
-        kv = kv_bytes_per_token(dep.model, dep.kv_dtype)
-        weights = weight_bytes_read(dep.model, dep.dtype, b, dep.params) / achieved_bandwidth(dep)
-        rate = achieved_flops(dep)
-        a_coef = _attention_coefficient(dep)
-        step = _mean_of_max_linear(weights + b * kv * n / kv_rate, b * kv / kv_rate,
-                                   b * (dep_flops_per_token(dep) + a_coef * n) / rate,
-                                   b * a_coef / rate, c)
+        step = mean_of_max_linear(*decode_lines(dep, b, n, kv_bandwidth=kv_rate), c)
     step = step + cal.step_overhead_s
     completion_s = c * step + (ttft if cal.completion_includes_prefill else 0.0)
     return {"ttft_s": ttft, "decode_step_s": step, "completion_s": completion_s}
@@ -183,15 +175,13 @@ class _Design:
         b = np.asarray(runs["batch"], float)[idx]
         n = np.asarray(runs["prompt_tokens"], float)[idx]
         self.c = np.asarray(runs["completion_tokens"], float)[idx]
-        flops_s = dep.gpus * dep.gpu.bf16_flops if dep.dtype in ("bf16", "fp16") else \
-            achieved_flops(dep) / dep.mfu
-        bytes_s = dep.gpus * dep.gpu.bandwidth_bytes_per_s
-        f = dep_flops_per_token(dep)
-        a = _attention_coefficient(dep)
-        kv = kv_bytes_per_token(dep.model, dep.kv_dtype)
-        weights = weight_bytes_read(dep.model, dep.dtype, b, dep.params) / bytes_s
+        flops_s = dep.gpus * dep.peak_flops                  # at MFU = 1
+        bytes_s = dep.gpus * dep.gpu.bandwidth_bytes_per_s   # at MBU = 1
+        f, a = dep.flops_per_token, dep.attention_flops_per_context_token
+        kv = dep.kv_bytes_per_token
+        weights = dep.weight_bytes_read(b) / bytes_s
         self.prefill_compute = b * n * (f + a * (n + 1) / 2) / flops_s
-        self.prefill_memory = weight_bytes_read(dep.model, dep.dtype, b * n, dep.params) / bytes_s
+        self.prefill_memory = dep.weight_bytes_read(b * n) / bytes_s
         self.weights, self.kv0, self.kv1 = weights, b * kv * n / bytes_s, b * kv / bytes_s
         self.comp0, self.comp1 = b * (f + a * n) / flops_s, b * a / flops_s
         self.includes_prefill = base.completion_includes_prefill
@@ -215,7 +205,7 @@ class _Design:
         if np.all(a0 + a1 >= b0 + b1) and np.all(a0 + a1 * self.c >= b0 + b1 * self.c):
             step = a0 + a1 * (self.c + 1) / 2   # memory-bound at every step: the exact mean
         else:
-            step = _mean_of_max_linear(a0, a1, b0, b1, self.c)
+            step = mean_of_max_linear(a0, a1, b0, b1, self.c)
         step = step + ts
         return ttft, self.c * step + (ttft if self.includes_prefill else 0.0)
 

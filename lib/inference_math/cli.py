@@ -20,7 +20,8 @@ from .checks import printable
 from .formulas import kv_bytes_per_token
 from .gpus import GPUS
 from .models import MODELS
-from .serving import SCENARIOS, deployment, estimate, fit_problem
+from .deployment import SCENARIOS, deployment
+from .serving import estimate, fit_problem
 
 PROG = "inference-math"
 
@@ -92,7 +93,7 @@ def _estimate(args) -> Output:
         warnings.simplefilter("always")
         result = estimate(dep.model, dep.gpu, dep.gpus, dep.dtype, dep.kv_dtype, args.batch,
                           args.prompt, args.completion, dep.mfu, dep.mbu, dep.usd_per_gpu_hour,
-                          usable_memory=dep.usable_memory, params=dep.params,
+                          usable_memory=dep.usable_memory, params=dep.params_override,
                           attention=dep.attention)
     r = {k: _jsonable(v) for k, v in result.items()}
     name = printable(dep.model.name)

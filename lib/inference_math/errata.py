@@ -17,11 +17,12 @@ import numpy as np
 from . import units
 from .appendix import load_appendix
 from .article import Claim, article_claim
-from .formulas import attention_flops_per_token, kv_bytes_per_token, model_weight_bytes
+from .formulas import attention_flops_per_token, kv_bytes_per_token, weight_bytes
 from .gpus import get_gpu
 from .models import get_model
 from .prices import ARTICLE_API, get_api_price
-from .serving import SCENARIOS, achieved_flops, dep_flops_per_token, deployment, estimate
+from .deployment import SCENARIOS, deployment
+from .serving import estimate
 
 # Figures the article states that ``article.ARTICLE_CLAIMS`` does not hold (base units).
 SLIP_CLAIMS: dict[str, Claim] = {
@@ -107,7 +108,7 @@ def article_errata() -> list[Erratum]:
         f"{units.fmt_bytes(mem8, 'TB')} is {units.fmt_int(round(mem8 / gpu.memory_bytes))} GPUs' "
         "worth", mem8, 8 * gpu.memory_bytes))
 
-    exact = model_weight_bytes(llama, "bf16")
+    exact = weight_bytes(llama, "bf16")
     low = article_claim("weight_bytes_low").value
     nominal = scenario["params"] * 2
     out.append(Erratum(
@@ -183,8 +184,8 @@ def article_errata() -> list[Erratum]:
         "prefill-512", "batch-1 prefill of 512 tokens",
         f"about {units.fmt_seconds(SLIP_CLAIMS['prefill_512_s'].value)}",
         f"{units.fmt_seconds(t512)} from the article's own assumptions",
-        f"{units.fmt_int(512)} tokens x {units.fmt_si(dep_flops_per_token(art), 'FLOP', 'G')} at "
-        f"{units.fmt_si(achieved_flops(art), 'FLOP/s', 'T')}; the quoted figure is "
+        f"{units.fmt_int(512)} tokens x {units.fmt_si(art.flops_per_token, 'FLOP', 'G')} at "
+        f"{units.fmt_si(art.achieved_flops, 'FLOP/s', 'T')}; the quoted figure is "
         f"{units.fmt_percent(1 - SLIP_CLAIMS['prefill_512_s'].value / t512)} short",
         SLIP_CLAIMS["prefill_512_s"].value, t512))
     return out

@@ -14,6 +14,7 @@ from __future__ import annotations
 import importlib
 import math
 import pkgutil
+import re
 from dataclasses import dataclass
 from typing import Callable
 
@@ -52,17 +53,36 @@ _SLIPS = [
 ]
 
 
-def register(label: str, chapter: int, title: str, practises: str, kind: str, difficulty: int,
-             minutes: int, answer: Callable[[], float] | None = None, rel_tol: float = 0.01,
-             unit: str = "") -> Exercise:
+def exercise(label: str, *, title: str, practises: str, kind: str, difficulty: int,
+             minutes: int, rel_tol: float = 0.01, unit: str = ""):
+    """Register the decorated function as the answer of exercise ``label`` ("chNN-name", the
+    chapter read from it)::
+
+        @exercise("ch01-int4-gb", title="Llama-3-70B in int4", practises="bytes per dtype",
+                  kind="compute", difficulty=1, minutes=5, rel_tol=0.005, unit="GB")
+        def _int4_gb():
+            return weight_bytes("llama-3-70b", "int4") / 1e9
+    """
+    chapter = _chapter(label)
     if kind not in KINDS:
-        raise ValueError(f"exercise kind {kind!r} not one of {', '.join(KINDS)}")
+        raise ValueError(f"exercise {label!r}: kind {kind!r} not one of {', '.join(KINDS)}")
+    if difficulty not in (1, 2, 3):
+        raise ValueError(f"exercise {label!r}: difficulty must be 1, 2 or 3, got {difficulty!r}")
     if label in EXERCISES:
         raise ValueError(f"exercise {label!r} is registered twice")
-    ex = Exercise(label, chapter, title, practises, kind, difficulty, minutes, answer, rel_tol,
-                  unit)
-    EXERCISES[label] = ex
-    return ex
+
+    def register(answer: Callable[[], float]) -> Callable[[], float]:
+        EXERCISES[label] = Exercise(label, chapter, title, practises, kind, difficulty, minutes,
+                                    answer, rel_tol, unit)
+        return answer
+    return register
+
+
+def _chapter(label: str) -> int:
+    match = re.fullmatch(r"ch(\d\d)-[a-z0-9-]+", label)
+    if not match:
+        raise ValueError(f"exercise label {label!r} must look like 'ch05-short-name'")
+    return int(match.group(1))
 
 
 def _load() -> None:

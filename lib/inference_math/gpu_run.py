@@ -27,7 +27,7 @@ import numpy as np
 
 from .datafiles import Row, data_path, no_repeats, number, read_csv
 from .lab import measured_deployment
-from .serving import Deployment
+from .deployment import Deployment
 
 GPU_RUN_FILE = "gpu-roofline-h100.csv"
 GPU_RUN_COLUMNS = ("measurement", "batch", "tokens", "median_s", "min_s", "max_s", "repeats",

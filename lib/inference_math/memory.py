@@ -11,10 +11,10 @@ from __future__ import annotations
 import numpy as np
 
 from . import checks
-from .formulas import kv_bytes_per_token, kv_dtype_name, model_weight_bytes, weight_bytes_read
+from .deployment import DEFAULT_USABLE_MEMORY, Deployment
+from .formulas import kv_bytes_per_token, kv_dtype_name, weight_bytes
 from .gpus import get_gpu
 from .models import get_model
-from .serving import DEFAULT_USABLE_MEMORY, Deployment, kv_capacity_tokens
 
 
 def decode_bytes_read(dep: Deployment, batch, context):
@@ -24,8 +24,7 @@ def decode_bytes_read(dep: Deployment, batch, context):
     for Llama-2-70B in bf16 at batch 1 and context 0, exactly 137,953,296,384 bytes."""
     b = checks.count("batch", batch)
     c = checks.count("context", context, minimum=0)
-    return (weight_bytes_read(dep.model, dep.dtype, b, dep.params)
-            + b * c * kv_bytes_per_token(dep.model, dep.kv_dtype))
+    return dep.weight_bytes_read(b) + b * c * dep.kv_bytes_per_token
 
 
 def max_batch(dep: Deployment, tokens_per_sequence):
@@ -34,7 +33,7 @@ def max_batch(dep: Deployment, tokens_per_sequence):
     sequence, floored; 0 when not even one fits. Llama-2-70B on 2 x A100-80GB (80 GiB each,
     90% usable) holds 50,859 tokens: 12 sequences of 4096."""
     n = checks.count("tokens_per_sequence", tokens_per_sequence)
-    return np.floor(kv_capacity_tokens(dep) / n)
+    return np.floor(dep.kv_capacity_tokens / n)
 
 
 def min_gpus(model, gpu, dtype: str = "bf16", kv_dtype: str = "bf16", tokens=0,
@@ -50,7 +49,7 @@ def min_gpus(model, gpu, dtype: str = "bf16", kv_dtype: str = "bf16", tokens=0,
     kv_dtype_name(kv_dtype)
     t = checks.count("tokens", tokens, minimum=0)
     u = checks.fraction("usable_memory", usable_memory)
-    need = model_weight_bytes(m, dtype) + t * kv_bytes_per_token(m, kv_dtype)
+    need = weight_bytes(m, dtype) + t * kv_bytes_per_token(m, kv_dtype)
     gpus = np.maximum(np.ceil(need / (g.memory_bytes * u)), 1.0)
     if checks.flag("power_of_two", power_of_two):
         gpus = 2.0 ** np.ceil(np.log2(gpus))

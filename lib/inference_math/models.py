@@ -8,13 +8,12 @@ here: anything the book says about its size is a labelled scenario, never a cata
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass, fields
 
 import numpy as np
 
-from .checks import lookup, printable, read_text_file
+from .checks import lookup, printable
 
 
 @dataclass(frozen=True)
@@ -45,7 +44,34 @@ class Model:
 
     @property
     def params(self) -> int:
-        return total_params(self)
+        """Every parameter held in memory, all experts of a mixture included (chapter 1)."""
+        return sum(param_breakdown(self).values())
+
+    @property
+    def active_params(self) -> int:
+        """Parameters one token uses: a mixture of experts runs only k of its E experts
+        (chapter 12)."""
+        return self.params - self.n_layers * (self.n_experts - self.experts_per_token) \
+            * self.expert_params
+
+    @property
+    def matmul_params(self) -> int:
+        """Weights one token multiplies by (chapter 2): attention projections, the k active
+        experts, the router and the LM head (counted even when tied, since the product still
+        happens). The input embedding is a table lookup and norms and biases are
+        elementwise, so they cost no matrix product."""
+        per_layer = (_attention_matmul_per_layer(self)
+                     + self.experts_per_token * _ffn_matrices(self) * self.d_model * self.d_ff
+                     + (self.d_model * self.n_experts if self.is_moe else 0))
+        return self.n_layers * per_layer + self.vocab_size * self.d_model
+
+    @property
+    def expert_params(self) -> int:
+        """Parameters of one feed-forward block (one expert of a mixture), chapter 1."""
+        n_in = _ffn_matrices(self) - 1  # gate and up read d and write d_ff; down writes d
+        weights = _ffn_matrices(self) * self.d_model * self.d_ff
+        biases = (n_in * self.d_ff + self.d_model) if self.mlp_bias else 0
+        return weights + biases
 
     @property
     def is_moe(self) -> bool:
@@ -107,51 +133,23 @@ def _ffn_matrices(m: Model) -> int:
     return 3 if m.gated_ffn else 2
 
 
-def expert_params(m: Model) -> int:
-    """Parameters of one feed-forward block (one expert of a mixture)."""
-    n_in = _ffn_matrices(m) - 1  # gate and up read d and write d_ff; down writes d
-    weights = _ffn_matrices(m) * m.d_model * m.d_ff
-    biases = (n_in * m.d_ff + m.d_model) if m.mlp_bias else 0
-    return weights + biases
-
-
 def _norm_params(m: Model) -> int:
     return m.d_model * (2 if m.norm == "layernorm" else 1)
 
 
 def param_breakdown(m: Model) -> dict[str, int]:
-    """Parameters by component, summed over layers. The values add up to ``total_params``."""
+    """Parameters by component, summed over layers (chapter 1). The values add up to
+    ``Model.params``."""
     router = m.d_model * m.n_experts if m.is_moe else 0
     return {
         "embedding": m.vocab_size * m.d_model,
         "positions": m.max_context * m.d_model if m.learned_positions else 0,
         "attention": m.n_layers * _attention_per_layer(m),
-        "ffn": m.n_layers * m.n_experts * expert_params(m),
+        "ffn": m.n_layers * m.n_experts * m.expert_params,
         "router": m.n_layers * router,
         "norms": (2 * m.n_layers + 1) * _norm_params(m),
         "lm_head": 0 if m.tied_embeddings else m.vocab_size * m.d_model,
     }
-
-
-def total_params(m: Model) -> int:
-    """Every parameter held in memory (all experts of a mixture)."""
-    return sum(param_breakdown(m).values())
-
-
-def active_params(m: Model) -> int:
-    """Parameters one token uses: a mixture of experts runs only k of its E experts."""
-    inactive = m.n_layers * (m.n_experts - m.experts_per_token) * expert_params(m)
-    return total_params(m) - inactive
-
-
-def matmul_params(m: Model) -> int:
-    """Weights one token multiplies by: attention projections, the k active experts, the router
-    and the LM head (counted even when tied, since the product still happens). The input
-    embedding is a table lookup and norms and biases are elementwise, so they cost no matmul."""
-    per_layer = (_attention_matmul_per_layer(m)
-                 + m.experts_per_token * _ffn_matrices(m) * m.d_model * m.d_ff
-                 + (m.d_model * m.n_experts if m.is_moe else 0))
-    return m.n_layers * per_layer + m.vocab_size * m.d_model
 
 
 _HF = "Hugging Face config.json of {repo} and Meta's model card"
@@ -197,85 +195,9 @@ def get_model(name_or_model) -> Model:
     if isinstance(name_or_model, Model):
         return name_or_model
     if isinstance(name_or_model, (str, os.PathLike)) and str(name_or_model).endswith(".json"):
+        from .hfconfig import from_hf_config
         return from_hf_config(name_or_model)
     return lookup("model", name_or_model, MODELS)
-
-
-_REQUIRED = ("num_hidden_layers", "hidden_size", "num_attention_heads", "intermediate_size",
-             "vocab_size", "max_position_embeddings")
-
-
-def _positive_int(config: dict, key: str, where: str) -> int:
-    value = config[key]
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{where}: {key} must be a positive integer, got "
-                         f"{printable(repr(value))[:60]}")
-    if value > MAX_SIZE:
-        raise ValueError(f"{where}: {key} must be at most {MAX_SIZE:,}, got a number of "
-                         f"{len(str(value))} digits")
-    return value
-
-
-def from_hf_config(path_or_dict, name: str | None = None) -> Model:
-    """A ``Model`` from a Hugging Face ``config.json`` of the Llama/Mistral/Mixtral family.
-
-    Optional keys take the defaults Hugging Face's LlamaConfig gives them:
-    ``num_key_value_heads`` = ``num_attention_heads``, ``head_dim`` = hidden / heads,
-    ``tie_word_embeddings`` false, one expert.
-    """
-    if isinstance(path_or_dict, dict):
-        config, where = path_or_dict, "config"
-    else:
-        text = read_text_file(path_or_dict, "config.json")
-        where = printable(os.fspath(path_or_dict))
-        try:
-            config = json.loads(text)
-        except json.JSONDecodeError as err:
-            raise ValueError(f"{where} is not valid JSON: {err}") from None
-        except RecursionError:
-            raise ValueError(f"{where} is nested too deeply to be a config.json") from None
-    if not isinstance(config, dict):
-        raise ValueError(f"{where}: expected a JSON object, got {type(config).__name__}")
-    missing = [k for k in _REQUIRED if k not in config]
-    if missing:
-        raise ValueError(f"{where}: missing key(s) {', '.join(missing)}; a config.json of the "
-                         f"Llama family needs {', '.join(_REQUIRED)}")
-    layers, d, heads, d_ff, vocab, ctx = (_positive_int(config, k, where) for k in _REQUIRED)
-    kv_heads = _positive_int(config, "num_key_value_heads", where) \
-        if config.get("num_key_value_heads") is not None else heads
-    if heads % kv_heads:
-        raise ValueError(f"{where}: num_attention_heads ({heads}) must be a multiple of "
-                         f"num_key_value_heads ({kv_heads})")
-    if config.get("head_dim") is not None:
-        head_dim = _positive_int(config, "head_dim", where)
-    elif d % heads:
-        raise ValueError(f"{where}: hidden_size ({d}) is not a multiple of num_attention_heads "
-                         f"({heads}) and no head_dim is given")
-    else:
-        head_dim = d // heads
-    experts = _positive_int(config, "num_local_experts", where) \
-        if config.get("num_local_experts") is not None else 1
-    per_token = _positive_int(config, "num_experts_per_tok", where) \
-        if config.get("num_experts_per_tok") is not None else 1
-    if per_token > experts:
-        raise ValueError(f"{where}: num_experts_per_tok ({per_token}) exceeds "
-                         f"num_local_experts ({experts})")
-    flags = {}
-    for key in ("tie_word_embeddings", "attention_bias", "mlp_bias"):
-        value = config.get(key, False)
-        if not isinstance(value, bool):
-            raise ValueError(f"{where}: {key} must be true or false, got "
-                             f"{printable(repr(value))[:60]}")
-        flags[key] = value
-    label = name or config.get("_name_or_path") or os.path.basename(os.path.dirname(where)) \
-        or "custom"
-    if not isinstance(label, str):
-        raise ValueError(f"{where}: _name_or_path must be a string, got "
-                         f"{printable(repr(label))[:60]}")
-    return Model(printable(label).strip() or "custom", layers, d, heads, kv_heads, head_dim, d_ff, vocab, ctx,
-                 tied_embeddings=flags["tie_word_embeddings"], n_experts=experts,
-                 experts_per_token=per_token, attention_bias=flags["attention_bias"],
-                 mlp_bias=flags["mlp_bias"], source=f"Hugging Face config {where}", date="")
 
 
 def model_fields() -> list[str]:

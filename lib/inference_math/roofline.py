@@ -17,11 +17,37 @@ from __future__ import annotations
 import numpy as np
 
 from . import checks
-from .formulas import (attention_flops_per_token, flops_per_token, kv_dtype_name,
+from .formulas import (attention_flops_per_token, dtype_name, flops_per_token, kv_dtype_name,
                        kv_bytes_per_token, prefill_flops, weight_bytes_read)
 from .gpus import get_gpu
 from .models import get_model
-from .serving import matmul_rate
+
+
+def matmul_rate(gpu, dtype: str = "bf16") -> float:
+    """Peak dense FLOP/s of one GPU for matrix products with weights stored as ``dtype``.
+    Chapter 4 derives the roofline from it.
+
+    bf16, fp16 and int4 (weight-only: dequantized to bf16 before the product) run at the bf16
+    rate; fp32 at the TF32 tensor rate, half the bf16 rate on every GPU in the catalog;
+    fp8 and int8 at the GPU's 8-bit rate, where it has one. Never a fallthrough: every dtype
+    maps to its own rate, or is refused where the GPU has none.
+    """
+    g = get_gpu(gpu)
+    rates = {"fp32": g.bf16_flops / 2, "bf16": g.bf16_flops, "fp16": g.bf16_flops,
+             "int4": g.bf16_flops, "fp8": g.fp8_flops, "int8": g.int8_ops}
+    name = dtype_name(dtype)
+    if rates[name] is None:
+        has = [d for d, r in rates.items() if r is not None]
+        raise ValueError(f"{g.name} has no published dense {name} tensor rate; allowed dtypes "
+                         f"there: {', '.join(has)}")
+    return rates[name]
+
+
+def ops_per_byte(gpu, dtype: str = "bf16") -> float:
+    """The ridge point: peak FLOP/s over peak bandwidth, the FLOPs a byte must carry for a
+    product to be compute-bound (chapter 4). A100 80GB SXM in bf16: 312e12 / 2.039e12 = 153."""
+    g = get_gpu(gpu)
+    return matmul_rate(g, dtype) / g.bandwidth_bytes_per_s
 
 
 def attainable_flops(gpu, intensity, dtype: str = "bf16"):

@@ -22,9 +22,9 @@ from __future__ import annotations
 import numpy as np
 
 from . import checks
-from .formulas import attention_flops_per_token, kv_bytes_per_token, weight_bytes_read
-from .serving import (Deployment, achieved_bandwidth, achieved_flops, decode_step_time,
-                      dep_flops_per_token)
+from .formulas import attention_flops_per_token
+from .deployment import Deployment
+from .steps import decode_step_time
 
 
 def _acceptance(alpha) -> np.ndarray:
@@ -98,11 +98,10 @@ def verify_step_time(dep: Deployment, batch, context, gamma):
     c = np.asarray(context, dtype=float)
     g = _draft_tokens(gamma, minimum=0)
     tokens = b * (g + 1)
-    memory = (weight_bytes_read(dep.model, dep.dtype, tokens, dep.params)
-              + b * c * kv_bytes_per_token(dep.model, dep.kv_dtype))
+    memory = dep.weight_bytes_read(tokens) + b * c * dep.kv_bytes_per_token
     attention = attention_flops_per_token(dep.model, c) if dep.attention else 0.0
-    compute = tokens * (dep_flops_per_token(dep) + attention)
-    return np.maximum(memory / achieved_bandwidth(dep), compute / achieved_flops(dep))
+    compute = tokens * (dep.flops_per_token + attention)
+    return np.maximum(memory / dep.achieved_bandwidth, compute / dep.achieved_flops)
 
 
 def speculative_time_per_token(target: Deployment, draft: Deployment, batch, context, alpha,

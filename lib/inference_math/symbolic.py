@@ -7,6 +7,9 @@ of the book is generated from ``FORMULAS``.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Callable
+
 import sympy as sp
 
 # Book-wide notation.
@@ -221,11 +224,6 @@ def latex(expr) -> str:
     return sp.latex(expr, symbol_names=_LATEX_NAMES)
 
 
-def formula_sheet() -> list[tuple[str, str, str]]:
-    """(name, meaning, LaTeX) for every formula, for the back matter."""
-    return [(name, text, latex(fn())) for name, (fn, text) in FORMULAS.items()]
-
-
 # ----- what a token costs, and the break-even batch (chapters 8 and 9) ----------------------
 api_price = sp.symbols("p_API", positive=True)               # an API's USD per 1K tokens
 
@@ -289,48 +287,113 @@ FORMULAS.update({
 })
 
 
-# ----- which numeric function computes each formula (the formula sheet, back matter) ---------
-# Keyed like ``FORMULAS``; each value is a dotted name under ``inference_math`` whose function
-# evaluates the formula with numbers (tests/test_backmatter.py checks every formula has one and
-# that it resolves). A formula added above needs its entry here.
-NUMERIC_FUNCTIONS: dict[str, str] = {
-    "matmul FLOPs": "lab.linear",
-    "parameters (dense Llama)": "total_params",
-    "FLOPs per token": "flops_per_token",
-    "attention FLOPs per token": "attention_flops_per_token",
-    "prefill attention FLOPs": "prefill_attention_flops",
-    "KV bytes per token": "kv_bytes_per_token",
-    "weight bytes": "weight_bytes",
-    "KV capacity (tokens)": "kv_capacity_tokens",
-    "ops:byte": "ops_per_byte",
-    "prefill time": "prefill_time",
-    "decode step time": "decode_step_time",
-    "compute-bound batch": "compute_bound_batch",
-    "experts touched": "expected_experts_touched",
-    "compute-bound batch with KV": "compute_bound_batch",
-    "memory-bound context": "memory_bound_context",
-    "matmul intensity": "matmul_intensity",
-    "roofline": "attainable_flops",
-    "compute-bound prompt": "compute_bound_prompt",
-    "speculative tokens per step": "expected_tokens_per_step",
-    "speculative speed-up": "speculative_speedup",
-    "USD per 1K prompt tokens": "usd_per_1k_prompt",
-    "USD per 1K completion tokens": "usd_per_1k_completion",
-    "break-even batch": "break_even_batch",
-    "cost at utilisation": "usd_at_utilisation",
-    "break-even completion": "break_even_completion",
-}
+# ----- the records: each formula with the library function that computes it ----------------
+
+@dataclass(frozen=True)
+class Formula:
+    """One formula of the book: its sympy expression (a function that builds it), what it
+    means, and the library function that evaluates it with numbers. The formula sheet at the
+    back of the book is generated from these; tests check each pair agrees."""
+    name: str
+    meaning: str
+    expression: Callable[..., sp.Expr]
+    numeric: Callable
+
+    @property
+    def numeric_name(self) -> str:
+        """How a reader calls ``numeric``: 'im.kv_bytes_per_token', 'im.lab.linear', or
+        'Deployment.kv_capacity_tokens' for a property."""
+        fn = getattr(self.numeric, "func", None) or getattr(self.numeric, "fget", None) \
+            or self.numeric
+        if "." in fn.__qualname__:        # a property or method: Class.name
+            return fn.__qualname__
+        module = fn.__module__.removeprefix("inference_math")
+        return "im." + ("lab." if module.startswith(".lab") else "") + fn.__name__
 
 
-def numeric_function(name: str):
-    """The library function that computes formula ``name`` numerically (a ValueError names
-    the formulas that have one)."""
-    import importlib
+def _records(expressions: dict) -> dict[str, Formula]:
+    from . import breakeven, formulas, lab, models, roofline, speculative, steps, workloads
+    from .deployment import Deployment
+    numeric = {
+        "matmul FLOPs": lab.linear,
+        "parameters (dense Llama)": models.Model.params,
+        "FLOPs per token": formulas.flops_per_token,
+        "attention FLOPs per token": formulas.attention_flops_per_token,
+        "prefill attention FLOPs": formulas.prefill_attention_flops,
+        "KV bytes per token": formulas.kv_bytes_per_token,
+        "weight bytes": formulas.weight_bytes,
+        "KV capacity (tokens)": Deployment.kv_capacity_tokens,
+        "ops:byte": roofline.ops_per_byte,
+        "prefill time": steps.prefill_time,
+        "decode step time": steps.decode_step_time,
+        "compute-bound batch": steps.compute_bound_batch,
+        "experts touched": formulas.expected_experts_touched,
+        "compute-bound batch with KV": steps.compute_bound_batch,
+        "memory-bound context": steps.memory_bound_context,
+        "matmul intensity": formulas.matmul_intensity,
+        "roofline": roofline.attainable_flops,
+        "compute-bound prompt": steps.compute_bound_prompt,
+        "speculative tokens per step": speculative.expected_tokens_per_step,
+        "speculative speed-up": speculative.speculative_speedup,
+        "USD per 1K prompt tokens": breakeven.usd_per_1k_prompt,
+        "USD per 1K completion tokens": breakeven.usd_per_1k_completion,
+        "break-even batch": breakeven.break_even_batch,
+        "cost at utilisation": workloads.usd_at_utilisation,
+        "break-even completion": workloads.break_even_completion,
+    }
+    unpaired = set(expressions) ^ set(numeric)
+    if unpaired:
+        raise RuntimeError(f"formulas without a numeric function, or the reverse: {unpaired}")
+    return {name: Formula(name, text, fn, numeric[name])
+            for name, (fn, text) in expressions.items()}
 
+
+FORMULAS: dict[str, Formula] = _records(FORMULAS)
+
+
+def formula(name: str) -> Formula:
+    """The record of formula ``name`` (a ValueError names the formulas there are)."""
     from .checks import lookup
-    dotted = lookup("formula", name.lower(), {k.lower(): v for k, v in NUMERIC_FUNCTIONS.items()})
-    obj = importlib.import_module(__package__)
-    for part in dotted.split("."):
-        obj = getattr(obj, part) if hasattr(obj, part) else importlib.import_module(
-            f"{obj.__name__}.{part}")
-    return obj
+    return lookup("formula", name.lower(), {k.lower(): v for k, v in FORMULAS.items()})
+
+
+def formula_sheet() -> list[tuple[str, str, str]]:
+    """(name, meaning, LaTeX) for every formula, for the back matter."""
+    return [(f.name, f.meaning, latex(f.expression())) for f in FORMULAS.values()]
+
+
+# ----- numbers for the symbols -----------------------------------------------------------------
+
+# every symbol of this module by its name: "N", "MFU", "p_API", ...
+SYMBOLS: dict[str, sp.Symbol] = {str(v): v for v in list(globals().values())
+                                 if isinstance(v, sp.Symbol)}
+
+
+def values(model=None, dep=None, **extra) -> dict:
+    """{symbol: number} to substitute into any formula of this module.
+
+    ``model`` (a catalog name, ``Model`` or config path; default: the deployment's) gives the
+    architecture's symbols (L, d, H, K, d_h, d_ff, V, E, k, tau); ``dep`` a deployment's (P,
+    b_w, b_kv, G, F, beta, M, MFU, MBU, u, c_h). ``extra`` sets any other symbol by its name,
+    or overrides one: ``values(dep=article, N=512, B=8)``."""
+    from .deployment import Deployment
+    from .formulas import BYTES_PER_PARAM
+    from .models import get_model
+    if dep is not None and not isinstance(dep, Deployment):
+        raise ValueError(f"dep must be a Deployment, got {dep!r}")
+    if model is None and dep is None:
+        raise ValueError("values needs a model, a deployment, or both")
+    m = get_model(model if model is not None else dep.model)
+    out = {L: m.n_layers, d: m.d_model, H: m.n_heads, K: m.n_kv_heads, d_h: m.head_dim,
+           d_ff: m.d_ff, V: m.vocab_size, E: m.n_experts, k: m.experts_per_token,
+           tied: int(m.tied_embeddings)}
+    if dep is not None:
+        out |= {P: dep.params, b_w: BYTES_PER_PARAM[dep.dtype],
+                b_kv: BYTES_PER_PARAM[dep.kv_dtype], G: dep.gpus, F: dep.peak_flops,
+                beta: dep.gpu.bandwidth_bytes_per_s, M: dep.gpu.memory_bytes, mfu: dep.mfu,
+                mbu: dep.mbu, u: dep.usable_memory, price: dep.usd_per_gpu_hour}
+    for name, value in extra.items():
+        if name not in SYMBOLS:
+            raise ValueError(f"unknown symbol {name!r}; allowed: {', '.join(sorted(SYMBOLS))}")
+        out[SYMBOLS[name]] = value
+    return out

@@ -19,8 +19,8 @@ import numpy as np
 
 from . import checks
 from .prices import ARTICLE_API, ApiPrice, get_api_latency, get_api_price
-from .serving import deployment as make_deployment
-from .serving import describe, estimate, usd_per_second
+from .deployment import deployment as make_deployment
+from .serving import estimate
 
 
 @dataclass(frozen=True)
@@ -157,7 +157,7 @@ def self_hosted_cost(prompt, completion, batch, utilisation=1.0, **deployment):
     r = estimate(**deployment, batch=b, prompt=n, completion=c - 1)
     seconds = r["ttft_s"] + r["completion_s"]
     return {
-        "usd_per_request": seconds * usd_per_second(dep) / b / u,
+        "usd_per_request": seconds * dep.usd_per_second / b / u,
         "batch_seconds": seconds,
         "ttft_s": r["ttft_s"],
         "tokens_per_s_per_sequence": r["tokens_per_s_per_sequence"],
@@ -237,7 +237,7 @@ def price_workload(workload, api=ARTICLE_API, batches=None, utilisation=1.0,
     r = self_hosted_cost(w.prompt, w.completion, b, utilisation, **deployment)
     ok = meets_targets(r, w.ttft_target_s, w.tokens_per_s_target)
     api_usd = float(api_usd_per_request(p, w.prompt, w.completion))
-    dep_name = describe(make_deployment(**deployment))
+    dep_name = make_deployment(**deployment).label
     u = float(checks.fraction("utilisation", utilisation))
     if not np.any(ok):
         return WorkloadPrice(w, dep_name, 0, float("inf"), float("nan"), float("nan"), p.name,

@@ -3,31 +3,63 @@
 import dataclasses
 import math
 
-from ..exercises import register
-from ..formulas import model_weight_bytes
-from ..gpus import GPUS
-from ..models import MODELS
-from ..serving import DEFAULT_USABLE_MEMORY
+from .. import DEFAULT_USABLE_MEMORY, GPUS, MODELS, weight_bytes
+from ..exercises import exercise
 
 
+@exercise(
+    "ch01-rule-of-thumb",
+    title="How wrong is 12Ld²?",
+    practises="what the rule of thumb leaves out: GQA, a gated FFN, embeddings",
+    kind="explain",
+    difficulty=2,
+    minutes=15,
+    rel_tol=0.02,
+    unit="",
+)
 def _rule_of_thumb_shortfall() -> float:
     m = MODELS["llama-2-70b"]
     return 1 - 12 * m.n_layers * m.d_model**2 / m.params
 
 
+@exercise(
+    "ch01-gpus-gpt3",
+    title="GPUs for GPT-3 175B",
+    practises="memory per GPU, usable fraction, rounding up",
+    kind="extend",
+    difficulty=2,
+    minutes=10,
+    rel_tol=1e-12,
+    unit="GPUs",
+)
 def _gpus_for_gpt3() -> float:
     usable = GPUS["a100-80gb-sxm"].memory_bytes * DEFAULT_USABLE_MEMORY
-    return math.ceil(model_weight_bytes("gpt-3-175b", "bf16") / usable)
+    return math.ceil(weight_bytes("gpt-3-175b", "bf16") / usable)
 
 
-register("ch01-int4-gb", 1, "Llama-3-70B in int4", "weight bytes per dtype; GB versus GiB",
-         "compute", 1, 5, lambda: model_weight_bytes("llama-3-70b", "int4") / 1e9, 0.005, "GB")
-register("ch01-mha-params", 1, "Llama-2-70B without grouped-query attention",
-         "substituting a changed architecture into the sympy count", "derive", 1, 10,
-         lambda: dataclasses.replace(MODELS["llama-2-70b"], n_kv_heads=64).params, 1e-12,
-         "parameters")
-register("ch01-rule-of-thumb", 1, "How wrong is 12Ld²?",
-         "what the rule of thumb leaves out: GQA, a gated FFN, embeddings", "explain", 2, 15,
-         _rule_of_thumb_shortfall, 0.02, "")
-register("ch01-gpus-gpt3", 1, "GPUs for GPT-3 175B", "memory per GPU, usable fraction, rounding up",
-         "extend", 2, 10, _gpus_for_gpt3, 1e-12, "GPUs")
+@exercise(
+    "ch01-int4-gb",
+    title="Llama-3-70B in int4",
+    practises="weight bytes per dtype; GB versus GiB",
+    kind="compute",
+    difficulty=1,
+    minutes=5,
+    rel_tol=0.005,
+    unit="GB",
+)
+def _int4_gb() -> float:
+    return weight_bytes("llama-3-70b", "int4") / 1e9
+
+
+@exercise(
+    "ch01-mha-params",
+    title="Llama-2-70B without grouped-query attention",
+    practises="substituting a changed architecture into the sympy count",
+    kind="derive",
+    difficulty=1,
+    minutes=10,
+    rel_tol=1e-12,
+    unit="parameters",
+)
+def _mha_params() -> float:
+    return dataclasses.replace(MODELS["llama-2-70b"], n_kv_heads=64).params

@@ -2,17 +2,35 @@
 
 import math
 
-from ..exercises import register
-from ..formulas import attention_flops_per_token, flops_per_token, kv_bytes_per_token
-from ..roofline import attainable_flops, decode_intensity
-from ..serving import matmul_rate, ops_per_byte
+from .. import attainable_flops, attention_flops_per_token, decode_intensity, flops_per_token, kv_bytes_per_token, matmul_rate, ops_per_byte
+from ..exercises import exercise
 
 
+@exercise(
+    "ch04-square-ridge",
+    title="When is a square product compute-bound?",
+    practises="limits of the matmul intensity; solving intensity = ridge",
+    kind="derive",
+    difficulty=2,
+    minutes=10,
+    rel_tol=1e-12,
+    unit="",
+)
 def _square_ridge() -> float:
     """Smallest whole n with n / 3 > the A100-80GB's ops:byte (a square bf16 product)."""
     return math.floor(3 * ops_per_byte("a100-80gb-sxm")) + 1
 
 
+@exercise(
+    "ch04-h100-ridge",
+    title="Batch-1 decode under the H100's ridge",
+    practises="ops:byte from a datasheet; share of peak at a given intensity (intensity / ridge)",
+    kind="compute",
+    difficulty=1,
+    minutes=5,
+    rel_tol=0.005,
+    unit="fraction of peak",
+)
 def _h100_decode_share(context: int = 512) -> float:
     """The fraction of an H100-SXM's dense bf16 peak that one batch-1 decode step of
     Llama-2-70B attains on the roofline: its intensity over the H100's ridge."""
@@ -20,23 +38,35 @@ def _h100_decode_share(context: int = 512) -> float:
     return float(attainable_flops("h100-sxm", i) / matmul_rate("h100-sxm"))
 
 
+@exercise(
+    "ch04-long-context-decode",
+    title="Decode's ceiling at long context",
+    practises="why batching amortises weights but not the KV cache",
+    kind="explain",
+    difficulty=2,
+    minutes=15,
+    rel_tol=0.005,
+    unit="FLOPs/byte",
+)
 def _long_context_limit(context: int = 4096) -> float:
     """Decode intensity as the batch grows without bound: one sequence's FLOPs over its
     cache bytes, the weights amortised away."""
     m = "llama-2-70b"
-    return float((flops_per_token(m) + attention_flops_per_token(m, context))
-                 / (context * kv_bytes_per_token(m)))
+    return float(
+        (flops_per_token(m) + attention_flops_per_token(m, context))
+        / (context * kv_bytes_per_token(m))
+    )
 
 
-register("ch04-h100-ridge", 4, "Batch-1 decode under the H100's ridge",
-         "ops:byte from a datasheet; share of peak at a given intensity (intensity / ridge)",
-         "compute", 1, 5, _h100_decode_share, 0.005, "fraction of peak")
-register("ch04-square-ridge", 4, "When is a square product compute-bound?",
-         "limits of the matmul intensity; solving intensity = ridge", "derive", 2, 10,
-         _square_ridge, 1e-12, "")
-register("ch04-long-context-decode", 4, "Decode's ceiling at long context",
-         "why batching amortises weights but not the KV cache", "explain", 2, 15,
-         _long_context_limit, 0.005, "FLOPs/byte")
-register("ch04-mixtral-decode", 4, "A mixture of experts on the roofline",
-         "expected experts touched; MoE decode intensity", "extend", 3, 15,
-         lambda: float(decode_intensity("mixtral-8x7b", 8, 0)), 0.005, "FLOPs/byte")
+@exercise(
+    "ch04-mixtral-decode",
+    title="A mixture of experts on the roofline",
+    practises="expected experts touched; MoE decode intensity",
+    kind="extend",
+    difficulty=3,
+    minutes=15,
+    rel_tol=0.005,
+    unit="FLOPs/byte",
+)
+def _mixtral_decode() -> float:
+    return float(decode_intensity("mixtral-8x7b", 8, 0))

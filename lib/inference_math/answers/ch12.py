@@ -2,11 +2,8 @@
 
 import math
 
-from ..exercises import register
-from ..models import MODELS
-from ..prices import API_PRICES
-from ..serving import SCENARIOS, decode_step_time, deployment, estimate
-from ..speculative import optimal_draft_tokens, speculative_time_per_token
+from .. import API_PRICES, MODELS, SCENARIOS, decode_step_time, deployment, estimate, optimal_draft_tokens, speculative_time_per_token
+from ..exercises import exercise
 
 # The chapter's worked example: prompts and completions of 512 tokens on the article's setup;
 # a Llama-2-7B draft at an assumed acceptance rate, 1,024 tokens of context; the dated
@@ -16,54 +13,112 @@ _ALPHA, _CONTEXT = 0.8, 1024
 _T_BATCH, _T_PROMPT, _T_COMPLETION = 64, 1024, 256
 
 
+@exercise(
+    "ch12-int4-one-gpu",
+    title="int4 Llama-2-70B on one A100",
+    practises="memory-bound cost per token does not depend on the number of GPUs",
+    kind="compute",
+    difficulty=1,
+    minutes=10,
+    rel_tol=0.01,
+    unit="USD per 1K completion tokens",
+)
 def _int4_one_gpu() -> float:
     a = SCENARIOS["article-2023"]
-    e = estimate("llama-2-70b", "a100-80gb-sxm", 1, "int4", batch=1, prompt=_Q_PROMPT,
-                 completion=_Q_COMPLETION, mfu=a["mfu"], mbu=a["mbu"],
-                 usd_per_gpu_hour=a["usd_per_gpu_hour"])
+    e = estimate(
+        "llama-2-70b",
+        "a100-80gb-sxm",
+        1,
+        "int4",
+        batch=1,
+        prompt=_Q_PROMPT,
+        completion=_Q_COMPLETION,
+        mfu=a["mfu"],
+        mbu=a["mbu"],
+        usd_per_gpu_hour=a["usd_per_gpu_hour"],
+    )
     return float(e["usd_per_1k_completion"])
 
 
+@exercise(
+    "ch12-experts-99",
+    title="When does a batch touch every expert?",
+    practises="solving the expected-experts formula for the batch with sympy",
+    kind="derive",
+    difficulty=2,
+    minutes=15,
+    rel_tol=0.005,
+    unit="sequences",
+)
 def _experts_99() -> float:
     m = MODELS["mixtral-8x7b"]
     return math.log(1 - 0.99) / math.log(1 - m.experts_per_token / m.n_experts)
 
 
+@exercise(
+    "ch12-spec-batch",
+    title="Speculative decoding at batch 32",
+    practises="why speculation needs idle compute: the verification step at large batch",
+    kind="explain",
+    difficulty=2,
+    minutes=15,
+    rel_tol=0.01,
+    unit="×",
+)
 def _spec_batch_32() -> float:
     a = SCENARIOS["article-2023"]
     target = deployment(scenario="article-2023")
-    draft = deployment("llama-2-7b", a["gpu"], a["gpus"], mfu=a["mfu"], mbu=a["mbu"],
-                       usd_per_gpu_hour=a["usd_per_gpu_hour"], usable_memory=a["usable_memory"],
-                       attention=a["attention"])
+    draft = deployment(
+        "llama-2-7b",
+        a["gpu"],
+        a["gpus"],
+        mfu=a["mfu"],
+        mbu=a["mbu"],
+        usd_per_gpu_hour=a["usd_per_gpu_hour"],
+        usable_memory=a["usable_memory"],
+        attention=a["attention"],
+    )
     c1 = float(decode_step_time(draft, 1, _CONTEXT) / decode_step_time(target, 1, _CONTEXT))
     gamma = int(optimal_draft_tokens(_ALPHA, c1))
-    return float(decode_step_time(target, 32, _CONTEXT)
-                 / speculative_time_per_token(target, draft, 32, _CONTEXT, _ALPHA, gamma))
+    return float(
+        decode_step_time(target, 32, _CONTEXT)
+        / speculative_time_per_token(target, draft, 32, _CONTEXT, _ALPHA, gamma)
+    )
 
 
+@exercise(
+    "ch12-mixtral-today",
+    title="Mixtral-8x7B in the dated comparison",
+    practises="pricing a mixture of experts in fp8 against an API, as a dated scenario",
+    kind="extend",
+    difficulty=2,
+    minutes=15,
+    rel_tol=0.01,
+    unit="of gpt-4o-mini's output price",
+)
 def _mixtral_today() -> float:
-    e = estimate("mixtral-8x7b", "h100-sxm", 1, "fp8", batch=_T_BATCH, prompt=_T_PROMPT,
-                 completion=_T_COMPLETION)
+    e = estimate(
+        "mixtral-8x7b",
+        "h100-sxm",
+        1,
+        "fp8",
+        batch=_T_BATCH,
+        prompt=_T_PROMPT,
+        completion=_T_COMPLETION,
+    )
     return float(e["usd_per_1k_completion"]) / API_PRICES["gpt-4o-mini"].usd_per_1k_output
 
 
+@exercise(
+    "ch12-int4-scales",
+    title="int4 with group scales and zeros",
+    practises="what bytes_per_param('int4') leaves out",
+    kind="compute",
+    difficulty=1,
+    minutes=10,
+    rel_tol=0.005,
+    unit="GB",
+)
 def _int4_with_scales_gb() -> float:
-    bits = 4 + (16 + 4) / 128   # a 16-bit scale and a 4-bit zero point per group of 128
+    bits = 4 + (16 + 4) / 128  # a 16-bit scale and a 4-bit zero point per group of 128
     return MODELS["llama-2-70b"].params * bits / 8 / 1e9
-
-
-register("ch12-int4-one-gpu", 12, "int4 Llama-2-70B on one A100",
-         "memory-bound cost per token does not depend on the number of GPUs", "compute", 1, 10,
-         _int4_one_gpu, 0.01, "USD per 1K completion tokens")
-register("ch12-experts-99", 12, "When does a batch touch every expert?",
-         "solving the expected-experts formula for the batch with sympy", "derive", 2, 15,
-         _experts_99, 0.005, "sequences")
-register("ch12-spec-batch", 12, "Speculative decoding at batch 32",
-         "why speculation needs idle compute: the verification step at large batch", "explain",
-         2, 15, _spec_batch_32, 0.01, "×")
-register("ch12-mixtral-today", 12, "Mixtral-8x7B in the dated comparison",
-         "pricing a mixture of experts in fp8 against an API, as a dated scenario", "extend", 2,
-         15, _mixtral_today, 0.01, "of gpt-4o-mini's output price")
-register("ch12-int4-scales", 12, "int4 with group scales and zeros",
-         "what bytes_per_param('int4') leaves out", "compute", 1, 10, _int4_with_scales_gb,
-         0.005, "GB")

@@ -1,0 +1,213 @@
+"""A model served on GPUs: what it holds, what it moves, how fast and at what price.
+
+``Deployment`` is the book's unit of account from chapter 3 on. Its fields are the choices a
+reader makes (model, GPU and how many, the number formats, the efficiencies, the price); its
+properties are what follows from them, computed once and typed as plain floats (or numpy
+arrays where a field was an array, for sweeps): the weight bytes, KV bytes per token, FLOPs
+per token, the achieved FLOP/s and bytes/s, dollars per second and the KV capacity. Modules
+and chapters read these instead of recomputing them.
+
+Every construction is checked (``__post_init__``), whether through ``deployment()`` (which
+also fills in a named scenario such as the source article's) or directly.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+
+from . import checks
+from .formulas import (BYTES_PER_PARAM, dtype_name, flops_per_token, kv_bytes_per_token,
+                       kv_dtype_name, weight_bytes_read)
+from .gpus import GPU, GPUS, get_gpu
+from .models import Model, get_model
+from .roofline import matmul_rate
+from .units import GB, SECONDS_PER_HOUR, TERA
+
+# A single source for the defaults the book uses when it says "typical" (chapter 4 explains
+# what MFU and MBU measure).
+DEFAULT_MFU = 0.6
+DEFAULT_MBU = 0.6
+# vLLM's default gpu_memory_utilization: the rest is kept for activations, the CUDA context
+# and fragmentation (chapter 3).
+DEFAULT_USABLE_MEMORY = 0.9
+
+
+def _number(value):
+    """A checked 0-d array as a plain float; arrays stay arrays (a sweep over a field)."""
+    return float(value) if np.ndim(value) == 0 else value
+
+
+@dataclass(frozen=True)
+class Deployment:
+    """``model`` served on ``gpus`` identical ``gpu`` with tensor parallelism, weights and KV
+    cache split evenly. Chapter 3 introduces it; chapters 5 and 6 time its steps.
+
+    ``dtype`` is the weights' format, ``kv_dtype`` the cache's (default: bf16, or the
+    weights' own for fp32 and fp16, since quantizing weights does not quantize the cache).
+    ``mfu`` and ``mbu`` are the shares of peak FLOP/s and bandwidth it achieves;
+    ``usable_memory`` the share of memory the server may fill. ``params_override`` replaces
+    the architecture's parameter count with a round one (the article's 70e9: its bytes and
+    FLOPs follow from it); ``attention`` False leaves out the attention-score FLOPs, as the
+    article does. Scalars may be numpy arrays to sweep them."""
+    model: Model
+    gpu: GPU
+    gpus: int | np.ndarray = 1
+    dtype: str = "bf16"
+    kv_dtype: str | None = None
+    mfu: float | np.ndarray = DEFAULT_MFU
+    mbu: float | np.ndarray = DEFAULT_MBU
+    usd_per_gpu_hour: float | np.ndarray | None = None
+    usable_memory: float | np.ndarray = DEFAULT_USABLE_MEMORY
+    params_override: float | None = None
+    attention: bool = True
+    name: str = ""
+
+    def __post_init__(self):
+        fix = dict(model=get_model(self.model), gpu=get_gpu(self.gpu),
+                   dtype=dtype_name(self.dtype))
+        gpu, dt = fix["gpu"], fix["dtype"]
+        fix["kv_dtype"] = kv_dtype_name(self.kv_dtype) if self.kv_dtype is not None else \
+            (dt if dt in ("fp32", "fp16") else "bf16")
+        matmul_rate(gpu, dt)  # fails early for a dtype this GPU cannot multiply in
+        gpus = checks.count("gpus", self.gpus)
+        fix["gpus"] = int(gpus) if gpus.ndim == 0 else gpus
+        fix["mfu"] = _number(checks.fraction("mfu", self.mfu))
+        fix["mbu"] = _number(checks.fraction("mbu", self.mbu))
+        price = gpu.usd_per_hour if self.usd_per_gpu_hour is None else self.usd_per_gpu_hour
+        fix["usd_per_gpu_hour"] = _number(checks.nonnegative("usd_per_gpu_hour", price))
+        fix["usable_memory"] = _number(checks.fraction("usable_memory", self.usable_memory))
+        if self.params_override is not None:
+            fix["params_override"] = float(checks.positive("params", self.params_override))
+        fix["attention"] = checks.flag("attention", self.attention)
+        if not isinstance(self.name, str):
+            raise ValueError(f"name must be a string, got {self.name!r}")
+        for key, value in fix.items():
+            object.__setattr__(self, key, value)
+
+    # ----- what it holds (chapter 3) ------------------------------------------------------
+
+    @cached_property
+    def params(self) -> float:
+        """Parameters held: the architecture's count, or ``params_override``."""
+        return float(self.model.params if self.params_override is None
+                     else self.params_override)
+
+    @cached_property
+    def weight_bytes(self) -> float:
+        """Bytes of weights: params x bytes per weight (137,953,296,384 for Llama-2-70B in
+        bf16; 140e9 in the article's scenario)."""
+        return self.params * BYTES_PER_PARAM[self.dtype]
+
+    @cached_property
+    def kv_bytes_per_token(self) -> float:
+        """Bytes of KV cache per token of context: 2 L K d_h x bytes per number."""
+        return float(kv_bytes_per_token(self.model, self.kv_dtype))
+
+    @cached_property
+    def usable_bytes(self):
+        """Memory the server may fill on all GPUs together: G x M x usable share."""
+        return self.gpus * self.gpu.memory_bytes * self.usable_memory
+
+    @cached_property
+    def kv_capacity_tokens(self):
+        """Tokens of KV cache that fit beside the weights: (G M u - weights) / KV bytes per
+        token, floored; zero when the weights alone do not fit."""
+        free = np.maximum(self.usable_bytes - self.weight_bytes, 0.0)
+        return _number(np.floor(free / self.kv_bytes_per_token))
+
+    def weight_bytes_read(self, tokens):
+        """Weight bytes one forward pass over ``tokens`` tokens reads: all of them for a dense
+        model; for a mixture of experts, the shared weights and the experts the tokens route
+        to (chapter 12)."""
+        params = None if self.params_override is None else self.params_override
+        return weight_bytes_read(self.model, self.dtype, tokens, params)
+
+    # ----- what it computes, and how fast (chapters 2, 4 and 5) ---------------------------
+
+    @cached_property
+    def flops_per_token(self) -> float:
+        """Forward FLOPs per token outside attention scores: 2 x the weights multiplied by,
+        or 2 x ``params_override`` (the article's 140 GFLOP)."""
+        if self.params_override is not None:
+            return 2.0 * self.params_override
+        return float(flops_per_token(self.model))
+
+    @cached_property
+    def attention_flops_per_context_token(self) -> float:
+        """Attention-score FLOPs one token spends per token it attends to: 4 L H d_h, or 0
+        when the deployment leaves attention out (the article's arithmetic)."""
+        m = self.model
+        return 4.0 * m.n_layers * m.n_heads * m.head_dim if self.attention else 0.0
+
+    @cached_property
+    def peak_flops(self) -> float:
+        """One GPU's dense matrix-product rate for weights in ``dtype`` (chapter 4)."""
+        return float(matmul_rate(self.gpu, self.dtype))
+
+    @cached_property
+    def achieved_flops(self):
+        """FLOP/s the deployment sustains: G x peak x MFU."""
+        return self.gpus * self.peak_flops * self.mfu
+
+    @cached_property
+    def achieved_bandwidth(self):
+        """Bytes/s the deployment sustains: G x peak bandwidth x MBU."""
+        return self.gpus * self.gpu.bandwidth_bytes_per_s * self.mbu
+
+    @cached_property
+    def usd_per_second(self):
+        """What the GPUs cost per second, busy or not: G x price per GPU-hour / 3600."""
+        return self.gpus * self.usd_per_gpu_hour / SECONDS_PER_HOUR
+
+    @property
+    def label(self) -> str:
+        """'llama-2-70b on 2 x a100-80gb-sxm (bf16)', for tables and figure legends."""
+        gpus = f"{self.gpus}" if np.ndim(self.gpus) == 0 else "G"
+        return f"{self.model.name} on {gpus} x {self.gpu.name} ({self.dtype})"
+
+
+def _article_gpu() -> GPU:
+    # Sanger (2023) reads the A100 80GB as 80e9 bytes (160 GB for two) and "2 TB/s".
+    return dataclasses.replace(GPUS["a100-80gb-sxm"], name="a100-80gb-sxm (article-2023)",
+                               memory_label="80 GB read as 80e9 bytes",
+                               memory_bytes=80 * GB, bandwidth_bytes_per_s=2000 * GB)
+
+
+SCENARIOS: dict[str, dict] = {
+    "article-2023": dict(
+        model="llama-2-70b", gpu=_article_gpu(), gpus=2, dtype="bf16", kv_dtype="bf16",
+        mfu=200 * TERA / (312 * TERA),  # "about 200 TFLOP/s" of 312 in prefill
+        mbu=1.3 / 2.0,                  # "1.3 TB/s" of "2 TB/s" in decode
+        usd_per_gpu_hour=2.21, usable_memory=1.0, params=70e9, attention=False,
+        name="article-2023"),
+}
+SCENARIO_SOURCE = ("Sanger, 'Why GPT-3.5 is (mostly) cheaper than Llama 2', Cursor blog, "
+                   "2023-07-20")
+
+
+def deployment(model=None, gpu=None, gpus=None, dtype=None, kv_dtype=None, mfu=None,
+               mbu=None, usd_per_gpu_hour=None, usable_memory=None, params=None,
+               attention=None, scenario: str | None = None) -> Deployment:
+    """A checked ``Deployment`` (chapter 3). With ``scenario``, its values fill whatever is
+    not given; anything given explicitly wins. ``params`` is the round parameter count that
+    replaces the architecture's (``Deployment.params_override``)."""
+    given = dict(model=model, gpu=gpu, gpus=gpus, dtype=dtype, kv_dtype=kv_dtype, mfu=mfu,
+                 mbu=mbu, usd_per_gpu_hour=usd_per_gpu_hour, usable_memory=usable_memory,
+                 params=params, attention=attention)
+    base = dict(checks.lookup("scenario", scenario, SCENARIOS)) if scenario is not None else {}
+    if model is not None and base and get_model(model) != get_model(base["model"]):
+        # A scenario's rounded parameter count belongs to its own model, not to another.
+        base.pop("params", None)
+    merged = {**base, **{k: v for k, v in given.items() if v is not None}}
+    if "model" not in merged:
+        raise ValueError("model is required (a catalog name, a Model, or a config.json path)")
+    if "gpu" not in merged:
+        raise ValueError(f"gpu is required; allowed: {', '.join(sorted(GPUS))}")
+    merged["params_override"] = merged.pop("params", None)
+    if not scenario:
+        merged.pop("name", None)
+    return Deployment(**merged)

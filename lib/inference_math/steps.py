@@ -1,0 +1,129 @@
+"""How long a forward pass takes: prefill (chapter 5) and decode steps (chapter 6).
+
+The model is the roofline. A step takes as long as the larger of its compute (FLOPs over the
+achieved FLOP/s, peak x MFU) and its memory traffic (bytes over the achieved bandwidth,
+peak x MBU). Every function takes numpy arrays and broadcasts them, so a sweep over a
+million configurations is one call.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .deployment import Deployment
+
+
+def prefill_time(dep: Deployment, prompt, batch=1):
+    """Seconds to process ``batch`` prompts of ``prompt`` tokens in one pass (chapter 5): their
+    FLOPs (token i of a prompt attends to i tokens) at the achieved FLOP/s, but never less than
+    reading the weights once at the achieved bandwidth."""
+    n = np.asarray(prompt, dtype=float)
+    b = np.asarray(batch, dtype=float)
+    flops = b * n * (dep.flops_per_token + dep.attention_flops_per_context_token * (n + 1) / 2)
+    return np.maximum(flops / dep.achieved_flops,
+                      dep.weight_bytes_read(b * n) / dep.achieved_bandwidth)
+
+
+def decode_step_time(dep: Deployment, batch, context):
+    """Seconds for one decode step of ``batch`` sequences that each attend to ``context``
+    tokens (chapter 6): read the weights and every sequence's KV cache, or do the FLOPs,
+    whichever is slower."""
+    b = np.asarray(batch, dtype=float)
+    c = np.asarray(context, dtype=float)
+    memory = dep.weight_bytes_read(b) + b * c * dep.kv_bytes_per_token
+    compute = b * (dep.flops_per_token + dep.attention_flops_per_context_token * c)
+    return np.maximum(memory / dep.achieved_bandwidth, compute / dep.achieved_flops)
+
+
+def _sum_linear(c0, c1, lo, hi):
+    """sum over j = lo..hi of (c0 + c1 j); zero when the range is empty."""
+    n = np.maximum(hi - lo + 1, 0)
+    return n * c0 + c1 * n * (lo + hi) / 2
+
+
+def mean_of_max_linear(a0, a1, b0, b1, n):
+    """Mean over j = 1..n of max(a0 + a1 j, b0 + b1 j), exactly, without a loop over j.
+
+    A decode step's memory and compute times both grow linearly with the context, so the
+    mean step over a completion is this mean (chapter 6). The two lines cross at most once:
+    sum each side of the crossing in closed form."""
+    g0, g1 = a0 - b0, a1 - b1  # a wins where g0 + g1 j >= 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        root = -g0 / g1
+    lo = np.where(g1 > 0, np.clip(np.ceil(root), 1, n + 1), 1.0)
+    hi = np.where(g1 < 0, np.clip(np.floor(root), 0, n), n)
+    hi = np.where((g1 == 0) & (g0 < 0), 0.0, hi)
+    total = (_sum_linear(a0, a1, lo, hi) + _sum_linear(b0, b1, 1, lo - 1)
+             + _sum_linear(b0, b1, hi + 1, n))
+    return total / n
+
+
+def decode_lines(dep: Deployment, batch, prompt, kv_bandwidth=None):
+    """The memory and compute times of decode step j of a completion after ``prompt`` tokens,
+    as two lines in j: (a0, a1, b0, b1) with memory a0 + a1 j and compute b0 + b1 j (step j
+    attends to prompt + j tokens). ``kv_bandwidth`` reads the cache at another rate than the
+    weights (the refined model of chapter 10)."""
+    b = np.asarray(batch, dtype=float)
+    n = np.asarray(prompt, dtype=float)
+    kv_read = dep.achieved_bandwidth if kv_bandwidth is None else kv_bandwidth
+    kv = dep.kv_bytes_per_token
+    coef = dep.attention_flops_per_context_token
+    return (dep.weight_bytes_read(b) / dep.achieved_bandwidth + b * kv * n / kv_read,
+            b * kv / kv_read,
+            b * (dep.flops_per_token + coef * n) / dep.achieved_flops,
+            b * coef / dep.achieved_flops)
+
+
+def mean_decode_step_time(dep: Deployment, batch, prompt, completion):
+    """Mean decode step over a completion of ``completion`` tokens after ``prompt`` tokens
+    (chapter 6): step j attends to prompt + j tokens. NaN when there is no completion."""
+    c = np.asarray(completion, dtype=float)
+    mean = mean_of_max_linear(*decode_lines(dep, batch, prompt), np.maximum(c, 1))
+    return np.where(c > 0, mean, np.nan)
+
+
+def compute_bound_batch(dep: Deployment, context=0):
+    """Batch at which a decode step at ``context`` turns compute-bound (chapter 6): where
+    B x FLOPs per token / FLOP/s equals (weights + B x context x KV bytes) / bandwidth.
+    Infinite when the KV reads alone outrun the compute (long contexts), so the step never
+    turns compute-bound. For a dense model with context 0 this is ops:byte x (MFU/MBU) x
+    (bytes per param x P / 2 x matmul params)."""
+    c = np.asarray(context, dtype=float)
+    per_seq_compute = (dep.flops_per_token + dep.attention_flops_per_context_token * c) \
+        / dep.achieved_flops
+    per_seq_memory = c * dep.kv_bytes_per_token / dep.achieved_bandwidth
+    fixed = dep.weight_bytes / dep.achieved_bandwidth
+    margin = per_seq_compute - per_seq_memory
+    with np.errstate(divide="ignore"):
+        return np.where(margin > 0, fixed / np.where(margin > 0, margin, 1.0), np.inf)
+
+
+def memory_bound_context(dep: Deployment):
+    """Context at and beyond which a decode step stays memory-bound at every batch size
+    (chapter 6).
+
+    Batching amortises the weight reads, not the KV reads: each sequence adds ``context`` x
+    KV bytes to read and f + 4 L H d_h x ``context`` FLOPs to do. Once its reads take as long
+    as its FLOPs, (f / FLOP/s) / (KV bytes / bandwidth - 4 L H d_h / FLOP/s), no batch turns
+    compute-bound and ``compute_bound_batch`` is infinite. Infinite when the attention FLOPs
+    per cached token outrun its bytes (never for a bf16 cache on the catalog's GPUs). For
+    Llama-2-70B in the article's scenario: 140e9 x 1.3e12 / (327,680 x 200e12) = 2,777 tokens.
+    """
+    per_token_read = dep.kv_bytes_per_token / dep.achieved_bandwidth
+    per_token_compute = dep.attention_flops_per_context_token / dep.achieved_flops
+    margin = per_token_read - per_token_compute
+    base = dep.flops_per_token / dep.achieved_flops
+    with np.errstate(divide="ignore"):
+        return np.where(margin > 0, base / np.where(margin > 0, margin, 1.0), np.inf)
+
+
+def compute_bound_prompt(dep: Deployment):
+    """Prompt length (batch 1, attention scores ignored) above which prefill is
+    compute-bound (chapter 5): weights / bandwidth = N x FLOPs per token / FLOP/s."""
+    return (dep.weight_bytes / dep.achieved_bandwidth) * dep.achieved_flops \
+        / dep.flops_per_token
+
+
+def aggregate_tokens_per_s(batch, decode_step_s):
+    """Completion tokens per second summed over the batch (chapter 6): B / step."""
+    return np.asarray(batch, dtype=float) / np.asarray(decode_step_s, dtype=float)
