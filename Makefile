@@ -15,7 +15,7 @@ SOURCE_HASH = $(shell { find lib data -type f \( -name '*.py' -o -name '*.csv' -
 
 BROWSER_STAMP := $(VENV)/.browser-installed
 
-.PHONY: book student notebooks test test-browser clean source-hash
+.PHONY: book student notebooks test test-browser clean source-hash lint
 
 # A changed pin rebuilds the environment from nothing, so that a package dropped from the pins
 # does not linger in it (pip install -r only ever adds).
@@ -49,9 +49,16 @@ notebooks: $(STAMP)
 	$(BIN)/jupytext --sync chapters/*.md
 
 # The browser test runs last, and only where Chromium is installed (.ci/run installs it).
-test: $(STAMP)
+test: $(STAMP) lint
 	$(BIN)/python -m pytest -m "not browser"
 	@$(MAKE) --no-print-directory test-browser
+
+# ruff, pinned: the library, tests and tools linted and formatted (width 100), and every code
+# cell of the chapters formatted to the text column (width 88, tools/format_cells.py).
+lint: $(STAMP)
+	$(BIN)/ruff check lib tests tools benchmarks
+	$(BIN)/ruff format --check --quiet lib tests tools benchmarks
+	$(BIN)/python tools/format_cells.py --check
 
 test-browser: $(STAMP)
 	@if command -v chromium >/dev/null 2>&1; then \

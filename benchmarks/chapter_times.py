@@ -32,8 +32,10 @@ def main() -> int:
         over += bool(flag)
         budget_text = f"(budget {budget:.0f} s)" if budget else ""
         print(f"{seconds:6.1f} s  {doc} {budget_text}{flag}")
-    print(f"total {sum(r.data.get('execution_seconds', 0) for r in records):.1f} s; "
-          f"{over} chapter(s) over budget")
+    print(
+        f"total {sum(r.data.get('execution_seconds', 0) for r in records):.1f} s; "
+        f"{over} chapter(s) over budget"
+    )
     return 0
 
 

@@ -67,17 +67,17 @@ PROMPTS = (16, 32, 64, 128, 256, 512, 1024, 2048, 4096)
 DECODE_SWEEPS = {  # context -> batch sizes. KV for 7B in bf16: 512 KiB per token.
     # so short that the weights dominate the reads and the step turns compute-bound
     16: (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024),  # 1024 x 16 tokens: 8 GiB of cache
-    128: (1, 2, 4, 8, 16, 32, 64, 128, 256, 512),        # 512 x 128 tokens: 32 GiB
-    2048: (1, 2, 4, 8, 16, 32),                           # 32 x 2048 tokens: 32 GiB
+    128: (1, 2, 4, 8, 16, 32, 64, 128, 256, 512),  # 512 x 128 tokens: 32 GiB
+    2048: (1, 2, 4, 8, 16, 32),  # 32 x 2048 tokens: 32 GiB
 }
 
 
 # ----- the model: Llama's architecture as plain functions over tensors ------------------------
 
+
 def rms_norm(x, scale):
     x32 = x.float()
-    return (x32 * torch.rsqrt(x32.pow(2).mean(-1, keepdim=True) + lab.RMS_EPS)).to(x.dtype) \
-        * scale
+    return (x32 * torch.rsqrt(x32.pow(2).mean(-1, keepdim=True) + lab.RMS_EPS)).to(x.dtype) * scale
 
 
 def apply_rope(x, cos, sin):
@@ -114,8 +114,10 @@ class TorchLlama:
             return torch.empty(shape, device=device, dtype=td).uniform_(-a, a, generator=gen)
 
         d, q, kv = m.d_model, m.n_heads * m.head_dim, m.n_kv_heads * m.head_dim
-        t = {"embedding": draw(m.vocab_size, d), "final_norm": torch.ones(d, device=device,
-                                                                         dtype=td)}
+        t = {
+            "embedding": draw(m.vocab_size, d),
+            "final_norm": torch.ones(d, device=device, dtype=td),
+        }
         for i in range(m.n_layers):
             t[f"{i}.attn_norm"] = torch.ones(d, device=device, dtype=td)
             t[f"{i}.w_qkv"] = draw(q + 2 * kv, d)
@@ -131,8 +133,11 @@ class TorchLlama:
         """The numpy lab model's very weights, to check that both compute one function."""
         td = TORCH_DTYPES[dtype]
         put = lambda *arrays: torch.tensor(np.concatenate(arrays), device=device, dtype=td)  # noqa
-        t = {"embedding": put(model.embedding), "final_norm": put(model.final_norm),
-             "lm_head": put(model.lm_head)}
+        t = {
+            "embedding": put(model.embedding),
+            "final_norm": put(model.final_norm),
+            "lm_head": put(model.lm_head),
+        }
         for i, layer in enumerate(model.layers):
             t[f"{i}.attn_norm"] = put(layer.attn_norm)
             t[f"{i}.w_qkv"] = put(layer.wq, layer.wk, layer.wv)
@@ -148,8 +153,9 @@ class TorchLlama:
 
     @property
     def nbytes(self) -> int:
-        return sum(x.numel() * x.element_size()
-                   for x in {id(x): x for x in self.t.values()}.values())
+        return sum(
+            x.numel() * x.element_size() for x in {id(x): x for x in self.t.values()}.values()
+        )
 
     def new_cache(self, batch: int, capacity: int, fill: bool = False):
         """Keys and values, each (layers, B, K, capacity, d_h). ``fill`` draws random values,
@@ -173,23 +179,53 @@ class TorchLlama:
         cos, sin = self.cos[start:end], self.sin[start:end]
         k_cache, v_cache = cache
         if n == 1:
-            mask, causal = None, False                    # one query sees every key
+            mask, causal = None, False  # one query sees every key
         elif start == 0:
-            mask, causal = None, True                     # a prompt: the causal triangle
-        else:                                             # a chunk after cached tokens
-            mask = (torch.arange(end, device=self.device)[None, :]
-                    <= start + torch.arange(n, device=self.device)[:, None])
+            mask, causal = None, True  # a prompt: the causal triangle
+        else:  # a chunk after cached tokens
+            mask = (
+                torch.arange(end, device=self.device)[None, :]
+                <= start + torch.arange(n, device=self.device)[:, None]
+            )
             causal = False
         x = t["embedding"][tokens]
         for i in range(m.n_layers):
-            x = self.block(x, t[f"{i}.attn_norm"], t[f"{i}.w_qkv"], t[f"{i}.wo"],
-                           t[f"{i}.ffn_norm"], t[f"{i}.w_gate_up"], t[f"{i}.w_down"],
-                           k_cache[i], v_cache[i], cos, sin, start, mask, causal)
+            x = self.block(
+                x,
+                t[f"{i}.attn_norm"],
+                t[f"{i}.w_qkv"],
+                t[f"{i}.wo"],
+                t[f"{i}.ffn_norm"],
+                t[f"{i}.w_gate_up"],
+                t[f"{i}.w_down"],
+                k_cache[i],
+                v_cache[i],
+                cos,
+                sin,
+                start,
+                mask,
+                causal,
+            )
         # every position's logits, as the library (and the numpy lab) count the LM head
         return rms_norm(x, t["final_norm"]) @ t["lm_head"].T
 
-    def block(self, x, attn_norm, w_qkv, wo, ffn_norm, w_gate_up, w_down, k_cache, v_cache,
-              cos, sin, start: int, mask, causal: bool):
+    def block(
+        self,
+        x,
+        attn_norm,
+        w_qkv,
+        wo,
+        ffn_norm,
+        w_gate_up,
+        w_down,
+        k_cache,
+        v_cache,
+        cos,
+        sin,
+        start: int,
+        mask,
+        causal: bool,
+    ):
         """One decoder layer: attention with its KV cache, then the gated feed-forward
         network, each around a residual. ``compiled`` swaps in torch.compile's version."""
         m = self.config
@@ -202,8 +238,13 @@ class TorchLlama:
         k_cache[:, :, start:end] = k
         v_cache[:, :, start:end] = v.view(b, n, m.n_kv_heads, m.head_dim).transpose(1, 2)
         att = F.scaled_dot_product_attention(
-            q, k_cache[:, :, :end], v_cache[:, :, :end], attn_mask=mask, is_causal=causal,
-            enable_gqa=m.n_kv_heads != m.n_heads)
+            q,
+            k_cache[:, :, :end],
+            v_cache[:, :, :end],
+            attn_mask=mask,
+            is_causal=causal,
+            enable_gqa=m.n_kv_heads != m.n_heads,
+        )
         x = x + att.transpose(1, 2).reshape(b, n, q_out) @ wo.T
         gate, up = (rms_norm(x, ffn_norm) @ w_gate_up.T).chunk(2, dim=-1)
         return x + (F.silu(gate) * up) @ w_down.T
@@ -225,6 +266,7 @@ class TorchLlama:
 
 # ----- correctness before speed ----------------------------------------------------------------
 
+
 def check_against_numpy(device) -> tuple[float, float]:
     """The tiny lab configuration in float32: this code against the numpy lab model on the
     same weights, and cached decoding against recomputing the sequence. Returns the two
@@ -239,18 +281,21 @@ def check_against_numpy(device) -> tuple[float, float]:
     whole = model.forward(tokens, cache, 0)
     cache = model.new_cache(3, 12)
     parts = [model.forward(tokens[:, :5], cache, 0), model.forward(tokens[:, 5:8], cache, 5)]
-    parts += [model.forward(tokens[:, j:j + 1], cache, j) for j in range(8, 12)]
+    parts += [model.forward(tokens[:, j : j + 1], cache, j) for j in range(8, 12)]
     stepped = torch.cat(parts, dim=1)
     rel = lambda a, b: float(np.linalg.norm(a - b) / np.linalg.norm(b))  # noqa: E731
     against_numpy = rel(whole.double().cpu().numpy(), want.astype(np.float64))
     against_whole = rel(stepped.double().cpu().numpy(), whole.double().cpu().numpy())
     if not (against_numpy < 1e-4 and against_whole < 1e-4):
-        raise SystemExit(f"torch model disagrees: relative error {against_numpy:.1e} against "
-                         f"numpy, {against_whole:.1e} cached against whole")
+        raise SystemExit(
+            f"torch model disagrees: relative error {against_numpy:.1e} against "
+            f"numpy, {against_whole:.1e} cached against whole"
+        )
     return against_numpy, against_whole
 
 
 # ----- timing --------------------------------------------------------------------------------
+
 
 def timed(fn, repeats: int, device, graph: bool = True) -> list[float]:
     """Seconds per call of ``fn``, ``repeats`` samples. On a GPU: warm up, capture one call in
@@ -290,9 +335,16 @@ def timed(fn, repeats: int, device, graph: bool = True) -> list[float]:
 
 
 def row(measurement, batch, tokens, samples, work=""):
-    return {"measurement": measurement, "batch": batch, "tokens": tokens,
-            "median_s": f"{statistics.median(samples):.6e}", "min_s": f"{min(samples):.6e}",
-            "max_s": f"{max(samples):.6e}", "repeats": len(samples), "work": work}
+    return {
+        "measurement": measurement,
+        "batch": batch,
+        "tokens": tokens,
+        "median_s": f"{statistics.median(samples):.6e}",
+        "min_s": f"{min(samples):.6e}",
+        "max_s": f"{max(samples):.6e}",
+        "repeats": len(samples),
+        "work": work,
+    }
 
 
 def measure_ceilings(device, dtype: str, quick: bool) -> list[dict]:
@@ -304,41 +356,55 @@ def measure_ceilings(device, dtype: str, quick: bool) -> list[dict]:
     a = torch.empty((n, n), device=device, dtype=td).uniform_(-1, 1)
     b = torch.empty((n, n), device=device, dtype=td).uniform_(-1, 1)
     c = torch.empty((n, n), device=device, dtype=td)
-    rows = [row("matmul", 0, n, timed(lambda: torch.mm(a, b, out=c), 30, device),
-                2 * n**3)]
-    del a, b, c
+    rows = [row("matmul", 0, n, timed(lambda: torch.mm(a, b, out=c), 30, device), 2 * n**3)]
+    a = b = c = None  # free them before the next probe
     cols = 4096 if quick else 32768
     w = torch.empty((cols, cols), device=device, dtype=td).uniform_(-1, 1)  # 2 GiB in bf16
     x = torch.empty((cols, 1), device=device, dtype=td).uniform_(-1, 1)
     y = torch.empty((cols, 1), device=device, dtype=td)
     nbytes = w.numel() * w.element_size()
-    rows.append(row("matvec", 1, cols, timed(lambda: torch.mm(w, x, out=y), 30, device),
-                    nbytes))
+    rows.append(row("matvec", 1, cols, timed(lambda: torch.mm(w, x, out=y), 30, device), nbytes))
     dst = torch.empty_like(w)
     rows.append(row("copy", 0, cols, timed(lambda: dst.copy_(w), 30, device), 2 * nbytes))
     return rows
 
 
-def measure_model(model: TorchLlama, device, prompts, sweeps, log, suffix: str = "",
-                  repeats: int = 20, deadline: float = math.inf) -> list[dict]:
+def measure_model(
+    model: TorchLlama,
+    device,
+    prompts,
+    sweeps,
+    log,
+    suffix: str = "",
+    repeats: int = 20,
+    deadline: float = math.inf,
+) -> list[dict]:
     """Prefill of one prompt per length in ``prompts``; a decode step per (context, batch) in
     ``sweeps``. Rows are named prefill/decode plus ``suffix``; the eager batch-one step at
     the shortest context is timed beside the graphed one when ``suffix`` is empty. Points
     that would start after ``deadline`` (time.perf_counter) are skipped."""
     m = model.config
     gen = torch.Generator(device=device).manual_seed(3)
-    tokens = lambda b, n: torch.randint(0, m.vocab_size, (b, n), device=device,  # noqa: E731
-                                        generator=gen)
+
+    def tokens(b, n):
+        return torch.randint(0, m.vocab_size, (b, n), device=device, generator=gen)
+
     rows = []
     for n in prompts:
         if time.perf_counter() > deadline:
             print(f"  skipped prefill{suffix} of {n} tokens: past the time budget", flush=True)
             continue
         cache, ids = model.new_cache(1, n), tokens(1, n)
-        rows.append(row("prefill" + suffix, 1, n, timed(lambda: model.forward(ids, cache, 0),
-                                                        repeats, device)))
+        rows.append(
+            row(
+                "prefill" + suffix,
+                1,
+                n,
+                timed(lambda: model.forward(ids, cache, 0), repeats, device),
+            )
+        )
         log(rows[-1])
-        del cache
+        cache = None
         empty(device)
     for context, batches in sweeps.items():
         for b in batches:
@@ -351,10 +417,11 @@ def measure_model(model: TorchLlama, device, prompts, sweeps, log, suffix: str =
             rows.append(row("decode" + suffix, b, context, timed(step, repeats, device)))
             log(rows[-1])
             if not suffix and b == 1 and context == min(sweeps):
-                rows.append(row("decode-eager", 1, context,
-                                timed(step, repeats, device, graph=False)))
+                rows.append(
+                    row("decode-eager", 1, context, timed(step, repeats, device, graph=False))
+                )
                 log(rows[-1])
-            del cache, step
+            cache = step = None  # free the cache before the next point
             empty(device)
     return rows
 
@@ -369,8 +436,9 @@ def kernels_per_step(model: TorchLlama, device, context: int) -> int | None:
     model.forward(ids, cache, context - 1)
     torch.cuda.synchronize()
     try:
-        with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CUDA],
-                                    acc_events=True) as prof:
+        with torch.profiler.profile(
+            activities=[torch.profiler.ProfilerActivity.CUDA], acc_events=True
+        ) as prof:
             model.forward(ids, cache, context - 1)
             torch.cuda.synchronize()
         return sum(1 for e in prof.events() if e.device_type == torch.autograd.DeviceType.CUDA)
@@ -393,8 +461,9 @@ def kernel_category(name: str) -> str:
     return "other"
 
 
-def profile(model: TorchLlama, device, batch: int, context: int, variant: str,
-            rows: int = 12) -> list[dict]:
+def profile(
+    model: TorchLlama, device, batch: int, context: int, variant: str, rows: int = 12
+) -> list[dict]:
     """Where one decode step's GPU time goes (PyTorch's profiler): prints the costliest
     kernels and returns the GPU seconds and kernel count per ``kernel_category``."""
     cache = model.new_cache(batch, context, fill=True)
@@ -402,13 +471,17 @@ def profile(model: TorchLlama, device, batch: int, context: int, variant: str,
     for _ in range(3):
         model.forward(ids, cache, context - 1)
     torch.cuda.synchronize()
-    with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CUDA],
-                                acc_events=True) as prof:
+    with torch.profiler.profile(
+        activities=[torch.profiler.ProfilerActivity.CUDA], acc_events=True
+    ) as prof:
         model.forward(ids, cache, context - 1)
         torch.cuda.synchronize()
     print(f"decode step, {variant}, batch {batch}, context {context}:")
-    print(prof.key_averages().table(sort_by="cuda_time_total", row_limit=rows,
-                                    max_name_column_width=70))
+    print(
+        prof.key_averages().table(
+            sort_by="cuda_time_total", row_limit=rows, max_name_column_width=70
+        )
+    )
     totals: dict[str, list] = {c: [0.0, 0] for c in KERNEL_CATEGORIES}
     for e in prof.events():
         if e.device_type == torch.autograd.DeviceType.CUDA:
@@ -417,8 +490,17 @@ def profile(model: TorchLlama, device, batch: int, context: int, variant: str,
             t[1] += 1
     del cache
     empty(device)
-    return [{"variant": variant, "batch": batch, "context": context, "category": c,
-             "gpu_s": f"{us / 1e6:.6e}", "kernels": k} for c, (us, k) in totals.items()]
+    return [
+        {
+            "variant": variant,
+            "batch": batch,
+            "context": context,
+            "category": c,
+            "gpu_s": f"{us / 1e6:.6e}",
+            "kernels": k,
+        }
+        for c, (us, k) in totals.items()
+    ]
 
 
 def empty(device):
@@ -429,19 +511,28 @@ def empty(device):
 
 # ----- the run -------------------------------------------------------------------------------
 
+
 def describe(device) -> list[str]:
     lines = [f"python {platform.python_version()}, torch {torch.__version__}"]
     if device.type == "cuda":
         p = torch.cuda.get_device_properties(device)
         lines[0] += f", CUDA {torch.version.cuda}"
-        lines.append(f"gpu: {p.name}, {p.multi_processor_count} multiprocessors, "
-                     f"{p.total_memory / 2**30:.1f} GiB")
+        lines.append(
+            f"gpu: {p.name}, {p.multi_processor_count} multiprocessors, "
+            f"{p.total_memory / 2**30:.1f} GiB"
+        )
         try:
-            smi = subprocess.run(["nvidia-smi", "--query-gpu=driver_version,clocks.max.sm,"
-                                  "clocks.max.mem,power.limit", "--format=csv,noheader"],
-                                 capture_output=True, text=True, timeout=30).stdout.strip()
-            lines.append(f"nvidia-smi (driver, max SM clock, max memory clock, power limit): "
-                         f"{smi}")
+            smi = subprocess.run(
+                [
+                    "nvidia-smi",
+                    "--query-gpu=driver_version,clocks.max.sm,clocks.max.mem,power.limit",
+                    "--format=csv,noheader",
+                ],
+                capture_output=True,
+                text=True,
+                timeout=30,
+            ).stdout.strip()
+            lines.append(f"nvidia-smi (driver, max SM clock, max memory clock, power limit): {smi}")
         except (OSError, subprocess.SubprocessError):
             pass
     else:
@@ -469,15 +560,30 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default="llama-2-7b", help="a catalog name (dense Llama)")
     parser.add_argument("--device", default="cuda", help="cuda (default) or cpu")
-    parser.add_argument("--quick", action="store_true",
-                        help="tiny configuration, float32, short sweeps: checks the script")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="tiny configuration, float32, short sweeps: checks the script",
+    )
     parser.add_argument("--out", default=None, help="write the CSV here")
-    parser.add_argument("--no-compile", dest="compile", action="store_false",
-                        help="skip the torch.compile pass (fused layers, fewer points)")
-    parser.add_argument("--profile", default=None, metavar="BATCH,CONTEXT",
-                        help="only profile one decode step (plain and compiled) and exit")
-    parser.add_argument("--compile-budget", type=float, default=240.0,
-                        help="seconds for the compiled pass (each new shape compiles anew)")
+    parser.add_argument(
+        "--no-compile",
+        dest="compile",
+        action="store_false",
+        help="skip the torch.compile pass (fused layers, fewer points)",
+    )
+    parser.add_argument(
+        "--profile",
+        default=None,
+        metavar="BATCH,CONTEXT",
+        help="only profile one decode step (plain and compiled) and exit",
+    )
+    parser.add_argument(
+        "--compile-budget",
+        type=float,
+        default=240.0,
+        help="seconds for the compiled pass (each new shape compiles anew)",
+    )
     args = parser.parse_args()
     device = torch.device(args.device)
     if device.type == "cuda" and not torch.cuda.is_available():
@@ -491,21 +597,30 @@ def main() -> None:
     for line in describe(device):
         print(line, flush=True)
     err_numpy, err_cache = check_against_numpy(device)
-    print(f"check (tiny, float32): against numpy {err_numpy:.1e}, cached decoding against "
-          f"recomputing {err_cache:.1e} (relative)", flush=True)
+    print(
+        f"check (tiny, float32): against numpy {err_numpy:.1e}, cached decoding against "
+        f"recomputing {err_cache:.1e} (relative)",
+        flush=True,
+    )
 
     rows = measure_ceilings(device, dtype, args.quick)
     for r in rows:
         rate = float(r["work"]) / float(r["median_s"])
         unit = "TFLOP/s" if r["measurement"] == "matmul" else "TB/s"
-        print(f"{r['measurement']:>7}: {rate / 1e12:8.3f} {unit} "
-              f"(median of {r['repeats']}, {float(r['min_s']) * 1e3:.3f} to "
-              f"{float(r['max_s']) * 1e3:.3f} ms)", flush=True)
+        print(
+            f"{r['measurement']:>7}: {rate / 1e12:8.3f} {unit} "
+            f"(median of {r['repeats']}, {float(r['min_s']) * 1e3:.3f} to "
+            f"{float(r['max_s']) * 1e3:.3f} ms)",
+            flush=True,
+        )
 
     model = TorchLlama.random(config, device, dtype)
     assert model.n_params == config.params, (model.n_params, config.params)
-    print(f"model: {config.name} shape, {model.n_params:,} parameters (library: "
-          f"{config.params:,}), {model.nbytes / 1e9:.2f} GB in {dtype}", flush=True)
+    print(
+        f"model: {config.name} shape, {model.n_params:,} parameters (library: "
+        f"{config.params:,}), {model.nbytes / 1e9:.2f} GB in {dtype}",
+        flush=True,
+    )
 
     if args.profile:
         if device.type != "cuda":
@@ -514,16 +629,22 @@ def main() -> None:
         found = profile(model, device, batch, context, "plain")
         found += profile(model.compiled(), device, batch, context, "compiled")
         for r in found:
-            print(f"{r['variant']:>8} {r['category']:>9}: {float(r['gpu_s']) * 1e3:7.3f} ms "
-                  f"in {r['kernels']} kernels")
+            print(
+                f"{r['variant']:>8} {r['category']:>9}: {float(r['gpu_s']) * 1e3:7.3f} ms "
+                f"in {r['kernels']} kernels"
+            )
         if args.out:
             with pathlib.Path(args.out).open("w", encoding="utf-8", newline="") as fh:
-                fh.write(f"# source: benchmarks/gpu_roofline.py --profile {args.profile} of "
-                         f"this repository, run {began:%Y-%m-%d %H:%M} UTC\n")
+                fh.write(
+                    f"# source: benchmarks/gpu_roofline.py --profile {args.profile} of "
+                    f"this repository, run {began:%Y-%m-%d %H:%M} UTC\n"
+                )
                 for line in describe(device):
                     fh.write(f"# {line}\n")
-                fh.write("# one decode step's GPU kernel time by category (PyTorch's "
-                         "profiler, no CUDA graph), plain and with torch.compile\n")
+                fh.write(
+                    "# one decode step's GPU kernel time by category (PyTorch's "
+                    "profiler, no CUDA graph), plain and with torch.compile\n"
+                )
                 writer = csv.DictWriter(fh, GPU_PROFILE_COLUMNS)
                 writer.writeheader()
                 writer.writerows(found)
@@ -531,8 +652,11 @@ def main() -> None:
         return
 
     def log(r):
-        print(f"  {r['measurement']:>12} batch {r['batch']:>4} tokens {r['tokens']:>5}: "
-              f"{float(r['median_s']) * 1e3:9.3f} ms", flush=True)
+        print(
+            f"  {r['measurement']:>12} batch {r['batch']:>4} tokens {r['tokens']:>5}: "
+            f"{float(r['median_s']) * 1e3:9.3f} ms",
+            flush=True,
+        )
 
     prompts, sweeps = ((4, 8, 16), {8: (1, 2, 4)}) if args.quick else (PROMPTS, DECODE_SWEEPS)
     repeats = 5 if args.quick else 20
@@ -546,58 +670,89 @@ def main() -> None:
             t_compile = time.perf_counter()
             # every point again; each new shape compiles anew (about 3 s each on the H100
             # machine's 16 cores), within --compile-budget
-            fused_prompts, fused_sweeps = ((prompts[:1], {short: (1,)}) if args.quick
-                                            else (prompts, sweeps))
-            rows += measure_model(fused, device, fused_prompts, fused_sweeps, log, "-compiled",
-                                  repeats, deadline=t_compile + args.compile_budget)
+            fused_prompts, fused_sweeps = (
+                (prompts[:1], {short: (1,)}) if args.quick else (prompts, sweeps)
+            )
+            rows += measure_model(
+                fused,
+                device,
+                fused_prompts,
+                fused_sweeps,
+                log,
+                "-compiled",
+                repeats,
+                deadline=t_compile + args.compile_budget,
+            )
             kernels["compiled"] = kernels_per_step(fused, device, short)
             print(f"compiled pass took {time.perf_counter() - t_compile:.0f} s", flush=True)
         except Exception as exc:
             print(f"torch.compile pass failed, plain results kept: {exc!r}", flush=True)
     if all(v is not None for v in kernels.values()):
-        notes.append(f"kernels per decode step, batch 1, context {short}: "
-                     + ", ".join(f"{k} {v}" for k, v in kernels.items()))
+        notes.append(
+            f"kernels per decode step, batch 1, context {short}: "
+            + ", ".join(f"{k} {v}" for k, v in kernels.items())
+        )
         print(notes[-1], flush=True)
-    name = torch.cuda.get_device_name(device) if device.type == "cuda" else "this CPU"
     data, dep, preds = predictions(rows, config, dtype)
-    print(f"ridge from the measured ceilings: {data.flops / data.bandwidth:.0f} FLOP/byte; "
-          f"run took {time.perf_counter() - t0:.0f} s")
+    print(
+        f"ridge from the measured ceilings: {data.flops / data.bandwidth:.0f} FLOP/byte; "
+        f"run took {time.perf_counter() - t0:.0f} s"
+    )
     for r, p, ratio in preds:
-        what = (f"prefill prompt {r['tokens']:>5} batch 1" if r["measurement"].startswith("prefill")
-                else f"decode  batch {r['batch']:>4} context {r['tokens']:>5}")
+        what = (
+            f"prefill prompt {r['tokens']:>5} batch 1"
+            if r["measurement"].startswith("prefill")
+            else f"decode  batch {r['batch']:>4} context {r['tokens']:>5}"
+        )
         what += " (compiled)" if r["measurement"].endswith("compiled") else ""
-        print(f"{what}: measured {float(r['median_s']) * 1e3:9.3f} ms, predicted "
-              f"{p * 1e3:9.3f} ms, predicted/measured {ratio:.2f}")
+        print(
+            f"{what}: measured {float(r['median_s']) * 1e3:9.3f} ms, predicted "
+            f"{p * 1e3:9.3f} ms, predicted/measured {ratio:.2f}"
+        )
 
     if args.out:
         out = pathlib.Path(args.out)
         with out.open("w", encoding="utf-8", newline="") as fh:
-            fh.write(f"# source: benchmarks/gpu_roofline.py of this repository, run "
-                     f"{began:%Y-%m-%d %H:%M} UTC\n")
+            fh.write(
+                f"# source: benchmarks/gpu_roofline.py of this repository, run "
+                f"{began:%Y-%m-%d %H:%M} UTC\n"
+            )
             for line in describe(device):
                 fh.write(f"# {line}\n")
             for line in notes:
                 fh.write(f"# {line}\n")
-            fh.write(f"# model: {config.name} architecture, random weights, {dtype}, "
-                     f"{model.n_params} parameters\n")
-            fh.write("# rows: matmul (work = FLOPs), matvec and copy (work = bytes; copy "
-                     "counts read plus write); prefill (tokens = prompt length) and decode "
-                     "(tokens = context: each sequence attends to that many keys); times are "
-                     "CUDA-graph replays timed with CUDA events, decode-eager without a graph; "
-                     "the -compiled rows run each layer through torch.compile\n")
+            fh.write(
+                f"# model: {config.name} architecture, random weights, {dtype}, "
+                f"{model.n_params} parameters\n"
+            )
+            fh.write(
+                "# rows: matmul (work = FLOPs), matvec and copy (work = bytes; copy "
+                "counts read plus write); prefill (tokens = prompt length) and decode "
+                "(tokens = context: each sequence attends to that many keys); times are "
+                "CUDA-graph replays timed with CUDA events, decode-eager without a graph; "
+                "the -compiled rows run each layer through torch.compile\n"
+            )
             writer = csv.DictWriter(fh, GPU_RUN_COLUMNS)
             writer.writeheader()
             writer.writerows(rows)
         print(f"wrote {out}")
-    ratios = lambda kind: statistics.median(x for r, _, x in preds  # noqa: E731
-                                            if r["measurement"] == kind)
-    fused = [k for k in ("decode-compiled", "prefill-compiled")
-             if any(r["measurement"] == k for r, _, _ in preds)]
+
+    def ratios(kind):
+        return statistics.median(x for r, _, x in preds if r["measurement"] == kind)
+
+    fused = [
+        k
+        for k in ("decode-compiled", "prefill-compiled")
+        if any(r["measurement"] == k for r, _, _ in preds)
+    ]
     if fused:
-        print("compiled, median predicted/measured: "
-              + ", ".join(f"{k.split('-')[0]} {ratios(k):.2f}" for k in fused))
-    print(f"median predicted/measured: decode {ratios('decode'):.2f}, "
-          f"prefill {ratios('prefill'):.2f}")
+        print(
+            "compiled, median predicted/measured: "
+            + ", ".join(f"{k.split('-')[0]} {ratios(k):.2f}" for k in fused)
+        )
+    print(
+        f"median predicted/measured: decode {ratios('decode'):.2f}, prefill {ratios('prefill'):.2f}"
+    )
     sys.stdout.flush()
 
 

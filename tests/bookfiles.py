@@ -49,12 +49,17 @@ def prose_lines(path: pathlib.Path):
         if s.startswith("$$"):
             in_math = not (s.endswith("$$") and len(s) > 2) and not in_math
             continue
-        if in_math or s.startswith(":") or s.startswith("#") or s.startswith("(") and \
-                s.endswith(")="):
+        if (
+            in_math
+            or s.startswith(":")
+            or s.startswith("#")
+            or s.startswith("(")
+            and s.endswith(")=")
+        ):
             continue
-        text = re.sub(r"\{[\w:-]+\}`[^`]*`", " ", line)   # roles, glue included
-        text = re.sub(r"`[^`]*`", " ", text)               # inline code
-        text = re.sub(r"\$[^$]+\$", " ", text)             # inline math
+        text = re.sub(r"\{[\w:-]+\}`[^`]*`", " ", line)  # roles, glue included
+        text = re.sub(r"`[^`]*`", " ", text)  # inline code
+        text = re.sub(r"\$[^$]+\$", " ", text)  # inline math
         yield n, text
 
 
@@ -66,7 +71,8 @@ TYPED_NUMBER = re.compile(
     r"|\d[\d,.]*\s?(?:%|GB|GiB|KB|KiB|MB|MiB|TB|TiB|ms|s\b|tokens/s|[TGMP]?FLOP|TB/s|GB/s)"
     r"|\d+\.\d+"
     r"|\d{1,3}(?:,\d{3})+"
-    r")")
+    r")"
+)
 
 
 def typed_numbers(path: pathlib.Path) -> list[str]:
@@ -84,8 +90,9 @@ def exercise_labels(path: pathlib.Path) -> list[str]:
 
 def solution_blocks(path: pathlib.Path) -> dict[str, str]:
     text = path.read_text(encoding="utf-8")
-    return dict(re.findall(r"```\{solution-start\}\s+(\S+)\n(.*?)```\{solution-end\}", text,
-                           flags=re.S))
+    return dict(
+        re.findall(r"```\{solution-start\}\s+(\S+)\n(.*?)```\{solution-end\}", text, flags=re.S)
+    )
 
 
 def page_text(doc: str, html_root: pathlib.Path | None = None) -> str:
@@ -101,6 +108,7 @@ def answer_strings(label: str) -> set[str]:
     search for (three significant digits or more): 34.5, 34.49, 13,015,864,320, 6.60%."""
     import inference_math as im
     from inference_math import units
+
     v = im.exercises.expected(label)
     forms = set()
     if float(v).is_integer() and abs(v) >= 1000:
@@ -115,6 +123,7 @@ def answer_strings(label: str) -> set[str]:
 def text_without_solutions(html_path: pathlib.Path) -> str:
     """A built page's visible text with every solution block removed: what a student reads."""
     from bs4 import BeautifulSoup
+
     soup = BeautifulSoup(html_path.read_text(encoding="utf-8"), "html.parser")
     for tag in soup.select("script, style, .solution"):
         tag.decompose()
@@ -124,5 +133,6 @@ def text_without_solutions(html_path: pathlib.Path) -> str:
 def answers_shown(label: str, text: str) -> list[str]:
     """The printed forms of ``label``'s answer that appear in ``text`` as whole numbers (so
     that '295' does not match inside '2,950')."""
-    return sorted(f for f in answer_strings(label)
-                  if re.search(rf"(?<![\d.,]){re.escape(f)}(?!\d)", text))
+    return sorted(
+        f for f in answer_strings(label) if re.search(rf"(?<![\d.,]){re.escape(f)}(?!\d)", text)
+    )

@@ -22,5 +22,10 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "book"))
 @pytest.fixture(scope="session")
 def built():
     """``make book`` once per test session: the strict build, every chapter executed."""
-    return subprocess.run(["make", "--no-print-directory", "book"], cwd=ROOT,
-                          capture_output=True, text=True, timeout=1800)
+    return subprocess.run(
+        ["make", "--no-print-directory", "book"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )

@@ -10,8 +10,7 @@ import pytest
 
 import inference_math as im
 
-GOOD = dict(model="llama-2-70b", gpu="a100-80gb-sxm", gpus=2, batch=1, prompt=512,
-            completion=512)
+GOOD = dict(model="llama-2-70b", gpu="a100-80gb-sxm", gpus=2, batch=1, prompt=512, completion=512)
 
 # (keyword overrides, text the message must contain)
 API_CASES = [
@@ -72,24 +71,78 @@ def test_missing_model_and_gpu():
 
 CONFIG_CASES = [
     ({"hidden_size": 8192}, "missing key(s) num_hidden_layers"),
-    ({**{"num_hidden_layers": 80, "hidden_size": 8192, "num_attention_heads": 64,
-         "intermediate_size": 28672, "vocab_size": 32000, "max_position_embeddings": 4096},
-      "num_key_value_heads": 7}, "must be a multiple of num_key_value_heads"),
-    ({"num_hidden_layers": "80", "hidden_size": 8192, "num_attention_heads": 64,
-      "intermediate_size": 28672, "vocab_size": 32000, "max_position_embeddings": 4096},
-     "num_hidden_layers must be a positive integer, got '80'"),
-    ({"num_hidden_layers": 80, "hidden_size": 8190, "num_attention_heads": 64,
-      "intermediate_size": 28672, "vocab_size": 32000, "max_position_embeddings": 4096},
-     "not a multiple of num_attention_heads"),
-    ({"num_hidden_layers": 80, "hidden_size": 8192, "num_attention_heads": 64,
-      "intermediate_size": 28672, "vocab_size": 0, "max_position_embeddings": 4096},
-     "vocab_size must be a positive integer"),
-    ({"num_hidden_layers": 32, "hidden_size": 4096, "num_attention_heads": 32,
-      "intermediate_size": 14336, "vocab_size": 32000, "max_position_embeddings": 4096,
-      "num_local_experts": 2, "num_experts_per_tok": 3}, "exceeds num_local_experts"),
-    ({"num_hidden_layers": 32, "hidden_size": 4096, "num_attention_heads": 32,
-      "intermediate_size": 14336, "vocab_size": 32000, "max_position_embeddings": 4096,
-      "tie_word_embeddings": "no"}, "tie_word_embeddings must be true or false"),
+    (
+        {
+            **{
+                "num_hidden_layers": 80,
+                "hidden_size": 8192,
+                "num_attention_heads": 64,
+                "intermediate_size": 28672,
+                "vocab_size": 32000,
+                "max_position_embeddings": 4096,
+            },
+            "num_key_value_heads": 7,
+        },
+        "must be a multiple of num_key_value_heads",
+    ),
+    (
+        {
+            "num_hidden_layers": "80",
+            "hidden_size": 8192,
+            "num_attention_heads": 64,
+            "intermediate_size": 28672,
+            "vocab_size": 32000,
+            "max_position_embeddings": 4096,
+        },
+        "num_hidden_layers must be a positive integer, got '80'",
+    ),
+    (
+        {
+            "num_hidden_layers": 80,
+            "hidden_size": 8190,
+            "num_attention_heads": 64,
+            "intermediate_size": 28672,
+            "vocab_size": 32000,
+            "max_position_embeddings": 4096,
+        },
+        "not a multiple of num_attention_heads",
+    ),
+    (
+        {
+            "num_hidden_layers": 80,
+            "hidden_size": 8192,
+            "num_attention_heads": 64,
+            "intermediate_size": 28672,
+            "vocab_size": 0,
+            "max_position_embeddings": 4096,
+        },
+        "vocab_size must be a positive integer",
+    ),
+    (
+        {
+            "num_hidden_layers": 32,
+            "hidden_size": 4096,
+            "num_attention_heads": 32,
+            "intermediate_size": 14336,
+            "vocab_size": 32000,
+            "max_position_embeddings": 4096,
+            "num_local_experts": 2,
+            "num_experts_per_tok": 3,
+        },
+        "exceeds num_local_experts",
+    ),
+    (
+        {
+            "num_hidden_layers": 32,
+            "hidden_size": 4096,
+            "num_attention_heads": 32,
+            "intermediate_size": 14336,
+            "vocab_size": 32000,
+            "max_position_embeddings": 4096,
+            "tie_word_embeddings": "no",
+        },
+        "tie_word_embeddings must be true or false",
+    ),
 ]
 
 
@@ -152,8 +205,9 @@ CLI_CASES = [
 
 
 def run_cli(args):
-    return subprocess.run([sys.executable, "-m", "inference_math", *args], capture_output=True,
-                          text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "inference_math", *args], capture_output=True, text=True, timeout=60
+    )
 
 
 @pytest.mark.parametrize("args,message", CLI_CASES)

@@ -13,38 +13,46 @@ import inference_math as im
 import inference_math.symbolic as s
 
 ARTICLE = im.deployment(scenario="article-2023")
-PER_S = 4.42 / 3600                      # USD per second for two GPUs
-KV = 327_680                             # bytes per cached token, Llama-2-70B in bf16
-READ = 2 * 1.3e12                        # achieved bytes/s, two GPUs
-RATE = 2 * 200e12                        # achieved FLOP/s, two GPUs
+PER_S = 4.42 / 3600  # USD per second for two GPUs
+KV = 327_680  # bytes per cached token, Llama-2-70B in bf16
+READ = 2 * 1.3e12  # achieved bytes/s, two GPUs
+RATE = 2 * 200e12  # achieved FLOP/s, two GPUs
 GPT35_OUT = 0.002
 
 
 def test_prompt_cost_is_flops_at_the_price_of_a_second():
     # 140e9 FLOPs per token at 400e12 FLOP/s: 2857.14 tokens/s; $0.000430 per 1K
     assert float(im.usd_per_1k_prompt(ARTICLE, 2048)) == pytest.approx(
-        PER_S * 140e9 / RATE * 1000, rel=1e-12)
+        PER_S * 140e9 / RATE * 1000, rel=1e-12
+    )
     assert float(im.usd_per_1k_prompt(ARTICLE, 2048)) == pytest.approx(0.00042972, rel=1e-4)
 
 
 def test_short_prompt_pays_for_the_weight_read():
     # one token, batch 1: a read of 140e9 bytes at 2.6e12 B/s, all for one token
     assert float(im.usd_per_1k_prompt(ARTICLE, 1)) == pytest.approx(
-        140e9 / READ * PER_S * 1000, rel=1e-12)
+        140e9 / READ * PER_S * 1000, rel=1e-12
+    )
     # batch 8 of 8 tokens shares it among 64 tokens, still memory-bound
     assert float(im.usd_per_1k_prompt(ARTICLE, 8, 8)) == pytest.approx(
-        140e9 / READ * PER_S * 1000 / 64, rel=1e-12)
+        140e9 / READ * PER_S * 1000 / 64, rel=1e-12
+    )
 
 
 def test_prompt_and_completion_cost_equal_estimate():
-    for dep, kw in [(ARTICLE, dict(scenario="article-2023")),
-                    (im.deployment("llama-2-70b", "h100-sxm", 2),
-                     dict(model="llama-2-70b", gpu="h100-sxm", gpus=2))]:
+    for dep, kw in [
+        (ARTICLE, dict(scenario="article-2023")),
+        (
+            im.deployment("llama-2-70b", "h100-sxm", 2),
+            dict(model="llama-2-70b", gpu="h100-sxm", gpus=2),
+        ),
+    ]:
         b, n, c = np.meshgrid([1, 7, 64], [1, 100, 3000], [1, 96], indexing="ij")
         r = im.estimate(batch=b, prompt=n, completion=c, **kw)
         assert np.allclose(im.usd_per_1k_prompt(dep, n, b), r["usd_per_1k_prompt"], rtol=1e-12)
-        assert np.allclose(im.usd_per_1k_completion(dep, b, n, c), r["usd_per_1k_completion"],
-                           rtol=1e-12)
+        assert np.allclose(
+            im.usd_per_1k_completion(dep, b, n, c), r["usd_per_1k_completion"], rtol=1e-12
+        )
 
 
 def test_completion_cost_batch_one_is_the_articles_066():
@@ -80,7 +88,7 @@ def test_break_even_batch_is_inf_below_the_floor():
     assert math.isinf(float(im.break_even_batch(ARTICLE, 0.0004)))
     assert math.isinf(float(im.break_even_batch(ARTICLE, 0.0)))
     # At 4096 tokens of context the cache read floor is 4096 x 327,680 / 2.6e12 s per token.
-    kv_floor = 4096 * KV / READ * PER_S * 1000          # $0.000634
+    kv_floor = 4096 * KV / READ * PER_S * 1000  # $0.000634
     assert float(im.completion_cost_floor(ARTICLE, 4095, 1)) == pytest.approx(kv_floor, rel=1e-12)
     assert math.isinf(float(im.break_even_batch(ARTICLE, kv_floor * 0.999, 4095, 1)))
     assert math.isfinite(float(im.break_even_batch(ARTICLE, kv_floor * 1.01, 4095, 1)))
@@ -92,7 +100,7 @@ def test_floor_is_compute_at_short_context_and_costs_fall_towards_it():
     b = np.unique(np.geomspace(1, 1e7, 200).round())
     for n, c in [(0, 1), (2048, 2048)]:
         cost = im.usd_per_1k_completion(ARTICLE, b, n, c)
-        assert np.all(np.diff(cost) <= 1e-18)                      # never rises with the batch
+        assert np.all(np.diff(cost) <= 1e-18)  # never rises with the batch
         floor = float(im.completion_cost_floor(ARTICLE, n, c))
         assert np.all(cost >= floor * (1 - 1e-12))
         assert cost[-1] == pytest.approx(floor, rel=1e-3)
@@ -101,8 +109,17 @@ def test_floor_is_compute_at_short_context_and_costs_fall_towards_it():
 def test_break_even_batch_equals_the_symbolic_formula_when_memory_bound():
     expr = s.break_even_batch_memory_bound()
     m = ARTICLE.model
-    sub = {s.P: 70e9, s.b_w: 2, s.b_kv: 2, s.L: m.n_layers, s.K: m.n_kv_heads,
-           s.d_h: m.head_dim, s.beta: 2e12, s.mbu: 0.65, s.price: 2.21}
+    sub = {
+        s.P: 70e9,
+        s.b_w: 2,
+        s.b_kv: 2,
+        s.L: m.n_layers,
+        s.K: m.n_kv_heads,
+        s.d_h: m.head_dim,
+        s.beta: 2e12,
+        s.mbu: 0.65,
+        s.price: 2.21,
+    }
     for price in [0.01, 0.002, 0.0015]:
         for context in [1, 512, 2048]:
             b_star = float(expr.subs(sub | {s.api_price: price, s.N: context}))
@@ -123,19 +140,22 @@ def test_break_even_batch_broadcasts_and_does_not_depend_on_gpus():
 
 def test_break_even_batch_int8_and_free_gpus():
     int8 = im.deployment(scenario="article-2023", dtype="int8")  # 70e9 bytes a step
-    assert float(im.break_even_batch(int8, GPT35_OUT)) == 17       # 0.0331 / 0.002 = 16.5
+    assert float(im.break_even_batch(int8, GPT35_OUT)) == 17  # 0.0331 / 0.002 = 16.5
     free = im.deployment(scenario="article-2023", usd_per_gpu_hour=0)
     assert float(im.break_even_batch(free, GPT35_OUT)) == 1
 
 
-@pytest.mark.parametrize("call, message", [
-    (lambda: im.break_even_batch(ARTICLE, -0.002), "api_usd_per_1k must not be negative"),
-    (lambda: im.break_even_batch(ARTICLE, 0.002, 0, 0), "completion must be positive"),
-    (lambda: im.break_even_batch(ARTICLE, 0.002, -1, 1), "prompt must be at least 0"),
-    (lambda: im.usd_per_1k_prompt(ARTICLE, 0), "prompt must be positive"),
-    (lambda: im.usd_per_1k_completion(ARTICLE, 2.5), "batch must be a whole number"),
-    (lambda: im.completion_cost_floor(ARTICLE, 0, 0), "completion must be positive"),
-])
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda: im.break_even_batch(ARTICLE, -0.002), "api_usd_per_1k must not be negative"),
+        (lambda: im.break_even_batch(ARTICLE, 0.002, 0, 0), "completion must be positive"),
+        (lambda: im.break_even_batch(ARTICLE, 0.002, -1, 1), "prompt must be at least 0"),
+        (lambda: im.usd_per_1k_prompt(ARTICLE, 0), "prompt must be positive"),
+        (lambda: im.usd_per_1k_completion(ARTICLE, 2.5), "batch must be a whole number"),
+        (lambda: im.completion_cost_floor(ARTICLE, 0, 0), "completion must be positive"),
+    ],
+)
 def test_bad_input_names_the_value(call, message):
     with pytest.raises(ValueError, match=message):
         call()
@@ -155,6 +175,7 @@ def test_symbolic_prompt_cost_cancels_gpus_and_equals_library():
     assert sp.diff(expr, s.G) == 0
     for gpu, price in [("a100-80gb-sxm", 2.21), ("h100-sxm", 3.99), ("h200-sxm", 4.54)]:
         dep = im.deployment(scenario="article-2023", gpu=gpu, usd_per_gpu_hour=price)
-        value = float(expr.subs({s.P: 70e9, s.price: price, s.F: im.matmul_rate(gpu),
-                                 s.mfu: 200 / 312}))
+        value = float(
+            expr.subs({s.P: 70e9, s.price: price, s.F: im.matmul_rate(gpu), s.mfu: 200 / 312})
+        )
         assert float(im.usd_per_1k_prompt(dep, 2048)) == pytest.approx(value, rel=1e-12)

@@ -22,8 +22,15 @@ SHOTS = ROOT / "_build" / "screenshots"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 # Flags for a sandboxed machine with no network: without the background-networking ones
 # Chromium tries to reach Google's servers at start and logs the refusals.
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 @pytest.fixture(scope="module")
@@ -63,8 +70,9 @@ def wait_for_math(page):
     has_math = page.evaluate("document.querySelectorAll('.math').length > 0")
     if not has_math:
         return 0
-    page.wait_for_function("window.MathJax && MathJax.startup && MathJax.startup.promise",
-                           timeout=20_000)
+    page.wait_for_function(
+        "window.MathJax && MathJax.startup && MathJax.startup.promise", timeout=20_000
+    )
     page.evaluate("MathJax.startup.promise")
     return page.evaluate("document.querySelectorAll('.math').length")
 
@@ -77,19 +85,24 @@ def test_page(browser, server, doc):
     if n_math:
         untypeset = page.evaluate(
             "[...document.querySelectorAll('.math')].filter(e => !e.querySelector("
-            "'mjx-container')).map(e => e.textContent.slice(0, 60))")
+            "'mjx-container')).map(e => e.textContent.slice(0, 60))"
+        )
         assert not untypeset, f"{doc}: formulas not typeset: {untypeset[:3]}"
-        assert page.evaluate("document.querySelectorAll('mjx-merror').length") == 0, \
+        assert page.evaluate("document.querySelectorAll('mjx-merror').length") == 0, (
             f"{doc}: MathJax reported an error"
+        )
     broken = page.evaluate(
-        "[...document.images].filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src)")
+        "[...document.images].filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src)"
+    )
     assert not broken, f"{doc}: images that did not load: {broken}"
 
     sidebar = page.evaluate(
-        "[...document.querySelectorAll('.bd-sidebar-primary a')].map(a => a.href)")
+        "[...document.querySelectorAll('.bd-sidebar-primary a')].map(a => a.href)"
+    )
     for other in toc_files()[1:]:
-        assert any(href.split("#")[0].endswith(f"/{other}.html") for href in sidebar), \
+        assert any(href.split("#")[0].endswith(f"/{other}.html") for href in sidebar), (
             f"{doc}: the sidebar has no link to {other}"
+        )
 
     toggles = page.locator(".solution.dropdown button.toggle-button")
     if toggles.count():
@@ -103,8 +116,10 @@ def test_page(browser, server, doc):
     name = doc.replace("/", "--")
     for mode in ("light", "dark"):
         page.emulate_media(color_scheme=mode)
-        page.evaluate(f"document.documentElement.dataset.theme = '{mode}';"
-                      f"document.documentElement.dataset.mode = '{mode}'")
+        page.evaluate(
+            f"document.documentElement.dataset.theme = '{mode}';"
+            f"document.documentElement.dataset.mode = '{mode}'"
+        )
         page.wait_for_timeout(100)
         page.screenshot(path=str(SHOTS / f"{name}-{mode}.png"), full_page=True)
     page.close()

@@ -9,7 +9,6 @@ import sympy as sp
 
 import inference_math as im
 import inference_math.symbolic as s
-from inference_math.exercises import KINDS, all_exercises
 
 LLAMA = im.get_model("llama-2-70b")
 KV = 327_680  # 2 x 80 layers x 8 KV heads x 128 x 2 bytes
@@ -17,16 +16,30 @@ KV = 327_680  # 2 x 80 layers x 8 KV heads x 128 x 2 bytes
 
 def subs_for(dep):
     m = dep.model
-    return {s.L: m.n_layers, s.d: m.d_model, s.H: m.n_heads, s.K: m.n_kv_heads,
-            s.d_h: m.head_dim, s.d_ff: m.d_ff, s.V: m.vocab_size, s.P: m.params,
-            s.b_w: im.bytes_per_param(dep.dtype), s.b_kv: im.bytes_per_param(dep.kv_dtype),
-            s.G: float(dep.gpus), s.F: dep.gpu.bf16_flops,
-            s.beta: dep.gpu.bandwidth_bytes_per_s, s.mfu: float(dep.mfu),
-            s.mbu: float(dep.mbu)}
+    return {
+        s.L: m.n_layers,
+        s.d: m.d_model,
+        s.H: m.n_heads,
+        s.K: m.n_kv_heads,
+        s.d_h: m.head_dim,
+        s.d_ff: m.d_ff,
+        s.V: m.vocab_size,
+        s.P: m.params,
+        s.b_w: im.bytes_per_param(dep.dtype),
+        s.b_kv: im.bytes_per_param(dep.kv_dtype),
+        s.G: float(dep.gpus),
+        s.F: dep.gpu.bf16_flops,
+        s.beta: dep.gpu.bandwidth_bytes_per_s,
+        s.mfu: float(dep.mfu),
+        s.mbu: float(dep.mbu),
+    }
 
 
-CATALOG = [im.deployment(LLAMA, gpu, g) for gpu in ("a100-80gb-sxm", "h100-sxm", "h200-sxm")
-           for g in (2, 8)]
+CATALOG = [
+    im.deployment(LLAMA, gpu, g)
+    for gpu in ("a100-80gb-sxm", "h100-sxm", "h200-sxm")
+    for g in (2, 8)
+]
 
 
 @pytest.mark.parametrize("dep", CATALOG, ids=lambda d: d.label)
@@ -41,8 +54,9 @@ def test_symbolic_compute_bound_batch_with_kv_equals_library(dep):
     expr = s.compute_bound_batch().subs(subs_for(dep))
     wall = float(im.memory_bound_context(dep))
     for n in [0, 1, 256, 512, 1024, int(wall) - 1]:
-        assert np.isclose(float(expr.subs(s.N, n)), float(im.compute_bound_batch(dep, n)),
-                          rtol=1e-10), n
+        assert np.isclose(
+            float(expr.subs(s.N, n)), float(im.compute_bound_batch(dep, n)), rtol=1e-10
+        ), n
     # at the wall the decode step is equally long in both terms at every batch
     assert np.isclose(float(s.memory_bound_context().subs(subs_for(dep))), wall, rtol=1e-12)
     assert np.all(np.isinf(im.compute_bound_batch(dep, [np.ceil(wall), 4096, 100_000])))
@@ -59,10 +73,10 @@ def test_compute_bound_batch_no_kv_is_ops_per_byte_times_mfu_over_mbu():
 def test_article_batch_one_decode():
     article = im.deployment(scenario="article-2023")
     step = float(im.decode_step_time(article, 1, 0))
-    assert np.isclose(step, 140e9 / 2.6e12, rtol=1e-12)         # 140 GB at 2 x 1.3 TB/s
+    assert np.isclose(step, 140e9 / 2.6e12, rtol=1e-12)  # 140 GB at 2 x 1.3 TB/s
     assert f"{1 / step:.1f}" == "18.6"
     usd = step * 4.42 / 3600 * 1000
-    assert f"{usd:.3f}" == "0.066"                                # the article's $0.066
+    assert f"{usd:.3f}" == "0.066"  # the article's $0.066
     eight = im.deployment(scenario="article-2023", gpus=8)
     assert np.isclose(1 / float(im.decode_step_time(eight, 1, 0)), 4 / step, rtol=1e-12)
 
@@ -71,8 +85,9 @@ def test_memory_bound_context_by_hand():
     article = im.deployment(scenario="article-2023")
     assert im.kv_bytes_per_token(LLAMA) == KV
     # attention FLOPs left out: N = 2P / (KV x 200e12 / 1.3e12)
-    assert np.isclose(float(im.memory_bound_context(article)), 140e9 * 1.3e12 / (KV * 200e12),
-                      rtol=1e-12)
+    assert np.isclose(
+        float(im.memory_bound_context(article)), 140e9 * 1.3e12 / (KV * 200e12), rtol=1e-12
+    )
     dep = im.deployment(LLAMA, "a100-80gb-sxm", 2)
     a = 4 * 80 * 64 * 128
     by_hand = im.flops_per_token(LLAMA) / (KV * 312e12 / 2.039e12 - a)  # MFU = MBU
@@ -87,15 +102,16 @@ def test_memory_bound_context_broadcasts_over_gpus_and_efficiency():
     dep = im.deployment(LLAMA, "a100-80gb-sxm", np.array([2, 8]), mfu=np.array([[0.4], [0.6]]))
     wall = im.memory_bound_context(dep)
     assert wall.shape == (2, 2)
-    assert np.allclose(wall[:, 0], wall[:, 1])      # the GPU count cancels
-    assert wall[0, 0] > wall[1, 0]                  # lower MFU: compute is slower, wall further
+    assert np.allclose(wall[:, 0], wall[:, 1])  # the GPU count cancels
+    assert wall[0, 0] > wall[1, 0]  # lower MFU: compute is slower, wall further
 
 
 def test_time_to_first_token_of_a_batch():
     two = im.deployment(scenario="article-2023")
     eight = im.deployment(scenario="article-2023", gpus=8)
-    assert np.isclose(float(im.prefill_time(eight, 512, 64)), 64 * 512 * 140e9 / 1.6e15,
-                      rtol=1e-12)                                  # 2.8672 s
+    assert np.isclose(
+        float(im.prefill_time(eight, 512, 64)), 64 * 512 * 140e9 / 1.6e15, rtol=1e-12
+    )  # 2.8672 s
     assert np.isclose(float(im.prefill_time(two, 512, 64)), 11.4688, rtol=1e-12)
     assert np.isclose(float(im.prefill_time(eight, 3596, 64)), 20.1376, rtol=1e-12)
     # 64 caches of 3596 tokens do not fit beside the weights on two GPUs (160 GB - 140 GB)
@@ -111,20 +127,6 @@ def test_largest_batches_that_fit():
     assert [int(cap8 // n) for n in (512, 4096)] == [2864, 358]
 
 
-def test_exercises_registered():
-    ours = [e for e in all_exercises() if e.chapter == 6]
-    assert {e.kind for e in ours} == set(KINDS)
-    for e in ours:
-        assert e.label.startswith("ch06-")
-        assert im.check(e.label, e.answer(), quiet=True)
+def test_exercise_answers_by_hand():
+    # eight GPUs read the 140e9 bytes four times as fast as two, at 1.3 TB/s each
     assert np.isclose(im.exercises.expected("ch06-eight-gpu-batch1"), 4 * 2.6e12 / 140e9)
-
-
-@pytest.mark.book
-def test_page_shows(built):
-    from bookfiles import page_text
-    text = page_text("chapters/06-decode-and-batching")
-    for value in ["18.6 tokens/s", "17.7 tokens/s", "2.87 s", "11.5 s", "20.1 s", "179 ms",
-                  "2,892 tokens", "50,859 tokens", "$0.066"]:
-        assert value in text, f"{value!r} missing from chapter 6"
-    assert "{glue" not in text

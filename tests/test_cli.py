@@ -7,13 +7,27 @@ import pytest
 
 import inference_math as im
 
-ISSUE_COMMAND = ["estimate", "--model", "llama-2-70b", "--gpu", "a100-80gb-sxm", "--gpus", "2",
-                 "--batch", "16", "--prompt", "512", "--completion", "512"]
+ISSUE_COMMAND = [
+    "estimate",
+    "--model",
+    "llama-2-70b",
+    "--gpu",
+    "a100-80gb-sxm",
+    "--gpus",
+    "2",
+    "--batch",
+    "16",
+    "--prompt",
+    "512",
+    "--completion",
+    "512",
+]
 
 
 def run(args):
-    return subprocess.run([sys.executable, "-m", "inference_math", *args], capture_output=True,
-                          text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "inference_math", *args], capture_output=True, text=True, timeout=60
+    )
 
 
 def test_estimate_table():
@@ -29,8 +43,20 @@ def test_estimate_json_has_inputs_and_exactly_the_estimate_keys():
     p = run(ISSUE_COMMAND + ["--json"])
     assert p.returncode == 0
     out = json.loads(p.stdout)
-    inputs = {"model", "gpu", "gpus", "dtype", "kv_dtype", "batch", "prompt", "completion",
-              "mfu", "mbu", "usd_per_gpu_hour", "scenario"}
+    inputs = {
+        "model",
+        "gpu",
+        "gpus",
+        "dtype",
+        "kv_dtype",
+        "batch",
+        "prompt",
+        "completion",
+        "mfu",
+        "mbu",
+        "usd_per_gpu_hour",
+        "scenario",
+    }
     assert set(out) == inputs | set(im.ESTIMATE_KEYS)
     assert out["params"] == 68_976_648_192 and out["kv_bytes_per_token"] == 327_680
     direct = im.estimate("llama-2-70b", "a100-80gb-sxm", 2, batch=16, prompt=512, completion=512)
@@ -44,16 +70,31 @@ def test_nan_is_null_in_json():
 
 
 def test_scenario_and_override():
-    p = run(["estimate", "--scenario", "article-2023", "--gpus", "8", "--batch", "64",
-             "--prompt", "512", "--completion", "1", "--json"])
+    p = run(
+        [
+            "estimate",
+            "--scenario",
+            "article-2023",
+            "--gpus",
+            "8",
+            "--batch",
+            "64",
+            "--prompt",
+            "512",
+            "--completion",
+            "1",
+            "--json",
+        ]
+    )
     out = json.loads(p.stdout)
     assert p.returncode == 0 and out["gpus"] == 8
     assert out["ttft_s"] == pytest.approx(2.8672)
 
 
 def test_does_not_fit_exits_1_with_json_and_one_line():
-    p = run(["estimate", "--model", "llama-2-70b", "--gpu", "a100-80gb-sxm", "--gpus", "1",
-             "--json"])
+    p = run(
+        ["estimate", "--model", "llama-2-70b", "--gpu", "a100-80gb-sxm", "--gpus", "1", "--json"]
+    )
     assert p.returncode == 1
     assert json.loads(p.stdout)["fits"] is False
     lines = p.stderr.strip().splitlines()
@@ -67,9 +108,15 @@ def test_context_warning_goes_to_stderr():
 
 
 def test_config_json_model(tmp_path):
-    cfg = {"num_hidden_layers": 32, "hidden_size": 4096, "num_attention_heads": 32,
-           "num_key_value_heads": 8, "intermediate_size": 14336, "vocab_size": 32000,
-           "max_position_embeddings": 32768}
+    cfg = {
+        "num_hidden_layers": 32,
+        "hidden_size": 4096,
+        "num_attention_heads": 32,
+        "num_key_value_heads": 8,
+        "intermediate_size": 14336,
+        "vocab_size": 32000,
+        "max_position_embeddings": 32768,
+    }
     path = tmp_path / "config.json"
     path.write_text(json.dumps(cfg))
     p = run(["estimate", "--model", str(path), "--gpu", "l4", "--json"])
@@ -84,8 +131,14 @@ def test_models_and_gpus_json():
     assert next(m for m in models if m["name"] == "llama-2-70b")["kv_bytes_per_token"] == 327_680
     gpus = json.loads(run(["gpus", "--json"]).stdout)
     for g in gpus:
-        assert {"name", "bf16_flops", "memory_bytes", "bandwidth_bytes_per_s", "usd_per_hour",
-                "source"} <= set(g)
+        assert {
+            "name",
+            "bf16_flops",
+            "memory_bytes",
+            "bandwidth_bytes_per_s",
+            "usd_per_hour",
+            "source",
+        } <= set(g)
     assert next(g for g in gpus if g["name"] == "a100-80gb-sxm")["memory_bytes"] == 80 * 2**30
 
 
@@ -96,7 +149,10 @@ def test_tables():
 
 def test_console_script_is_installed():
     import shutil
-    exe = shutil.which("inference-math", path=str(__import__("pathlib").Path(sys.executable).parent))
+
+    exe = shutil.which(
+        "inference-math", path=str(__import__("pathlib").Path(sys.executable).parent)
+    )
     assert exe, "the inference-math console script is not installed"
     p = subprocess.run([exe, "models", "--json"], capture_output=True, text=True, timeout=60)
     assert p.returncode == 0

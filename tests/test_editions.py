@@ -19,10 +19,15 @@ STUDENT = ROOT / "_build" / "student"
 @pytest.fixture(scope="module")
 def student(built):
     assert built.returncode == 0, "the instructor build failed"
-    p = subprocess.run(["make", "--no-print-directory", "student"], cwd=ROOT,
-                       capture_output=True, text=True, timeout=1800)
+    p = subprocess.run(
+        ["make", "--no-print-directory", "student"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
     assert p.returncode == 0, (p.stdout + p.stderr)[-4000:]
-    assert not [l for l in (p.stdout + p.stderr).splitlines() if "WARNING: " in l]
+    assert not [line for line in (p.stdout + p.stderr).splitlines() if "WARNING: " in line]
     return p
 
 
@@ -55,8 +60,9 @@ def test_student_notebooks_have_no_solutions_and_end_exercises_with_a_check(stud
                 assert f'im.check("{label}", ...)' in text, f"{label}: no check cell"
 
 
-@pytest.mark.parametrize("ex", [e for e in im.exercises.all_exercises() if e.answer is not None],
-                         ids=lambda e: e.label)
+@pytest.mark.parametrize(
+    "ex", [e for e in im.exercises.all_exercises() if e.answer is not None], ids=lambda e: e.label
+)
 def test_answers_are_not_in_the_student_edition(student, ex):
     doc = next(d for d in chapter_docs() if f":label: {ex.label}" in (ROOT / f"{d}.md").read_text())
     html = page_text(doc, STUDENT / "html")
@@ -93,16 +99,23 @@ def test_notebooks_pair_with_chapters(tmp_path):
     sources, and leaves the sources as they are (they are kept in jupytext's own format)."""
     from jupytext import read
     from jupytext.compare import compare_notebooks
+
     shutil.copytree(ROOT / "chapters", tmp_path / "chapters")
     shutil.copy2(ROOT / "jupytext.toml", tmp_path)
     before = {p.name: p.read_text() for p in (tmp_path / "chapters").glob("*.md")}
     jupytext = ROOT / ".venv" / "bin" / "jupytext"
-    p = subprocess.run([str(jupytext), "--sync", *(f"chapters/{n}" for n in sorted(before))],
-                       cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    p = subprocess.run(
+        [str(jupytext), "--sync", *(f"chapters/{n}" for n in sorted(before))],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert p.returncode == 0, p.stderr
     for name, text in before.items():
-        assert (tmp_path / "chapters" / name).read_text() == text, \
+        assert (tmp_path / "chapters" / name).read_text() == text, (
             f"{name} is not in jupytext's format: run `make notebooks` and commit the result"
+        )
         ipynb = tmp_path / "notebooks" / name.replace(".md", ".ipynb")
         assert ipynb.exists(), ipynb
         compare_notebooks(read(ipynb), read(tmp_path / "chapters" / name), fmt="md:myst")

@@ -12,6 +12,15 @@ def test_every_chapter_exercise_is_registered_and_vice_versa():
     assert in_chapters == registered
 
 
+def test_every_chapter_has_exercises_of_the_four_kinds():
+    by_chapter = {}
+    for e in im.exercises.all_exercises():
+        by_chapter.setdefault(e.chapter, set()).add(e.kind)
+    assert sorted(by_chapter) == list(range(1, 14))
+    for chapter, kinds in by_chapter.items():
+        assert kinds == set(im.exercises.KINDS), f"chapter {chapter}: {sorted(kinds)}"
+
+
 @pytest.mark.parametrize("ex", im.exercises.all_exercises(), ids=lambda e: e.label)
 def test_registered_answers_compute(ex):
     assert ex.kind in im.exercises.KINDS and 1 <= ex.difficulty <= 3 and ex.minutes > 0

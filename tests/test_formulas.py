@@ -14,6 +14,7 @@ def test_kv_bytes_per_token_llama_2_70b():
 
 def test_kv_uses_kv_heads_not_query_heads():
     import dataclasses
+
     m = im.get_model("llama-2-70b")
     mha = dataclasses.replace(m, n_kv_heads=64)
     mqa = dataclasses.replace(m, n_kv_heads=1)
@@ -26,9 +27,17 @@ def test_kv_bytes_scale_with_dtype():
     assert im.kv_bytes_per_token("llama-2-7b", "bf16") == 524_288
 
 
-@pytest.mark.parametrize("dtype,expected", [("fp32", 275_906_592_768), ("bf16", 137_953_296_384),
-                                            ("fp16", 137_953_296_384), ("int8", 68_976_648_192),
-                                            ("fp8", 68_976_648_192), ("int4", 34_488_324_096)])
+@pytest.mark.parametrize(
+    "dtype,expected",
+    [
+        ("fp32", 275_906_592_768),
+        ("bf16", 137_953_296_384),
+        ("fp16", 137_953_296_384),
+        ("int8", 68_976_648_192),
+        ("fp8", 68_976_648_192),
+        ("int4", 34_488_324_096),
+    ],
+)
 def test_weight_bytes(dtype, expected):
     assert im.weight_bytes("llama-2-70b", dtype) == expected
 
@@ -57,7 +66,8 @@ def test_attention_flops():
 def test_attention_share_context():
     n = im.attention_share_context("llama-2-70b", 0.1)
     assert im.attention_flops_per_token("llama-2-70b", n) == pytest.approx(
-        0.1 * im.flops_per_token("llama-2-70b"))
+        0.1 * im.flops_per_token("llama-2-70b")
+    )
     assert 5000 < n < 5500
 
 
@@ -92,8 +102,17 @@ def test_gpu_catalog():
     assert g.bf16_flops == 312e12 and g.bandwidth_bytes_per_s == 2.039e12
     assert g.memory_bytes == 80 * 2**30 == 85_899_345_920
     assert g.usd_per_hour == 2.21
-    assert set(im.GPUS) == {"a100-40gb-sxm", "a100-80gb-sxm", "a100-80gb-pcie", "h100-sxm",
-                            "h100-pcie", "h200-sxm", "l4", "a10g", "b200"}
+    assert set(im.GPUS) == {
+        "a100-40gb-sxm",
+        "a100-80gb-sxm",
+        "a100-80gb-pcie",
+        "h100-sxm",
+        "h100-pcie",
+        "h200-sxm",
+        "l4",
+        "a10g",
+        "b200",
+    }
     for g in im.GPUS.values():
         assert g.source and g.date and g.price_source and g.price_date, g.name
         assert g.bf16_flops < 3e15  # dense, never the 2:4-sparse headline
@@ -109,9 +128,9 @@ def test_api_prices():
 
 
 def test_matmul_rate_by_dtype():
-    assert im.matmul_rate("a100-80gb-sxm", "int4") == 312e12   # weight-only
+    assert im.matmul_rate("a100-80gb-sxm", "int4") == 312e12  # weight-only
     assert im.matmul_rate("a100-80gb-sxm", "int8") == 624e12
-    assert im.matmul_rate("a100-80gb-sxm", "fp32") == 156e12   # TF32
+    assert im.matmul_rate("a100-80gb-sxm", "fp32") == 156e12  # TF32
     with pytest.raises(ValueError, match="fp8"):
         im.matmul_rate("a100-80gb-sxm", "fp8")
     assert math.isclose(im.matmul_rate("h100-sxm", "fp8"), 1979e12)

@@ -23,15 +23,62 @@ sys.path.insert(0, str(ROOT / "tools"))
 SNAPSHOT = ROOT / "tests" / "data" / "glued-values.json"
 
 # Chapter 7 measures the CPU that builds the book: these values differ from run to run.
-MEASURED_HERE = {"chapters/07-own-machine": {
-    "b-below", "b-max", "b1-measured", "b1-predicted", "b1-words", "bandwidth", "blas",
-    "bw-spread", "compute-words", "context", "cpus", "decode-ratio", "decode-slope-above",
-    "decode-slope-below", "decode-words", "fig-roofline", "flat-growth", "flat-top", "flops",
-    "flops-spread", "jump", "jump-words", "llc", "llc-words", "load", "long-b", "long-cost",
-    "long-share", "long-words", "mid-ratio", "mid-words", "n-max", "ops-per-byte", "overhead",
-    "overhead-share", "prefill-ratio", "prefill-slope", "prefill-words", "ridge-batch",
-    "ridge-eq", "ridge-prompt", "rough-cpu", "rounds", "run-s", "seq-flops", "seq-read",
-    "shape-words", "skinny-2", "skinny-8", "skinny-verdict", "threads-words", "top-words"}}
+MEASURED_HERE = {
+    "chapters/07-own-machine": {
+        "b-below",
+        "b-max",
+        "b1-measured",
+        "b1-predicted",
+        "b1-words",
+        "bandwidth",
+        "blas",
+        "bw-spread",
+        "compute-words",
+        "context",
+        "cpus",
+        "decode-ratio",
+        "decode-slope-above",
+        "decode-slope-below",
+        "decode-words",
+        "fig-roofline",
+        "flat-growth",
+        "flat-top",
+        "flops",
+        "flops-spread",
+        "jump",
+        "jump-words",
+        "llc",
+        "llc-words",
+        "load",
+        "long-b",
+        "long-cost",
+        "long-share",
+        "long-words",
+        "mid-ratio",
+        "mid-words",
+        "n-max",
+        "ops-per-byte",
+        "overhead",
+        "overhead-share",
+        "prefill-ratio",
+        "prefill-slope",
+        "prefill-words",
+        "ridge-batch",
+        "ridge-eq",
+        "ridge-prompt",
+        "rough-cpu",
+        "rounds",
+        "run-s",
+        "seq-flops",
+        "seq-read",
+        "shape-words",
+        "skinny-2",
+        "skinny-8",
+        "skinny-verdict",
+        "threads-words",
+        "top-words",
+    }
+}
 
 # page -> {key: why its value changed on purpose}
 CHANGED: dict[str, dict[str, str]] = {}
@@ -39,6 +86,7 @@ CHANGED: dict[str, dict[str, str]] = {}
 
 def test_glued_values_match_the_snapshot(built):
     from glued_values import glued_values
+
     before = json.loads(SNAPSHOT.read_text(encoding="utf-8"))
     now = glued_values(ROOT / "_build")
     moved = []

@@ -27,8 +27,11 @@ def test_run_holds_every_point_plain_and_compiled():
     assert RUN.prompts.tolist() == [16, 32, 64, 128, 256, 512, 1024, 2048, 4096]
     assert RUN.prompts_compiled.tolist() == RUN.prompts.tolist()
     assert RUN.contexts == [16, 128, 2048]
-    expected = {16: [2**i for i in range(11)], 128: [2**i for i in range(10)],
-                2048: [2**i for i in range(6)]}
+    expected = {
+        16: [2**i for i in range(11)],
+        128: [2**i for i in range(10)],
+        2048: [2**i for i in range(6)],
+    }
     for series in (RUN.decode, RUN.decode_compiled):
         assert {c: b.tolist() for c, (b, _) in series.items()} == expected
     assert RUN.kernels == {"eager": 1386, "compiled": 426}
@@ -70,7 +73,7 @@ def test_profile_splits_one_step():
     assert set(PROFILE.seconds) == {"plain", "compiled"}
     plain, fused = PROFILE.kernels["plain"], PROFILE.kernels["compiled"]
     # the same products and attention; compiling fuses only the small kernels
-    assert plain["products"] == fused["products"] == 4 * 32 + 1   # four per layer, LM head
+    assert plain["products"] == fused["products"] == 4 * 32 + 1  # four per layer, LM head
     assert plain["attention"] == fused["attention"] == 32
     assert fused["other"] < plain["other"] / 3
     # the products ran at about the measured FLOP/s: their FLOPs over their time
@@ -79,16 +82,58 @@ def test_profile_splits_one_step():
 
 
 def test_rows_build_a_run():
-    rows = [dict(measurement="matmul", batch=0, tokens=8, median_s=1.0, min_s=1, max_s=1,
-                 repeats=1, work=1e12),
-            dict(measurement="matvec", batch=1, tokens=8, median_s=0.5, min_s=1, max_s=1,
-                 repeats=1, work=1e12),
-            dict(measurement="copy", batch=0, tokens=8, median_s=1.0, min_s=1, max_s=1,
-                 repeats=1, work=2e12),
-            dict(measurement="prefill", batch=1, tokens=4, median_s=0.1, min_s=1, max_s=1,
-                 repeats=1, work=""),
-            dict(measurement="decode", batch=2, tokens=8, median_s=0.2, min_s=1, max_s=1,
-                 repeats=1, work="")]
+    rows = [
+        dict(
+            measurement="matmul",
+            batch=0,
+            tokens=8,
+            median_s=1.0,
+            min_s=1,
+            max_s=1,
+            repeats=1,
+            work=1e12,
+        ),
+        dict(
+            measurement="matvec",
+            batch=1,
+            tokens=8,
+            median_s=0.5,
+            min_s=1,
+            max_s=1,
+            repeats=1,
+            work=1e12,
+        ),
+        dict(
+            measurement="copy",
+            batch=0,
+            tokens=8,
+            median_s=1.0,
+            min_s=1,
+            max_s=1,
+            repeats=1,
+            work=2e12,
+        ),
+        dict(
+            measurement="prefill",
+            batch=1,
+            tokens=4,
+            median_s=0.1,
+            min_s=1,
+            max_s=1,
+            repeats=1,
+            work="",
+        ),
+        dict(
+            measurement="decode",
+            batch=2,
+            tokens=8,
+            median_s=0.2,
+            min_s=1,
+            max_s=1,
+            repeats=1,
+            work="",
+        ),
+    ]
     run = im.gpu_run_from_rows(rows, ["gpu: Some GPU, 1 GiB", "source: x run 2030-01-02 10:00"])
     assert (run.gpu, run.date, run.model, run.dtype) == ("Some GPU", "2030-01-02", None, None)
     with pytest.raises(ValueError, match="no catalog entry is known for the GPU 'Some GPU'"):
@@ -145,12 +190,19 @@ def test_committed_run_matches_the_committed_script():
     # importing it: the data in data/ must be what this script measures
     import ast
     import pathlib
-    source = (pathlib.Path(__file__).resolve().parents[1] / "benchmarks" / "gpu_roofline.py")
+
+    source = pathlib.Path(__file__).resolve().parents[1] / "benchmarks" / "gpu_roofline.py"
     tree = ast.parse(source.read_text(encoding="utf-8"))
-    consts = {t.id: node.value for node in tree.body if isinstance(node, ast.Assign)
-              for t in node.targets if isinstance(t, ast.Name)}
+    consts = {
+        t.id: node.value
+        for node in tree.body
+        if isinstance(node, ast.Assign)
+        for t in node.targets
+        if isinstance(t, ast.Name)
+    }
     prompts = ast.literal_eval(consts["PROMPTS"])
     sweeps = ast.literal_eval(consts["DECODE_SWEEPS"])
     assert list(prompts) == RUN.prompts.tolist()
-    assert {c: list(b) for c, b in sweeps.items()} == {c: b.tolist()
-                                                        for c, (b, _) in RUN.decode.items()}
+    assert {c: list(b) for c, b in sweeps.items()} == {
+        c: b.tolist() for c, (b, _) in RUN.decode.items()
+    }

@@ -25,15 +25,21 @@ from inference_math.cli import main
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 BASE = ["estimate", "--model", "llama-2-70b", "--gpu", "a100-80gb-sxm", "--gpus", "2"]
-LLAMA = {"num_hidden_layers": 32, "hidden_size": 4096, "num_attention_heads": 32,
-         "num_key_value_heads": 8, "intermediate_size": 14336, "vocab_size": 32000,
-         "max_position_embeddings": 32768}
+LLAMA = {
+    "num_hidden_layers": 32,
+    "hidden_size": 4096,
+    "num_attention_heads": 32,
+    "num_key_value_heads": 8,
+    "intermediate_size": 14336,
+    "vocab_size": 32000,
+    "max_position_embeddings": 32768,
+}
 
 
 def cli(args, capsys):
     """Run the command line in this process: (status, stdout, stderr lines)."""
     with __import__("warnings").catch_warnings():
-        __import__("warnings").simplefilter("error")   # a warning that escapes fails the test
+        __import__("warnings").simplefilter("error")  # a warning that escapes fails the test
         status = main([str(a) for a in args])
     out = capsys.readouterr()
     return status, out.out, out.err.splitlines()
@@ -42,6 +48,7 @@ def cli(args, capsys):
 def strict_json(text):
     def refuse(token):
         raise AssertionError(f"non-strict JSON token {token}")
+
     return json.loads(text, parse_constant=refuse)
 
 
@@ -97,17 +104,27 @@ def test_cli_without_a_model(capsys):
     assert status == 2 and err == ["inference-math: error: --model is required (or --scenario)"]
 
 
-@pytest.mark.parametrize("spelling,canonical", [
-    ("BF16", "bf16"), (" bf16", "bf16"), ("Bf16 ", "bf16"), ("FP32", "fp32"), ("INT4", "int4"),
-    ("Int8", "int8"), ("FP16", "fp16")])
+@pytest.mark.parametrize(
+    "spelling,canonical",
+    [
+        ("BF16", "bf16"),
+        (" bf16", "bf16"),
+        ("Bf16 ", "bf16"),
+        ("FP32", "fp32"),
+        ("INT4", "int4"),
+        ("Int8", "int8"),
+        ("FP16", "fp16"),
+    ],
+)
 def test_cli_dtype_spellings_mean_the_canonical_dtype(spelling, canonical, capsys):
     _, out_a, _ = cli(BASE + ["--gpus", "8", "--dtype", spelling, "--json"], capsys)
     _, out_b, _ = cli(BASE + ["--gpus", "8", "--dtype", canonical, "--json"], capsys)
     a, b = strict_json(out_a), strict_json(out_b)
     assert a == b and a["dtype"] == canonical
     # fp32 weights keep an fp32 cache; every other weight dtype keeps a bf16 one
-    assert a["kv_dtype"] == ("fp32" if canonical == "fp32" else
-                             "fp16" if canonical == "fp16" else "bf16")
+    assert a["kv_dtype"] == (
+        "fp32" if canonical == "fp32" else "fp16" if canonical == "fp16" else "bf16"
+    )
 
 
 def test_cli_kv_dtype_spelling(capsys):
@@ -135,6 +152,7 @@ def test_cli_largest_allowed_numbers_stay_finite(capsys):
 
 # ----- config files on the command line ------------------------------------------------------
 
+
 def write_config(tmp_path, config, name="config.json"):
     path = tmp_path / name
     path.write_text(json.dumps(config) if not isinstance(config, str) else config)
@@ -153,8 +171,10 @@ CONFIG_BAD = [
     ({**LLAMA, "hidden_size": 4097}, "not a multiple of num_attention_heads"),
     ({**LLAMA, "tie_word_embeddings": "false"}, "tie_word_embeddings must be true or false"),
     ({**LLAMA, "attention_bias": 1}, "attention_bias must be true or false"),
-    ({**LLAMA, "num_local_experts": 8, "num_experts_per_tok": 9},
-     "num_experts_per_tok (9) exceeds"),
+    (
+        {**LLAMA, "num_local_experts": 8, "num_experts_per_tok": 9},
+        "num_experts_per_tok (9) exceeds",
+    ),
     ({k: v for k, v in LLAMA.items() if k != "vocab_size"}, "missing key(s) vocab_size"),
     ({**LLAMA, "_name_or_path": 42}, "_name_or_path must be a string"),
     ([1, 2, 3], "expected a JSON object, got list"),
@@ -166,8 +186,11 @@ CONFIG_BAD = [
 ]
 
 
-@pytest.mark.parametrize("config,message", CONFIG_BAD,
-                         ids=[m.split(" ")[0] + str(i) for i, (_, m) in enumerate(CONFIG_BAD)])
+@pytest.mark.parametrize(
+    "config,message",
+    CONFIG_BAD,
+    ids=[m.split(" ")[0] + str(i) for i, (_, m) in enumerate(CONFIG_BAD)],
+)
 def test_cli_refuses_bad_config(config, message, tmp_path, capsys):
     path = write_config(tmp_path, config)
     status, out, err = cli(["estimate", "--model", path, "--gpu", "h100-sxm"], capsys)
@@ -193,7 +216,7 @@ def special_paths(tmp_path):
     big.write_text('{"pad": "' + "x" * 2_000_000 + '"}')
     latin = tmp_path / "latin.json"
     latin.write_bytes(b'{"_name_or_path": "caf\xe9"}')
-    if os.geteuid() == 0:   # root reads any file whatever its mode: use one no one can read
+    if os.geteuid() == 0:  # root reads any file whatever its mode: use one no one can read
         (tmp_path / "locked.json").symlink_to("/proc/self/mem")
     else:
         (tmp_path / "locked.json").write_text("{}")
@@ -210,8 +233,19 @@ def special_paths(tmp_path):
     }
 
 
-@pytest.mark.parametrize("case", ["directory", "symlink loop", "path through a file", "device",
-                                  "oversized", "not UTF-8", "unreadable", "missing"])
+@pytest.mark.parametrize(
+    "case",
+    [
+        "directory",
+        "symlink loop",
+        "path through a file",
+        "device",
+        "oversized",
+        "not UTF-8",
+        "unreadable",
+        "missing",
+    ],
+)
 def test_cli_refuses_paths_that_are_not_config_files(case, tmp_path, capsys):
     path, message = special_paths(tmp_path)[case]
     status, out, err = cli(["estimate", "--model", path, "--gpu", "h100-sxm"], capsys)
@@ -220,8 +254,13 @@ def test_cli_refuses_paths_that_are_not_config_files(case, tmp_path, capsys):
 
 
 def run_cli(args, timeout=30, **kw):
-    return subprocess.run([sys.executable, "-m", "inference_math", *map(str, args)],
-                          capture_output=True, text=True, timeout=timeout, **kw)
+    return subprocess.run(
+        [sys.executable, "-m", "inference_math", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        **kw,
+    )
 
 
 def test_a_fifo_is_refused_without_waiting(tmp_path):
@@ -229,8 +268,9 @@ def test_a_fifo_is_refused_without_waiting(tmp_path):
     os.mkfifo(fifo)
     p = run_cli(["estimate", "--model", fifo, "--gpu", "l4"], timeout=20)
     assert p.returncode == 2 and p.stdout == ""
-    assert p.stderr.splitlines() == [f"inference-math: error: config.json {fifo} is not a "
-                                     "regular file"]
+    assert p.stderr.splitlines() == [
+        f"inference-math: error: config.json {fifo} is not a regular file"
+    ]
 
 
 def test_escape_sequences_in_a_config_name_never_reach_the_terminal(tmp_path):
@@ -248,14 +288,20 @@ def test_control_characters_in_an_argument_are_escaped_in_the_error(capsys):
     assert status == 2 and len(err) == 1 and "\x1b" not in err[0]
 
 
-@pytest.mark.parametrize("extra,status", [(["--gpus", "1"], 1), (["--gpus", "2"], 0),
-                                          (["--gpu", "bogus"], 2)])
+@pytest.mark.parametrize(
+    "extra,status", [(["--gpus", "1"], 1), (["--gpus", "2"], 0), (["--gpu", "bogus"], 2)]
+)
 def test_exit_status_survives_a_closed_pipe(extra, status):
     read, write = os.pipe()
-    os.close(read)   # the reader is gone before anything is written: every write fails
+    os.close(read)  # the reader is gone before anything is written: every write fails
     try:
-        p = subprocess.run([sys.executable, "-m", "inference_math", *BASE, *extra],
-                           stdout=write, stderr=subprocess.PIPE, text=True, timeout=30)
+        p = subprocess.run(
+            [sys.executable, "-m", "inference_math", *BASE, *extra],
+            stdout=write,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=30,
+        )
     finally:
         os.close(write)
     assert p.returncode == status
@@ -271,8 +317,7 @@ def test_no_numpy_warning_reaches_the_user():
 
 # ----- the API --------------------------------------------------------------------------------
 
-GOOD = dict(model="llama-2-70b", gpu="a100-80gb-sxm", gpus=2, batch=1, prompt=512,
-            completion=512)
+GOOD = dict(model="llama-2-70b", gpu="a100-80gb-sxm", gpus=2, batch=1, prompt=512, completion=512)
 
 API_BAD = [
     (dict(batch=np.bool_(True)), "batch must be a number"),
@@ -280,7 +325,7 @@ API_BAD = [
     (dict(batch=np.array([True, False])), "batch must be a number or an array of numbers"),
     (dict(batch=np.array(["8", "16"])), "batch must be a number or an array of numbers"),
     (dict(batch=["8"]), "batch must be a number or an array of numbers"),
-    (dict(batch=np.array([8], dtype=object)), None),   # an object array of numbers is fine
+    (dict(batch=np.array([8], dtype=object)), None),  # an object array of numbers is fine
     (dict(batch=np.array(["8"], dtype=object)), "batch must be a number or an array"),
     (dict(batch=1 + 2j), "batch must be a number or an array of numbers"),
     (dict(batch=10**400), "batch must be finite"),
@@ -291,7 +336,7 @@ API_BAD = [
     (dict(mfu="0.5"), "mfu must be a number"),
     (dict(attention="False"), "attention must be True or False, got 'False'"),
     (dict(attention=0), "attention must be True or False, got 0"),
-    (dict(attention=None), None),                       # None means the default
+    (dict(attention=None), None),  # None means the default
     (dict(dtype=16), "dtype must be a catalog name"),
     (dict(dtype=None), None),
     (dict(kv_dtype="Int4"), "kv_dtype 'Int4' is not supported"),
@@ -324,8 +369,9 @@ def test_api_dtype_spellings_are_canonical_everywhere(spelling):
     assert all(np.array_equal(a[k], b[k], equal_nan=a[k].dtype.kind == "f") for k in a)
 
 
-@pytest.mark.parametrize("dtype,rate", [("FP32", 156e12), ("INT4", 312e12), ("INT8", 624e12),
-                                        ("fp16", 312e12)])
+@pytest.mark.parametrize(
+    "dtype,rate", [("FP32", 156e12), ("INT4", 312e12), ("INT8", 624e12), ("fp16", 312e12)]
+)
 def test_matmul_rate_has_no_fallthrough(dtype, rate):
     assert im.matmul_rate("a100-80gb-sxm", dtype) == rate
 
@@ -346,8 +392,17 @@ def test_from_hf_config_takes_only_a_path_or_a_dict(bad):
         im.from_hf_config(bad)
 
 
-MODEL = dict(name="m", n_layers=2, d_model=64, n_heads=4, n_kv_heads=2, head_dim=16, d_ff=128,
-             vocab_size=100, max_context=64)
+MODEL = dict(
+    name="m",
+    n_layers=2,
+    d_model=64,
+    n_heads=4,
+    n_kv_heads=2,
+    head_dim=16,
+    d_ff=128,
+    vocab_size=100,
+    max_context=64,
+)
 MODEL_BAD = [
     (dict(n_layers=-1), "n_layers must be a positive integer, got -1"),
     (dict(d_model=0), "d_model must be a positive integer, got 0"),
@@ -368,8 +423,11 @@ MODEL_BAD = [
 ]
 
 
-@pytest.mark.parametrize("override,message", MODEL_BAD,
-                         ids=[m.split(" ")[0] + str(i) for i, (_, m) in enumerate(MODEL_BAD)])
+@pytest.mark.parametrize(
+    "override,message",
+    MODEL_BAD,
+    ids=[m.split(" ")[0] + str(i) for i, (_, m) in enumerate(MODEL_BAD)],
+)
 def test_model_is_validated_on_construction(override, message):
     with pytest.raises(ValueError) as err:
         im.Model(**{**MODEL, **override})
@@ -385,7 +443,7 @@ def test_replace_is_validated_too():
 
 APPENDIX = (ROOT / "data" / "article-appendix.csv").read_text(encoding="utf-8")
 APPENDIX_LINES = APPENDIX.splitlines()
-HEADER_AT = next(i for i, l in enumerate(APPENDIX_LINES) if not l.startswith("#"))
+HEADER_AT = next(i for i, line in enumerate(APPENDIX_LINES) if not line.startswith("#"))
 
 
 def appendix_with(lines):
@@ -402,22 +460,27 @@ def replace_field(row_index, column, value):
 
 
 def appendix_cases():
-    body = APPENDIX_LINES[HEADER_AT + 1:]
-    head = APPENDIX_LINES[:HEADER_AT + 1]
+    body = APPENDIX_LINES[HEADER_AT + 1 :]
+    head = APPENDIX_LINES[: HEADER_AT + 1]
     cases = {
         "truncated": (appendix_with(head + body[:10]), "10 runs; the article's appendix has 28"),
-        "extended": (appendix_with(head + body + [body[0].replace("0.084", "0.085", 1)]),
-                     "29 runs"),
+        "extended": (
+            appendix_with(head + body + [body[0].replace("0.084", "0.085", 1)]),
+            "29 runs",
+        ),
         "duplicated": (appendix_with(head + body[:27] + [body[0]]), "repeats line"),
         "comments only": (appendix_with(APPENDIX_LINES[:HEADER_AT]), "only comments"),
         "empty": ("", "only comments"),
         "header only": (appendix_with(head), "0 runs"),
-        "short row": (appendix_with(head + body[:27] + [",".join(body[27].split(",")[:-1])]),
-                      "11 fields, expected 12"),
-        "long row": (appendix_with(head + body[:27] + [body[27] + ",1"]),
-                     "13 fields, expected 12"),
-        "missing column": (appendix_with([l.replace("ttft_s,", "ttfx_s,") for l in head]
-                                         + body), "missing column(s) ttft_s"),
+        "short row": (
+            appendix_with(head + body[:27] + [",".join(body[27].split(",")[:-1])]),
+            "11 fields, expected 12",
+        ),
+        "long row": (appendix_with(head + body[:27] + [body[27] + ",1"]), "13 fields, expected 12"),
+        "missing column": (
+            appendix_with([line.replace("ttft_s,", "ttfx_s,") for line in head] + body),
+            "missing column(s) ttft_s",
+        ),
     }
     for name, (row, column, value, message) in {
         "negative time": (3, "ttft_s", "-0.2", "must be above 0"),
@@ -467,7 +530,7 @@ def test_the_committed_appendix_still_loads():
 
 RUN_TEXT = (ROOT / "data" / "gpu-roofline-h100.csv").read_text(encoding="utf-8")
 RUN_LINES = RUN_TEXT.splitlines()
-RUN_BODY_AT = next(i for i, l in enumerate(RUN_LINES) if l.startswith("measurement,")) + 1
+RUN_BODY_AT = next(i for i, line in enumerate(RUN_LINES) if line.startswith("measurement,")) + 1
 
 
 def run_with(index, mutate):
@@ -478,8 +541,9 @@ def run_with(index, mutate):
 
 def set_field(column):
     j = im.GPU_RUN_COLUMNS.index(column)
-    return lambda value: lambda line: ",".join(
-        value if k == j else f for k, f in enumerate(line.split(",")))
+    return lambda value: (
+        lambda line: ",".join(value if k == j else f for k, f in enumerate(line.split(",")))
+    )
 
 
 GPU_RUN_CASES = {

@@ -24,6 +24,7 @@ def tokens(batch, n, seed=1, vocab=TINY.vocab_size):
 
 # ----- parameters --------------------------------------------------------------------------
 
+
 def test_tiny_parameter_count_by_hand(tiny):
     # embedding and LM head 2 x 256 x 64; per layer Q and O 64 x 64 each, K and V 32 x 64
     # each, gate/up/down 3 x 64 x 176, two norms of 64; two layers; a final norm of 64.
@@ -33,7 +34,7 @@ def test_tiny_parameter_count_by_hand(tiny):
     assert tiny.nbytes == im.weight_bytes(TINY, "fp32") == 4 * 125_248
 
 
-@pytest.mark.parametrize("kv_heads", [1, 2, 4])      # multi-query, grouped, multi-head
+@pytest.mark.parametrize("kv_heads", [1, 2, 4])  # multi-query, grouped, multi-head
 @pytest.mark.parametrize("tied", [False, True])
 def test_parameter_count_equals_library(kv_heads, tied):
     cfg = dataclasses.replace(TINY, n_kv_heads=kv_heads, tied_embeddings=tied)
@@ -60,6 +61,7 @@ def test_same_seed_same_weights_other_seed_other_weights(tiny):
 
 
 # ----- the KV cache ------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("batch,n", [(1, 1), (1, 7), (3, 11)])
 def test_cache_bytes_equal_library_formula(tiny, batch, n):
@@ -104,11 +106,12 @@ def test_cache_overflow_is_an_error(tiny):
 
 # ----- incremental decoding equals recomputing ---------------------------------------------
 
+
 @pytest.mark.parametrize("prompt", [1, 4, 10])
 def test_cached_decoding_matches_full_recompute(tiny, prompt):
     batch, total = 3, 12
     seq = tokens(batch, total)
-    full = tiny.forward(seq)                       # no cache: the whole sequence at once
+    full = tiny.forward(seq)  # no cache: the whole sequence at once
     cache = tiny.new_cache(batch, total)
     steps = [tiny.prefill(seq[:, :prompt], cache)]
     for j in range(prompt, total):
@@ -144,6 +147,7 @@ def test_generate_is_greedy_and_deterministic(tiny):
 
 
 # ----- FLOPs: the instrumented count equals the library's formulas ---------------------------
+
 
 @pytest.mark.parametrize("batch,n", [(1, 1), (1, 16), (3, 11)])
 def test_prefill_flops_equal_library(tiny, batch, n):
@@ -187,6 +191,7 @@ def test_flops_hold_for_multi_head_and_multi_query():
 
 # ----- the pieces ----------------------------------------------------------------------------
 
+
 def test_rms_norm_gives_unit_root_mean_square():
     x = np.random.default_rng(0).standard_normal((3, 64)).astype(np.float32) * 7
     y = lab.rms_norm(x, np.ones(64, dtype=np.float32))
@@ -200,14 +205,16 @@ def test_rope_scores_depend_only_on_relative_position():
     cos, sin = lab.rope_tables(40, 16, np.float64)
 
     def score(m, n):
-        qm = lab.apply_rope(q, cos[m:m + 1], sin[m:m + 1])
-        kn = lab.apply_rope(k, cos[n:n + 1], sin[n:n + 1])
+        qm = lab.apply_rope(q, cos[m : m + 1], sin[m : m + 1])
+        kn = lab.apply_rope(k, cos[n : n + 1], sin[n : n + 1])
         return float((qm * kn).sum())
+
     assert score(5, 2) == pytest.approx(score(33, 30), rel=1e-9)
     assert score(0, 0) == pytest.approx(float((q * k).sum()), rel=1e-12)  # position 0: no turn
 
 
 # ----- bad input -----------------------------------------------------------------------------
+
 
 def test_rejects_what_is_not_a_dense_llama():
     with pytest.raises(ValueError, match="gated_ffn=False"):
@@ -248,6 +255,7 @@ def test_lab_size_and_threads_from_the_environment(monkeypatch):
 
 
 # ----- this CPU as the library's GPU --------------------------------------------------------
+
 
 def test_measured_gpu_holds_the_measured_ceilings():
     gpu = lab.measured_gpu(flops=1e11, bandwidth=1e10)
@@ -307,5 +315,4 @@ def test_check_roofline_reports_every_point_and_the_medians():
     assert set(run.skinny_read) == set(lab.SKINNY_BATCHES)
     lines = run.lines()
     assert len(lines) == 3 + 2 + 1
-    assert re.fullmatch(r"median predicted/measured: decode \d+\.\d+, prefill \d+\.\d+",
-                        lines[-1])
+    assert re.fullmatch(r"median predicted/measured: decode \d+\.\d+, prefill \d+\.\d+", lines[-1])

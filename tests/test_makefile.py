@@ -10,16 +10,18 @@ from bookfiles import ROOT
 
 
 def make(*args, cwd=ROOT):
-    return subprocess.run(["make", "--no-print-directory", *args], cwd=cwd, capture_output=True,
-                          text=True, check=True).stdout
+    return subprocess.run(
+        ["make", "--no-print-directory", *args], cwd=cwd, capture_output=True, text=True, check=True
+    ).stdout
 
 
 def test_a_changed_pin_rekeys_the_chapter_cache(tmp_path):
     for name in ("Makefile", "requirements.txt"):
         shutil.copy(ROOT / name, tmp_path / name)
     for name in ("lib", "data"):
-        shutil.copytree(ROOT / name, tmp_path / name,
-                        ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+        shutil.copytree(
+            ROOT / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info")
+        )
     before = make("-s", "source-hash", cwd=tmp_path).strip()
     assert before == make("-s", "source-hash").strip()
     pins = tmp_path / "requirements.txt"
@@ -30,7 +32,7 @@ def test_a_changed_pin_rekeys_the_chapter_cache(tmp_path):
 def test_a_changed_pin_rebuilds_the_environment_from_nothing():
     # -n prints what would run without running it; -W pretends requirements.txt changed
     plan = make("-n", "-W", "requirements.txt", ".venv/.pins")
-    lines = [l.strip() for l in plan.splitlines()]
+    lines = [line.strip() for line in plan.splitlines()]
     assert lines[0] == "rm -rf .venv"
-    assert any(l.endswith("-m venv .venv") for l in lines)
-    assert any("pip install" in l and "-r requirements.txt" in l for l in lines)
+    assert any(line.endswith("-m venv .venv") for line in lines)
+    assert any("pip install" in line and "-r requirements.txt" in line for line in lines)

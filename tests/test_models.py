@@ -62,15 +62,23 @@ def test_gated_ffn_matters():
     # A two-matrix calculator undercounts Llama-2-70B's feed-forward by a third.
     m = im.get_model("llama-2-70b")
     import dataclasses
+
     two = dataclasses.replace(m, gated_ffn=False)
     assert m.params - two.params == 80 * 8192 * 28672
 
 
 LLAMA_70B_CONFIG = {
-    "architectures": ["LlamaForCausalLM"], "hidden_size": 8192, "intermediate_size": 28672,
-    "max_position_embeddings": 4096, "model_type": "llama", "num_attention_heads": 64,
-    "num_hidden_layers": 80, "num_key_value_heads": 8, "rms_norm_eps": 1e-05,
-    "tie_word_embeddings": False, "vocab_size": 32000,
+    "architectures": ["LlamaForCausalLM"],
+    "hidden_size": 8192,
+    "intermediate_size": 28672,
+    "max_position_embeddings": 4096,
+    "model_type": "llama",
+    "num_attention_heads": 64,
+    "num_hidden_layers": 80,
+    "num_key_value_heads": 8,
+    "rms_norm_eps": 1e-05,
+    "tie_word_embeddings": False,
+    "vocab_size": 32000,
 }
 
 
@@ -92,10 +100,18 @@ def test_from_hf_config_reads_head_dim_when_present():
 
 
 def test_from_hf_config_mixtral():
-    cfg = {"hidden_size": 4096, "intermediate_size": 14336, "max_position_embeddings": 32768,
-           "num_attention_heads": 32, "num_hidden_layers": 32, "num_key_value_heads": 8,
-           "num_local_experts": 8, "num_experts_per_tok": 2, "vocab_size": 32000,
-           "tie_word_embeddings": False}
+    cfg = {
+        "hidden_size": 4096,
+        "intermediate_size": 14336,
+        "max_position_embeddings": 32768,
+        "num_attention_heads": 32,
+        "num_hidden_layers": 32,
+        "num_key_value_heads": 8,
+        "num_local_experts": 8,
+        "num_experts_per_tok": 2,
+        "vocab_size": 32000,
+        "tie_word_embeddings": False,
+    }
     assert im.from_hf_config(cfg).params == PUBLISHED["mixtral-8x7b"]
 
 

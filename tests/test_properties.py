@@ -18,22 +18,39 @@ dtypes = st.sampled_from(["bf16", "fp16", "int4"])
 effs = st.floats(0.05, 1.0)
 
 
-@given(models, st.sampled_from(["bf16", "int8", "fp32"]), st.integers(0, 10**6),
-       st.integers(0, 10**6))
-def test_kv_bytes_linear_in_tokens(model, dtype, a, b):
-    per = im.kv_bytes_per_token(model, dtype)
-    assert per * (a + b) == per * a + per * b
-    assert per > 0 and float(per).is_integer()
+@given(
+    models, st.sampled_from(["bf16", "int8", "fp32"]), st.integers(0, 10**6), st.integers(0, 10**6)
+)
+def test_decode_reads_grow_by_the_kv_bytes_of_each_cached_token(model, dtype, a, b):
+    # the library's decode traffic, not float arithmetic: each cached token of each sequence
+    # adds exactly 2 L K d_h bytes per number to what a step reads
+    m = im.get_model(model)
+    dep = im.deployment(m, "h100-sxm", 8, kv_dtype=dtype)
+    per = 2 * m.n_layers * m.n_kv_heads * m.head_dim * im.bytes_per_param(dtype)
+    assert dep.kv_bytes_per_token == im.kv_bytes_per_token(model, dtype) == per
+    grown = im.decode_bytes_read(dep, 1, a + b) - im.decode_bytes_read(dep, 1, a)
+    assert grown == pytest.approx(b * per, rel=1e-12, abs=1e-3)
 
 
-@given(models, gpus_, st.integers(1, 16), dtypes, effs, effs, st.integers(0, 4096),
-       st.integers(1, 512))
+@given(
+    models, gpus_, st.integers(1, 16), dtypes, effs, effs, st.integers(0, 4096), st.integers(1, 512)
+)
 def test_completion_cost_never_rises_with_batch_while_memory_bound(
-        model, gpu, n_gpus, dtype, mfu, mbu, prompt, batch):
+    model, gpu, n_gpus, dtype, mfu, mbu, prompt, batch
+):
     dep = im.deployment(model, gpu, n_gpus, dtype=dtype, mfu=mfu, mbu=mbu)
     batches = np.arange(1, batch + 1)
-    r = im.estimate(dep.model, dep.gpu, n_gpus, dtype, batch=batches, prompt=prompt,
-                    completion=1, mfu=mfu, mbu=mbu)
+    r = im.estimate(
+        dep.model,
+        dep.gpu,
+        n_gpus,
+        dtype,
+        batch=batches,
+        prompt=prompt,
+        completion=1,
+        mfu=mfu,
+        mbu=mbu,
+    )
     cost = r["usd_per_1k_completion"]
     # Compare neighbours that are both memory-bound at a fixed context (completion 1).
     memory_bound = r["decode_bound"] == "memory"
@@ -41,14 +58,22 @@ def test_completion_cost_never_rises_with_batch_while_memory_bound(
     assert np.all(cost[1:][pairs] <= cost[:-1][pairs] * (1 + 1e-12))
 
 
-@given(models, gpus_, st.integers(1, 8), effs, effs, st.integers(1, 64),
-       st.integers(0, 20_000), st.integers(2, 5))
+@given(
+    models,
+    gpus_,
+    st.integers(1, 8),
+    effs,
+    effs,
+    st.integers(1, 64),
+    st.integers(0, 20_000),
+    st.integers(2, 5),
+)
 def test_prefill_time_proportional_to_tokens_when_compute_bound(
-        model, gpu, n_gpus, mfu, mbu, batch, extra, factor):
+    model, gpu, n_gpus, mfu, mbu, batch, extra, factor
+):
     # Without attention scores the FLOPs are exactly linear in tokens; start the prompt at the
     # length where prefill turns compute-bound, so every example is compute-bound.
-    dep = dataclasses.replace(im.deployment(model, gpu, n_gpus, mfu=mfu, mbu=mbu),
-                              attention=False)
+    dep = dataclasses.replace(im.deployment(model, gpu, n_gpus, mfu=mfu, mbu=mbu), attention=False)
     prompt = int(np.ceil(float(im.compute_bound_prompt(dep)))) + extra
     t1 = float(im.prefill_time(dep, prompt, batch))
     t2 = float(im.prefill_time(dep, prompt * factor, batch))
@@ -57,14 +82,30 @@ def test_prefill_time_proportional_to_tokens_when_compute_bound(
     assert np.isclose(t2, factor * t1, rtol=1e-12)
 
 
-@given(models, gpus_, st.integers(1, 8), st.integers(1, 256), st.integers(0, 3000),
-       st.integers(1, 1000), effs, effs)
+@given(
+    models,
+    gpus_,
+    st.integers(1, 8),
+    st.integers(1, 256),
+    st.integers(0, 3000),
+    st.integers(1, 1000),
+    effs,
+    effs,
+)
 def test_same_answer_however_broadcast(model, gpu, n_gpus, batch, prompt, completion, mfu, mbu):
-    scalar = im.estimate(model, gpu, n_gpus, batch=batch, prompt=prompt, completion=completion,
-                         mfu=mfu, mbu=mbu)
-    column = im.estimate(model, gpu, np.array([n_gpus, n_gpus])[:, None],
-                         batch=np.array([batch]), prompt=np.array([[prompt, prompt]]),
-                         completion=completion, mfu=np.array(mfu), mbu=mbu)
+    scalar = im.estimate(
+        model, gpu, n_gpus, batch=batch, prompt=prompt, completion=completion, mfu=mfu, mbu=mbu
+    )
+    column = im.estimate(
+        model,
+        gpu,
+        np.array([n_gpus, n_gpus])[:, None],
+        batch=np.array([batch]),
+        prompt=np.array([[prompt, prompt]]),
+        completion=completion,
+        mfu=np.array(mfu),
+        mbu=mbu,
+    )
     for key in im.ESTIMATE_KEYS:
         a = np.asarray(scalar[key])
         b = column[key]
@@ -75,8 +116,14 @@ def test_same_answer_however_broadcast(model, gpu, n_gpus, batch, prompt, comple
             assert np.all(b == a), key
 
 
-@given(models, gpus_, st.integers(1, 8), st.integers(1, 256), st.integers(1, 2000),
-       st.integers(1, 2000))
+@given(
+    models,
+    gpus_,
+    st.integers(1, 8),
+    st.integers(1, 256),
+    st.integers(1, 2000),
+    st.integers(1, 2000),
+)
 def test_times_positive_and_ordered(model, gpu, n_gpus, batch, prompt, completion):
     r = im.estimate(model, gpu, n_gpus, batch=batch, prompt=prompt, completion=completion)
     assert float(r["ttft_s"]) > 0 and float(r["decode_step_s"]) > 0
@@ -88,4 +135,4 @@ def test_times_positive_and_ordered(model, gpu, n_gpus, batch, prompt, completio
 def test_expected_experts_between_k_and_e(e, k, tokens):
     k = min(k, e)
     got = float(im.expected_experts_touched(e, k, tokens))
-    assert (got == 0 if tokens == 0 else k - 1e-9 <= got <= e + 1e-9)
+    assert got == 0 if tokens == 0 else k - 1e-9 <= got <= e + 1e-9

@@ -11,14 +11,16 @@ ARTICLE = "article-2023"
 
 
 def est(**kw):
-    return {k: np.asarray(v).item() if np.ndim(v) == 0 else v
-            for k, v in im.estimate(scenario=ARTICLE, **kw).items()}
+    return {
+        k: np.asarray(v).item() if np.ndim(v) == 0 else v
+        for k, v in im.estimate(scenario=ARTICLE, **kw).items()
+    }
 
 
 def test_article_prompt_cost_and_rate():
     r = est(batch=1, prompt=2048, completion=1)
     tokens_per_s = 2048 / r["ttft_s"]
-    assert tokens_per_s == pytest.approx(2857, rel=1e-3)          # "2.86K tokens/s"
+    assert tokens_per_s == pytest.approx(2857, rel=1e-3)  # "2.86K tokens/s"
     # The article prints $0.00042, having rounded $4.42/hour to $0.0012/s; the unrounded
     # figure is $0.000430.
     assert r["usd_per_1k_prompt"] == pytest.approx(0.00042, rel=0.03)
@@ -27,8 +29,8 @@ def test_article_prompt_cost_and_rate():
 
 def test_article_prompt_latencies():
     r = im.estimate(scenario=ARTICLE, batch=1, prompt=np.array([512, 1536]), completion=1)
-    assert r["ttft_s"][0] == pytest.approx(0.1792)   # article: "about 170 ms"
-    assert r["ttft_s"][1] == pytest.approx(0.5376)   # article: "about 530 ms"
+    assert r["ttft_s"][0] == pytest.approx(0.1792)  # article: "about 170 ms"
+    assert r["ttft_s"][1] == pytest.approx(0.5376)  # article: "about 530 ms"
 
 
 def test_article_decode_batch_1():
@@ -41,14 +43,13 @@ def test_article_decode_batch_1():
 def test_article_decode_batch_8_and_32():
     r8 = est(batch=8, prompt=0, completion=1)
     r32 = est(batch=32, prompt=0, completion=1)
-    assert r8["usd_per_1k_completion"] == pytest.approx(0.00825, rel=0.01)   # "about $0.0083"
+    assert r8["usd_per_1k_completion"] == pytest.approx(0.00825, rel=0.01)  # "about $0.0083"
     assert r32["usd_per_1k_completion"] == pytest.approx(0.00206, rel=0.01)
 
 
 def test_article_ttft_batch_64_on_8_gpus():
-    r = im.estimate(scenario=ARTICLE, gpus=8, batch=64, prompt=np.array([512, 3596]),
-                    completion=1)
-    assert r["ttft_s"][0] == pytest.approx(2.8672)   # "almost 3 s": 64 x 512 x 140e9 / 1.6e15
+    r = im.estimate(scenario=ARTICLE, gpus=8, batch=64, prompt=np.array([512, 3596]), completion=1)
+    assert r["ttft_s"][0] == pytest.approx(2.8672)  # "almost 3 s": 64 x 512 x 140e9 / 1.6e15
     assert r["ttft_s"][1] == pytest.approx(20.1, abs=0.05)
     two = est(batch=64, prompt=512, completion=1)
     assert two["ttft_s"] == pytest.approx(4 * 2.8672)  # on 2 GPUs it would be 11.5 s
@@ -62,8 +63,9 @@ def test_article_kv_memory():
 
 
 def test_explicit_options_override_scenario():
-    r = im.estimate(scenario=ARTICLE, gpus=8, usd_per_gpu_hour=1.0, batch=1, prompt=512,
-                    completion=1)
+    r = im.estimate(
+        scenario=ARTICLE, gpus=8, usd_per_gpu_hour=1.0, batch=1, prompt=512, completion=1
+    )
     assert float(r["ttft_s"]) == pytest.approx(0.1792 / 4)
     assert float(r["usd_per_1k_prompt"]) == pytest.approx(0.1792 / 4 * 8 / 3600 / 0.512)
 
@@ -115,8 +117,10 @@ def brute_force_mean_step(dep, batch, prompt, completion):
     return sum(steps) / len(steps)
 
 
-@pytest.mark.parametrize("batch,prompt,completion", [(1, 0, 1), (1, 512, 512), (64, 3000, 700),
-                                                     (400, 10, 300), (256, 0, 2000)])
+@pytest.mark.parametrize(
+    "batch,prompt,completion",
+    [(1, 0, 1), (1, 512, 512), (64, 3000, 700), (400, 10, 300), (256, 0, 2000)],
+)
 def test_mean_decode_step_equals_loop(batch, prompt, completion):
     dep = im.deployment("llama-2-70b", "a100-80gb-sxm", 8)
     got = float(im.mean_decode_step_time(dep, batch, prompt, completion))
@@ -132,8 +136,9 @@ def test_compute_bound_batch():
     mem = 140e9 / (2 * 1.3e12)
     assert float(step_below) == pytest.approx(mem)
     # at a long context the KV reads outgrow the compute: never compute-bound
-    assert np.isinf(im.compute_bound_batch(im.deployment("llama-2-70b", "a100-80gb-sxm", 2),
-                                           100_000))
+    assert np.isinf(
+        im.compute_bound_batch(im.deployment("llama-2-70b", "a100-80gb-sxm", 2), 100_000)
+    )
 
 
 def test_compute_bound_prompt():
@@ -168,6 +173,6 @@ def test_scenario_with_another_model_drops_the_rounded_count():
     dep = im.deployment(scenario=ARTICLE, model="mixtral-8x7b")
     assert dep.params_override is None and dep.model.name == "mixtral-8x7b"
     assert dep.params == 46_702_792_704
-    assert float(dep.mfu) == pytest.approx(200 / 312)          # the rest of the scenario stays
+    assert float(dep.mfu) == pytest.approx(200 / 312)  # the rest of the scenario stays
     assert im.deployment(scenario=ARTICLE, model="llama-2-70b").params == 70e9
     assert im.deployment(scenario=ARTICLE, model="mixtral-8x7b", params=4e10).params == 4e10

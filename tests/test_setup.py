@@ -8,7 +8,9 @@ from bookfiles import ROOT
 
 
 def pins(lines):
-    return {l.strip() for l in lines if re.match(r"^[A-Za-z0-9_.\-\[\]]+==\S+$", l.strip())}
+    return {
+        line.strip() for line in lines if re.match(r"^[A-Za-z0-9_.\-\[\]]+==\S+$", line.strip())
+    }
 
 
 def test_requirements_and_environment_agree():

@@ -16,17 +16,31 @@ def dense_models(draw):
     k = draw(st.sampled_from([1, 2, 4, 8]))
     h = k * draw(st.integers(1, 16))
     d_h = draw(st.sampled_from([64, 80, 96, 128, 256]))
-    return im.Model("random", n_layers=draw(st.integers(1, 128)),
-                    d_model=draw(st.integers(64, 16384)), n_heads=h, n_kv_heads=k,
-                    head_dim=d_h, d_ff=draw(st.integers(64, 65536)),
-                    vocab_size=draw(st.integers(100, 300_000)), max_context=1 << 20,
-                    tied_embeddings=draw(st.booleans()))
+    return im.Model(
+        "random",
+        n_layers=draw(st.integers(1, 128)),
+        d_model=draw(st.integers(64, 16384)),
+        n_heads=h,
+        n_kv_heads=k,
+        head_dim=d_h,
+        d_ff=draw(st.integers(64, 65536)),
+        vocab_size=draw(st.integers(100, 300_000)),
+        max_context=1 << 20,
+        tied_embeddings=draw(st.booleans()),
+    )
 
 
 def subs_model(m):
-    return {s.L: m.n_layers, s.d: m.d_model, s.H: m.n_heads, s.K: m.n_kv_heads,
-            s.d_h: m.head_dim, s.d_ff: m.d_ff, s.V: m.vocab_size,
-            s.tied: int(m.tied_embeddings)}
+    return {
+        s.L: m.n_layers,
+        s.d: m.d_model,
+        s.H: m.n_heads,
+        s.K: m.n_kv_heads,
+        s.d_h: m.head_dim,
+        s.d_ff: m.d_ff,
+        s.V: m.vocab_size,
+        s.tied: int(m.tied_embeddings),
+    }
 
 
 @given(dense_models())
@@ -48,23 +62,62 @@ def test_attention_flops(m, n):
     assert int(s.prefill_attention_flops().subs(sub)) == im.prefill_attention_flops(m, n)
 
 
-_TIME_ARGS = (s.L, s.d, s.H, s.K, s.d_h, s.d_ff, s.V, s.N, s.B, s.G, s.P, s.b_w, s.b_kv, s.F,
-              s.beta, s.mfu, s.mbu)
+_TIME_ARGS = (
+    s.L,
+    s.d,
+    s.H,
+    s.K,
+    s.d_h,
+    s.d_ff,
+    s.V,
+    s.N,
+    s.B,
+    s.G,
+    s.P,
+    s.b_w,
+    s.b_kv,
+    s.F,
+    s.beta,
+    s.mfu,
+    s.mbu,
+)
 
 
 def _time_args(m, dep, n, b):
-    return (m.n_layers, m.d_model, m.n_heads, m.n_kv_heads, m.head_dim, m.d_ff, m.vocab_size,
-            n, b, float(dep.gpus), float(m.params), im.bytes_per_param(dep.dtype),
-            im.bytes_per_param(dep.kv_dtype), dep.gpu.bf16_flops,
-            dep.gpu.bandwidth_bytes_per_s, float(dep.mfu), float(dep.mbu))
+    return (
+        m.n_layers,
+        m.d_model,
+        m.n_heads,
+        m.n_kv_heads,
+        m.head_dim,
+        m.d_ff,
+        m.vocab_size,
+        n,
+        b,
+        float(dep.gpus),
+        float(m.params),
+        im.bytes_per_param(dep.dtype),
+        im.bytes_per_param(dep.kv_dtype),
+        dep.gpu.bf16_flops,
+        dep.gpu.bandwidth_bytes_per_s,
+        float(dep.mfu),
+        float(dep.mbu),
+    )
 
 
 prefill_fn = sp.lambdify(_TIME_ARGS, s.prefill_time(), "numpy")
 decode_fn = sp.lambdify(_TIME_ARGS, s.decode_step_time(), "numpy")
 
 
-@given(dense_models(), st.sampled_from(sorted(im.GPUS)), st.integers(1, 16),
-       st.integers(1, 30_000), st.integers(1, 512), st.floats(0.05, 1), st.floats(0.05, 1))
+@given(
+    dense_models(),
+    st.sampled_from(sorted(im.GPUS)),
+    st.integers(1, 16),
+    st.integers(1, 30_000),
+    st.integers(1, 512),
+    st.floats(0.05, 1),
+    st.floats(0.05, 1),
+)
 def test_prefill_and_decode_times(m, gpu, g, n, b, mfu, mbu):
     m = dataclasses.replace(m, tied_embeddings=False)
     dep = im.deployment(m, gpu, g, mfu=mfu, mbu=mbu)
@@ -73,14 +126,21 @@ def test_prefill_and_decode_times(m, gpu, g, n, b, mfu, mbu):
     assert np.isclose(decode_fn(*args), float(im.decode_step_time(dep, b, n)), rtol=1e-12)
 
 
-@given(st.sampled_from(sorted(im.GPUS)), st.integers(1, 16), st.floats(0.05, 1),
-       st.floats(0.05, 1))
+@given(st.sampled_from(sorted(im.GPUS)), st.integers(1, 16), st.floats(0.05, 1), st.floats(0.05, 1))
 def test_compute_bound_batch_without_kv(gpu, g, mfu, mbu):
     m = im.get_model("llama-2-70b")
     dep = im.deployment(m, gpu, g, mfu=mfu, mbu=mbu)
-    expr = s.compute_bound_batch_no_kv().subs(subs_model(m) | {
-        s.P: m.params, s.b_w: 2, s.F: dep.gpu.bf16_flops, s.beta: dep.gpu.bandwidth_bytes_per_s,
-        s.mfu: mfu, s.mbu: mbu})
+    expr = s.compute_bound_batch_no_kv().subs(
+        subs_model(m)
+        | {
+            s.P: m.params,
+            s.b_w: 2,
+            s.F: dep.gpu.bf16_flops,
+            s.beta: dep.gpu.bandwidth_bytes_per_s,
+            s.mfu: mfu,
+            s.mbu: mbu,
+        }
+    )
     assert np.isclose(float(expr), float(im.compute_bound_batch(dep, 0)), rtol=1e-12)
 
 
@@ -88,8 +148,10 @@ def test_compute_bound_batch_without_kv(gpu, g, mfu, mbu):
 def test_kv_capacity(gpu, g, u):
     m = im.get_model("llama-2-70b")
     dep = im.deployment(m, gpu, g, usable_memory=u)
-    expr = s.kv_capacity_tokens().subs(subs_model(m) | {
-        s.G: g, s.M: dep.gpu.memory_bytes, s.u: u, s.P: m.params, s.b_w: 2, s.b_kv: 2})
+    expr = s.kv_capacity_tokens().subs(
+        subs_model(m)
+        | {s.G: g, s.M: dep.gpu.memory_bytes, s.u: u, s.P: m.params, s.b_w: 2, s.b_kv: 2}
+    )
     assert float(dep.kv_capacity_tokens) == max(np.floor(float(expr)), 0)
 
 
@@ -102,8 +164,11 @@ def test_experts_touched(e, k, b):
 
 def test_matmul_flops_and_ops_per_byte():
     assert s.matmul_flops().subs({s.m_: 2, s.n_: 3, s.k_: 4}) == 48
-    assert np.isclose(float(s.ops_per_byte().subs({s.F: 312e12, s.beta: 2.039e12})),
-                      im.ops_per_byte("a100-80gb-sxm"), rtol=1e-14)
+    assert np.isclose(
+        float(s.ops_per_byte().subs({s.F: 312e12, s.beta: 2.039e12})),
+        im.ops_per_byte("a100-80gb-sxm"),
+        rtol=1e-14,
+    )
 
 
 def test_formula_sheet_renders():

@@ -30,6 +30,7 @@ def glued_values(build: pathlib.Path) -> dict[str, dict[str, str]]:
             data = output.get("data", {})
             if "image/png" in data:
                 from PIL import Image
+
                 with Image.open(io.BytesIO(base64.b64decode(data["image/png"]))) as im:
                     values[key] = f"figure {im.width}x{im.height}"
             elif "text/latex" in data:

@@ -36,12 +36,14 @@ EXERCISE_END = "```{exercise-end}"
 
 def numeric_labels() -> set[str]:
     import inference_math as im
+
     return {e.label for e in im.exercises.all_exercises() if e.answer is not None}
 
 
 def check_cell(label: str):
     return nbformat.v4.new_code_cell(
-        f'# Your answer replaces the ... ; then run this cell.\nim.check("{label}", ...)')
+        f'# Your answer replaces the ... ; then run this cell.\nim.check("{label}", ...)'
+    )
 
 
 START = re.compile(r"```\{exercise-start\}\s*\n:label:\s*(\S+)")
@@ -52,8 +54,8 @@ def strip_solutions(nb, numeric: set[str]):
     """Remove solution blocks (which span markdown and code cells), and put a call to
     im.check just before the end of each exercise with a numeric answer."""
     cells = []
-    inside = False   # within a solution block, which may span several cells
-    current = None   # the exercise being read
+    inside = False  # within a solution block, which may span several cells
+    current = None  # the exercise being read
     for cell in nb.cells:
         if cell.cell_type == "code":
             if not inside and "solution" not in cell.metadata.get("tags", []):
@@ -65,7 +67,7 @@ def strip_solutions(nb, numeric: set[str]):
                 end = source.find("```{solution-end}")
                 if end < 0:
                     break
-                source = source[source.find("```", end + 3) + 3:].lstrip("\n")
+                source = source[source.find("```", end + 3) + 3 :].lstrip("\n")
                 inside = False
             else:
                 start = source.find("```{solution-start}")
@@ -97,6 +99,7 @@ def executed_notebook(page: str):
     jupyter_execute/ have the glue outputs removed, so take the outputs from the cache."""
     import jupytext
     from jupyter_cache import get_cache
+
     nb = jupytext.read(ROOT / f"{page}.md")
     _, merged = get_cache(str(CACHE)).merge_match_into_notebook(nb)
     return merged
@@ -113,8 +116,7 @@ def cleared(nb):
 
 def main() -> int:
     if not EXECUTED.exists():
-        print("student edition: run `make book` first (it executes the chapters)",
-              file=sys.stderr)
+        print("student edition: run `make book` first (it executes the chapters)", file=sys.stderr)
         return 2
     shutil.rmtree(OUT, ignore_errors=True)
     SOURCE.mkdir(parents=True)
@@ -154,8 +156,19 @@ def main() -> int:
     (SOURCE / "_config.yml").write_text(yaml.safe_dump(config, sort_keys=False))
 
     build = subprocess.run(
-        [str(Path(sys.executable).parent / "jupyter-book"), "build", str(SOURCE),
-         "--path-output", str(OUT), "--builder", "html", "-W", "-n", "--keep-going"])
+        [
+            str(Path(sys.executable).parent / "jupyter-book"),
+            "build",
+            str(SOURCE),
+            "--path-output",
+            str(OUT),
+            "--builder",
+            "html",
+            "-W",
+            "-n",
+            "--keep-going",
+        ]
+    )
     if build.returncode:
         return build.returncode
     shutil.move(str(OUT / "_build" / "html"), str(OUT / "html"))

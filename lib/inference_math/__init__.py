@@ -21,37 +21,98 @@ answers, book (the chapters' helpers) and cli.
 from .models import MODELS, Model, get_model, param_breakdown
 from .hfconfig import from_hf_config
 from .gpus import GPU, GPUS, QUOTED_GPUS, SPARSE_2_4_SPEEDUP, get_gpu
-from .prices import (API_LATENCY, API_PRICES, ARTICLE_API, GPU_HOUR_QUOTES, ApiLatency,
-                     ApiPrice, GpuHourQuote, get_api_latency, get_api_price)
+from .prices import (
+    API_LATENCY,
+    API_PRICES,
+    ARTICLE_API,
+    GPU_HOUR_QUOTES,
+    ApiLatency,
+    ApiPrice,
+    GpuHourQuote,
+    get_api_latency,
+    get_api_price,
+)
 
 # Bytes and FLOPs
-from .formulas import (BYTES_PER_PARAM, KV_DTYPES, attention_flops_per_token,
-                       attention_share_context, bytes_per_param, dtype_name,
-                       expected_experts_touched, flops_per_token, kv_bytes_per_token,
-                       kv_dtype_name, matmul_intensity, model_summary, prefill_attention_flops,
-                       prefill_flops, weight_bytes, weight_bytes_read)
+from .formulas import (
+    BYTES_PER_PARAM,
+    KV_DTYPES,
+    attention_flops_per_token,
+    attention_share_context,
+    bytes_per_param,
+    dtype_name,
+    expected_experts_touched,
+    flops_per_token,
+    kv_bytes_per_token,
+    kv_dtype_name,
+    matmul_intensity,
+    model_summary,
+    prefill_attention_flops,
+    prefill_flops,
+    weight_bytes,
+    weight_bytes_read,
+)
 
 # The roofline, a deployment, its steps, and one entry point
-from .roofline import (attainable_flops, decode_intensity, matmul_rate, ops_per_byte,
-                       prefill_intensity)
-from .deployment import (DEFAULT_MBU, DEFAULT_MFU, DEFAULT_USABLE_MEMORY, SCENARIO_SOURCE,
-                         SCENARIOS, Deployment, deployment)
-from .steps import (aggregate_tokens_per_s, compute_bound_batch, compute_bound_prompt,
-                    decode_step_time, mean_decode_step_time, mean_of_max_linear,
-                    memory_bound_context, prefill_time)
+from .roofline import (
+    attainable_flops,
+    decode_intensity,
+    matmul_rate,
+    ops_per_byte,
+    prefill_intensity,
+)
+from .deployment import (
+    DEFAULT_MBU,
+    DEFAULT_MFU,
+    DEFAULT_USABLE_MEMORY,
+    SCENARIO_SOURCE,
+    SCENARIOS,
+    Deployment,
+    deployment,
+)
+from .steps import (
+    aggregate_tokens_per_s,
+    compute_bound_batch,
+    compute_bound_prompt,
+    decode_step_time,
+    mean_decode_step_time,
+    mean_of_max_linear,
+    memory_bound_context,
+    prefill_time,
+)
 from .serving import ESTIMATE_KEYS, ContextLengthWarning, estimate, fit_problem
 
 # What fits, and what it costs
 from .memory import decode_bytes_read, max_batch, min_gpus
-from .breakeven import (break_even_batch, completion_cost_floor, usd_per_1k_completion,
-                        usd_per_1k_prompt)
-from .workloads import (ARTICLE_UTILISATION, WORKLOADS, Workload, WorkloadPrice,
-                        api_meets_targets, api_usd_per_request, break_even_completion,
-                        get_workload, max_feasible_batch, meets_targets, price_workload,
-                        self_hosted_cost, usd_at_utilisation)
-from .speculative import (expected_tokens_per_step, optimal_draft_tokens,
-                          speculative_flops_factor, speculative_speedup,
-                          speculative_time_per_token, verify_step_time)
+from .breakeven import (
+    break_even_batch,
+    completion_cost_floor,
+    usd_per_1k_completion,
+    usd_per_1k_prompt,
+)
+from .workloads import (
+    ARTICLE_UTILISATION,
+    WORKLOADS,
+    Workload,
+    WorkloadPrice,
+    api_meets_targets,
+    api_usd_per_request,
+    break_even_completion,
+    get_workload,
+    max_feasible_batch,
+    meets_targets,
+    price_workload,
+    self_hosted_cost,
+    usd_at_utilisation,
+)
+from .speculative import (
+    expected_tokens_per_step,
+    optimal_draft_tokens,
+    speculative_flops_factor,
+    speculative_speedup,
+    speculative_time_per_token,
+    verify_step_time,
+)
 
 # The source article: its claims, its measurements, the model fitted to them
 from .article import ARTICLE_CLAIMS, Claim, article_claim
@@ -60,8 +121,14 @@ from .calibration import ARTICLE_REFINED, ARTICLE_ROOFLINE_FIT, Calibration
 from .errata import Erratum, article_errata
 
 # Measured on a GPU once (benchmarks/gpu_roofline.py), read back for chapter 7
-from .gpu_run import (GPU_RUN_COLUMNS, GPUProfile, GPURun, gpu_run_from_rows, load_gpu_profile,
-                      load_gpu_run)
+from .gpu_run import (
+    GPU_RUN_COLUMNS,
+    GPUProfile,
+    GPURun,
+    gpu_run_from_rows,
+    load_gpu_profile,
+    load_gpu_run,
+)
 
 from . import calibration, exercises, lab, units
 from .exercises import check

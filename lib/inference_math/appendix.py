@@ -24,9 +24,11 @@ import numpy as np
 
 from .datafiles import data_path, no_repeats, number, read_csv
 
-APPENDIX_SOURCE = ('Aman Sanger, "Why GPT-3.5 is (mostly) cheaper than Llama 2", Cursor blog, '
-                   "20 July 2023, Appendix (28 runs, 2 x A100-80GB, a fork of Hugging Face "
-                   "text-generation-inference)")
+APPENDIX_SOURCE = (
+    'Aman Sanger, "Why GPT-3.5 is (mostly) cheaper than Llama 2", Cursor blog, '
+    "20 July 2023, Appendix (28 runs, 2 x A100-80GB, a fork of Hugging Face "
+    "text-generation-inference)"
+)
 
 # Column name -> (dtype, meaning). Units are in the names; "per_gpu" figures divide by two GPUs.
 APPENDIX_COLUMNS: dict[str, tuple[type, str]] = {
@@ -48,7 +50,7 @@ APPENDIX_ROWS = 28
 
 
 def appendix_path() -> pathlib.Path:
-    """Where the appendix CSV lives: ``data/article-appendix.csv``."""
+    """Where the appendix CSV lives: ``data/article-appendix.csv``. Chapter 10 uses it."""
     return data_path("article-appendix.csv")
 
 
@@ -61,13 +63,15 @@ def load_appendix(path=None) -> dict[str, np.ndarray]:
     times; an identical line twice is a paste), every value a finite number, counts whole and
     positive (completion tokens and times above zero). Anything else raises a ValueError that
     names the file and the line.
-    """
+    Chapter 10 uses it."""
     p = pathlib.Path(path) if path is not None else appendix_path()
     where = str(p)
     _, rows = read_csv(p, "appendix file", list(APPENDIX_COLUMNS))
     if len(rows) != APPENDIX_ROWS:
-        raise ValueError(f"{where}: {len(rows)} runs; the article's appendix has "
-                         f"{APPENDIX_ROWS} (a truncated or extended file?)")
+        raise ValueError(
+            f"{where}: {len(rows)} runs; the article's appendix has "
+            f"{APPENDIX_ROWS} (a truncated or extended file?)"
+        )
     no_repeats(where, rows, lambda r: tuple(r[c] for c in APPENDIX_COLUMNS))
     out = {}
     for name, (kind, _) in APPENDIX_COLUMNS.items():

@@ -19,12 +19,15 @@ from .deployment import SCENARIO_SOURCE
 
 @dataclass(frozen=True)
 class Claim:
-    value: float     # in base units: bytes, tokens, heads, sequences
-    unit: str        # the unit the article wrote the figure in
-    what: str        # what the article says, paraphrased
+    """One figure the source article states, with where it says it. Chapter 2 uses it first."""
+
+    value: float  # in base units: bytes, tokens, heads, sequences
+    unit: str  # the unit the article wrote the figure in
+    what: str  # what the article says, paraphrased
     source: str = SCENARIO_SOURCE
 
 
+# fmt: off
 ARTICLE_CLAIMS: dict[str, Claim] = {
     # The configuration says 8192 (4096 is Llama-2-7B's width).
     "d_model": Claim(4096, "", "Llama-2-70B's hidden dimension, in the primer's architecture"),
@@ -41,8 +44,9 @@ ARTICLE_CLAIMS: dict[str, Claim] = {
     # Its 512-token figure, "about 170 ms", is a slip: errata.SLIP_CLAIMS["prefill_512_s"].
     "prefill_1536_s": Claim(0.530, "ms", "batch-1 prefill of 1536 tokens on two A100-80GB"),
 }
+# fmt: on
 
 
 def article_claim(key: str) -> Claim:
-    """One of the article's stated figures, by key (close matches suggested)."""
+    """One of the article's stated figures, by key (close matches suggested). Chapter 2 uses it."""
     return lookup("article claim", key, ARTICLE_CLAIMS)

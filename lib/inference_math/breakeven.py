@@ -27,7 +27,8 @@ def usd_per_1k_prompt(dep: Deployment, prompt, batch=1):
     """USD per 1,000 prompt tokens when ``batch`` prompts of ``prompt`` tokens are prefilled
     together: the prefill's seconds at the deployment's price, over the tokens. Equals
     ``estimate(...)["usd_per_1k_prompt"]``. Short prompts pay for a whole weight read, so
-    the cost per token rises as ``1 / (batch x prompt)`` below the compute-bound length."""
+    the cost per token rises as ``1 / (batch x prompt)`` below the compute-bound length.
+    Chapter 8 derives it."""
     n = checks.count("prompt", prompt)
     b = checks.count("batch", batch)
     return prefill_time(dep, n, b) * dep.usd_per_second * 1000.0 / (b * n)
@@ -39,7 +40,7 @@ def usd_per_1k_completion(dep: Deployment, batch, prompt=0, completion=1):
     ``batch`` tokens each step makes. Equals ``estimate(...)["usd_per_1k_completion"]``.
 
     The defaults (no prompt, one token) are the source article's setting: a decode step that
-    reads the weights and almost no KV cache."""
+    reads the weights and almost no KV cache. Chapter 9 derives it."""
     b = checks.count("batch", batch)
     n = checks.count("prompt", prompt, minimum=0)
     c = checks.count("completion", completion)
@@ -52,13 +53,15 @@ def completion_cost_floor(dep: Deployment, prompt=0, completion=1):
     The weight read is shared by the whole batch and vanishes per token; what remains per
     token is the larger of its own KV-cache read (at the achieved bandwidth) and its own
     FLOPs (at the achieved FLOP/s), averaged over the completion's steps. No batch makes a
-    completion token cheaper than this, so an API price at or below it cannot be matched."""
+    completion token cheaper than this, so an API price at or below it cannot be matched.
+    Chapter 9 derives it."""
     n = checks.count("prompt", prompt, minimum=0)
     c = checks.count("completion", completion)
     kv, read, rate = dep.kv_bytes_per_token, dep.achieved_bandwidth, dep.achieved_flops
     coef = dep.attention_flops_per_context_token
-    per_token_s = mean_of_max_linear(kv * n / read, kv / read,
-                                     (dep.flops_per_token + coef * n) / rate, coef / rate, c)
+    per_token_s = mean_of_max_linear(
+        kv * n / read, kv / read, (dep.flops_per_token + coef * n) / rate, coef / rate, c
+    )
     return per_token_s * dep.usd_per_second * 1000.0
 
 
@@ -80,7 +83,7 @@ def break_even_batch(dep: Deployment, api_usd_per_1k, prompt=0, completion=1):
     Source article's case: 2 x A100-80GB at $4.42/hour, 140 GB read per step at 2.6 TB/s,
     against gpt-3.5-turbo's $0.002 gives 34 ($0.066 at batch 1; batch 33 still costs
     $0.002004).
-    """
+    Chapter 9 derives it."""
     target = checks.nonnegative("api_usd_per_1k", api_usd_per_1k)
     n = checks.count("prompt", prompt, minimum=0)
     c = checks.count("completion", completion)
@@ -110,4 +113,3 @@ def break_even_batch(dep: Deployment, api_usd_per_1k, prompt=0, completion=1):
         hi = np.where(open_ & ok, mid, hi)
         lo = np.where(open_ & ~ok, mid, lo)
     return np.where(never, np.inf, hi)
-

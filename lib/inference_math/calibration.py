@@ -52,7 +52,9 @@ class Calibration:
     peak bandwidth at which decode reads the KV cache (None: at ``mbu``, as the plain roofline
     assumes); ``step_overhead_s`` is added to every decode step. ``completion_includes_prefill``
     reads a measured completion time as prefill plus decode (the article does not say which it
-    timed; the book's default is decode only, as ``serving.estimate`` does)."""
+    timed; the book's default is decode only, as ``serving.estimate`` does).
+    Chapter 10 derives it."""
+
     name: str
     mfu: float
     mbu: float
@@ -70,15 +72,18 @@ class Calibration:
 
     def deployment(self) -> Deployment:
         """The deployment these constants describe (attention-score FLOPs counted)."""
-        return deployment(self.model, self.gpu, self.gpus, self.dtype, mfu=self.mfu,
-                          mbu=self.mbu, attention=True)
+        return deployment(
+            self.model, self.gpu, self.gpus, self.dtype, mfu=self.mfu, mbu=self.mbu, attention=True
+        )
 
     @property
     def terms(self) -> tuple[str, ...]:
         """The optional terms this model uses, in ``TERMS`` order."""
-        used = {"prefill_overhead": self.prefill_overhead_s != 0.0,
-                "kv_efficiency": self.kv_mbu is not None,
-                "step_overhead": self.step_overhead_s != 0.0}
+        used = {
+            "prefill_overhead": self.prefill_overhead_s != 0.0,
+            "kv_efficiency": self.kv_mbu is not None,
+            "step_overhead": self.step_overhead_s != 0.0,
+        }
         return tuple(t for t in TERMS if used[t])
 
 
@@ -88,8 +93,13 @@ def plain_roofline(mfu=DEFAULT_MFU, mbu=DEFAULT_MBU, **deployment_fields) -> Cal
     ``serving.mean_decode_step_time``."""
     checks.fraction("mfu", mfu)
     checks.fraction("mbu", mbu)
-    return Calibration(name=f"roofline at MFU {mfu:g}, MBU {mbu:g}", mfu=float(mfu),
-                       mbu=float(mbu), method="not fitted", **deployment_fields)
+    return Calibration(
+        name=f"roofline at MFU {mfu:g}, MBU {mbu:g}",
+        mfu=float(mfu),
+        mbu=float(mbu),
+        method="not fitted",
+        **deployment_fields,
+    )
 
 
 def predict(cal: Calibration, batch, prompt, completion) -> dict[str, np.ndarray]:
@@ -115,8 +125,10 @@ def predict(cal: Calibration, batch, prompt, completion) -> dict[str, np.ndarray
 
 
 def _measured(runs) -> dict[str, np.ndarray]:
-    return {"ttft": np.asarray(runs["ttft_s"], float),
-            "completion": np.asarray(runs["completion_s"], float)}
+    return {
+        "ttft": np.asarray(runs["ttft_s"], float),
+        "completion": np.asarray(runs["completion_s"], float),
+    }
 
 
 def relative_errors(cal: Calibration, runs=None) -> dict[str, np.ndarray]:
@@ -125,7 +137,10 @@ def relative_errors(cal: Calibration, runs=None) -> dict[str, np.ndarray]:
     runs = load_appendix() if runs is None else runs
     p = predict(cal, runs["batch"], runs["prompt_tokens"], runs["completion_tokens"])
     m = _measured(runs)
-    return {"ttft": p["ttft_s"] / m["ttft"] - 1, "completion": p["completion_s"] / m["completion"] - 1}
+    return {
+        "ttft": p["ttft_s"] / m["ttft"] - 1,
+        "completion": p["completion_s"] / m["completion"] - 1,
+    }
 
 
 def mean_abs_error(cal: Calibration, runs=None, rows=None) -> dict[str, float]:
@@ -144,11 +159,14 @@ def _rows(rows, n: int) -> np.ndarray:
             raise ValueError(f"rows mask has shape {r.shape}; expected ({n},)")
         r = np.flatnonzero(r)
     if r.size == 0 or np.any((r < 0) | (r >= n)):
-        raise ValueError(f"rows must be a non-empty selection of run indices 0..{n - 1}, got {rows!r}")
+        raise ValueError(
+            f"rows must be a non-empty selection of run indices 0..{n - 1}, got {rows!r}"
+        )
     return r.astype(int)
 
 
 # ----- fitting ----------------------------------------------------------------------------
+
 
 def _from_theta(theta, terms, base: Calibration) -> Calibration:
     it = iter(theta)
@@ -175,8 +193,8 @@ class _Design:
         b = np.asarray(runs["batch"], float)[idx]
         n = np.asarray(runs["prompt_tokens"], float)[idx]
         self.c = np.asarray(runs["completion_tokens"], float)[idx]
-        flops_s = dep.gpus * dep.peak_flops                  # at MFU = 1
-        bytes_s = dep.gpus * dep.gpu.bandwidth_bytes_per_s   # at MBU = 1
+        flops_s = dep.gpus * dep.peak_flops  # at MFU = 1
+        bytes_s = dep.gpus * dep.gpu.bandwidth_bytes_per_s  # at MBU = 1
         f, a = dep.flops_per_token, dep.attention_flops_per_context_token
         kv = dep.kv_bytes_per_token
         weights = dep.weight_bytes_read(b) / bytes_s
@@ -200,10 +218,10 @@ class _Design:
         if "step_overhead" in terms:
             ts = theta[k]
         ttft = t0 + np.maximum(x * self.prefill_compute, y * self.prefill_memory)
-        a0, a1 = y * self.weights + z * self.kv0, z * self.kv1   # memory: a0 + a1 j
-        b0, b1 = x * self.comp0, x * self.comp1                   # compute: b0 + b1 j
+        a0, a1 = y * self.weights + z * self.kv0, z * self.kv1  # memory: a0 + a1 j
+        b0, b1 = x * self.comp0, x * self.comp1  # compute: b0 + b1 j
         if np.all(a0 + a1 >= b0 + b1) and np.all(a0 + a1 * self.c >= b0 + b1 * self.c):
-            step = a0 + a1 * (self.c + 1) / 2   # memory-bound at every step: the exact mean
+            step = a0 + a1 * (self.c + 1) / 2  # memory-bound at every step: the exact mean
         else:
             step = mean_of_max_linear(a0, a1, b0, b1, self.c)
         step = step + ts
@@ -211,15 +229,23 @@ class _Design:
 
     def residuals(self, theta, terms, targets):
         if np.any(np.asarray(theta)[[0, 1]] < 1) or (
-                "kv_efficiency" in terms and theta[2 + ("prefill_overhead" in terms)] < 1):
+            "kv_efficiency" in terms and theta[2 + ("prefill_overhead" in terms)] < 1
+        ):
             return np.full(self.c.size * len(targets), np.inf)  # an efficiency above 1
         ttft, completion = self.predict(theta, terms)
         parts = {"ttft": ttft / self.ttft - 1, "completion": completion / self.completion - 1}
         return np.concatenate([parts[t] for t in targets])
 
 
-def fit(runs=None, terms=(), rows=None, targets=TARGETS, completion_includes_prefill=False,
-        name: str = "", date: str = "") -> Calibration:
+def fit(
+    runs=None,
+    terms=(),
+    rows=None,
+    targets=TARGETS,
+    completion_includes_prefill=False,
+    name: str = "",
+    date: str = "",
+) -> Calibration:
     """Least-squares constants on relative error: minimise the sum over runs (and over the
     ``targets``, time to first token and completion time) of (predicted / measured - 1)^2.
 
@@ -237,8 +263,12 @@ def fit(runs=None, terms=(), rows=None, targets=TARGETS, completion_includes_pre
         raise ValueError(f"targets must name at least one of {', '.join(TARGETS)}")
     terms = tuple(t for t in TERMS if t in terms)
     idx = _rows(rows, len(runs["batch"]))
-    base = Calibration(name=name or "fit", mfu=DEFAULT_MFU, mbu=DEFAULT_MBU,
-                       completion_includes_prefill=completion_includes_prefill)
+    base = Calibration(
+        name=name or "fit",
+        mfu=DEFAULT_MFU,
+        mbu=DEFAULT_MBU,
+        completion_includes_prefill=completion_includes_prefill,
+    )
     start = {"prefill_overhead": 0.0, "kv_efficiency": 1 / DEFAULT_MBU, "step_overhead": 0.0}
     theta = np.array([1 / DEFAULT_MFU, 1 / DEFAULT_MBU] + [start[t] for t in terms])
     design = _Design(runs, idx, base)
@@ -251,8 +281,9 @@ def fit(runs=None, terms=(), rows=None, targets=TARGETS, completion_includes_pre
             up, down = theta.copy(), theta.copy()
             up[k] += h
             down[k] -= h
-            jac[:, k] = (design.residuals(up, terms, targets)
-                         - design.residuals(down, terms, targets)) / (2 * h)
+            jac[:, k] = (
+                design.residuals(up, terms, targets) - design.residuals(down, terms, targets)
+            ) / (2 * h)
         step = np.linalg.lstsq(jac, -r, rcond=None)[0]
         if np.all(np.abs(step) <= 1e-12 * np.maximum(1.0, np.abs(theta))):
             break  # converged
@@ -275,33 +306,53 @@ def fit(runs=None, terms=(), rows=None, targets=TARGETS, completion_includes_pre
     for field in ("mfu", "mbu", "kv_mbu"):
         v = getattr(cal, field)
         if v is not None and not 0 < v <= 1:
-            raise RuntimeError(f"fitted {field} = {v:.3g} lies outside (0, 1]: the model does "
-                               "not describe these runs")
+            raise RuntimeError(
+                f"fitted {field} = {v:.3g} lies outside (0, 1]: the model does "
+                "not describe these runs"
+            )
     what = ", ".join(("MFU", "MBU") + tuple(t.replace("_", " ") for t in terms))
     return dataclasses.replace(
-        cal, name=name or f"least-squares fit ({what})",
+        cal,
+        name=name or f"least-squares fit ({what})",
         data=f"{APPENDIX_SOURCE}: {idx.size} of {len(runs['batch'])} runs",
-        method=("least squares on relative error of " + " and ".join(targets)
-                + f" (Gauss-Newton in reciprocal efficiencies, numpy); fitted: {what}"),
-        date=date)
+        method=(
+            "least squares on relative error of "
+            + " and ".join(targets)
+            + f" (Gauss-Newton in reciprocal efficiencies, numpy); fitted: {what}"
+        ),
+        date=date,
+    )
 
 
 # ----- held-out error ---------------------------------------------------------------------
+
 
 def configurations(runs=None) -> np.ndarray:
     """An integer per run naming its configuration (batch, prompt, completion), numbered in
     order of first appearance: repeated runs of one configuration share a number, so a
     held-out test can keep every repeat of a configuration out of the fit together."""
     runs = load_appendix() if runs is None else runs
-    keys = list(zip(runs["batch"].tolist(), runs["prompt_tokens"].tolist(),
-                    runs["completion_tokens"].tolist()))
+    keys = list(
+        zip(
+            runs["batch"].tolist(),
+            runs["prompt_tokens"].tolist(),
+            runs["completion_tokens"].tolist(),
+        )
+    )
     order = {}
     return np.array([order.setdefault(k, len(order)) for k in keys])
 
 
-def held_out_errors(terms=(), runs=None, scheme: str = "leave-one-configuration-out",
-                    repeats: int = 100, test_fraction: float = 0.25, seed: int = 2023,
-                    rows=None, completion_includes_prefill: bool = False) -> dict[str, float]:
+def held_out_errors(
+    terms=(),
+    runs=None,
+    scheme: str = "leave-one-configuration-out",
+    repeats: int = 100,
+    test_fraction: float = 0.25,
+    seed: int = 2023,
+    rows=None,
+    completion_includes_prefill: bool = False,
+) -> dict[str, float]:
     """Mean absolute relative error on runs the fit did not see.
 
     ``scheme="leave-one-configuration-out"``: for each configuration, fit on the runs of all
@@ -342,44 +393,31 @@ def held_out_errors(terms=(), runs=None, scheme: str = "leave-one-configuration-
 
 # ----- the fitted constants, for the other chapters ------------------------------------------
 
-_FIT_DATA = (APPENDIX_SOURCE + ": all 28 runs, including the two 7584-token-prompt runs that "
-             "exceed Llama-2's 4096-token context")
+_FIT_DATA = (
+    APPENDIX_SOURCE + ": all 28 runs, including the two 7584-token-prompt runs that "
+    "exceed Llama-2's 4096-token context"
+)
 
 # fit(terms=()) on the whole appendix, rounded to six significant digits.
 ARTICLE_ROOFLINE_FIT = Calibration(
-    name="roofline fitted to the article's appendix", mfu=0.571851, mbu=0.562563,
+    name="roofline fitted to the article's appendix",
+    mfu=0.571851,
+    mbu=0.562563,
     data=_FIT_DATA,
     method="least squares on relative error of ttft and completion (Gauss-Newton in reciprocal "
-           "efficiencies, numpy); fitted: MFU, MBU",
-    date="2026-11-26")
+    "efficiencies, numpy); fitted: MFU, MBU",
+    date="2026-11-26",
+)
 
 # fit(terms=("prefill_overhead", "kv_efficiency")) on the whole appendix, six digits.
 ARTICLE_REFINED = Calibration(
-    name="refined roofline fitted to the article's appendix", mfu=0.60159, mbu=0.622688,
-    prefill_overhead_s=0.026832, kv_mbu=0.0786363,
+    name="refined roofline fitted to the article's appendix",
+    mfu=0.60159,
+    mbu=0.622688,
+    prefill_overhead_s=0.026832,
+    kv_mbu=0.0786363,
     data=_FIT_DATA,
     method="least squares on relative error of ttft and completion (Gauss-Newton in reciprocal "
-           "efficiencies, numpy); fitted: MFU, MBU, prefill overhead, kv efficiency",
-    date="2026-11-26")
-
-
-def symbolic_refined():
-    """The refined model as sympy expressions in the book's notation, decode in its
-    memory-bound branch (every appendix run is): ``ttft``, ``decode_step`` at context N,
-    ``mean_decode_step`` over a completion of C tokens, and ``completion``. New symbols: t_0
-    (prefill overhead) and MBU_kv."""
-    import sympy as sp
-
-    from . import symbolic as s
-    t0, mbu_kv = sp.symbols("t_0 MBU_kv", positive=True)
-    j = sp.symbols("j", positive=True, integer=True)
-    ttft = t0 + s.prefill_time()
-    weights = s.weight_bytes() / (s.G * s.beta * s.mbu)
-    step = weights + s.B * s.N * s.kv_bytes_per_token() / (s.G * s.beta * mbu_kv)
-    # Step j attends to N + j tokens, so the steps grow linearly in j: the sum is C times the
-    # step at j = 0 plus the slope times 1 + 2 + ... + C.
-    step_j = step.subs(s.N, s.N + j)
-    total = s.C * step_j.subs(j, 0) + sp.diff(step_j, j) * sp.summation(j, (j, 1, s.C))
-    mean = sp.expand(total / s.C)
-    return {"ttft": ttft, "decode_step": step, "mean_decode_step": mean,
-            "completion": s.C * mean, "t_0": t0, "MBU_kv": mbu_kv}
+    "efficiencies, numpy); fitted: MFU, MBU, prefill overhead, kv efficiency",
+    date="2026-11-26",
+)

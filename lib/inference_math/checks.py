@@ -25,8 +25,9 @@ def printable(text) -> str:
     """``text`` with control characters (escape sequences, newlines) shown as escapes, so a
     name read from a file can never move the cursor or recolour a terminal."""
     s = str(text)
-    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii")
-                   for ch in s)
+    return "".join(
+        ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in s
+    )
 
 
 def canonical(kind: str, name, catalog: dict) -> str:
@@ -38,8 +39,9 @@ def canonical(kind: str, name, catalog: dict) -> str:
     if key in catalog:
         return key
     # a prefix ("a100") names a family; otherwise fall back to spelling distance
-    close = [c for c in catalog if key and (c.startswith(key) or key in c)][:3] \
-        or difflib.get_close_matches(key, list(catalog), n=3, cutoff=0.5)
+    close = [c for c in catalog if key and (c.startswith(key) or key in c)][
+        :3
+    ] or difflib.get_close_matches(key, list(catalog), n=3, cutoff=0.5)
     hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
     raise ValueError(f"unknown {kind} {name!r}{hint} Allowed: {', '.join(sorted(catalog))}")
 
@@ -60,13 +62,19 @@ def _as_float_array(name: str, value) -> np.ndarray:
     if isinstance(value, (str, bytes, bool, np.bool_)) or value is None:
         raise ValueError(f"{name} must be a number, got {value!r}")
     raw = np.asarray(value) if not isinstance(value, np.ndarray) else value
-    numbers = raw.dtype.kind in "iuf" or (raw.dtype.kind == "O" and all(
-        isinstance(x, (int, float, np.integer, np.floating))
-        and not isinstance(x, (bool, np.bool_)) for x in raw.flat))
+    numbers = raw.dtype.kind in "iuf" or (
+        raw.dtype.kind == "O"
+        and all(
+            isinstance(x, (int, float, np.integer, np.floating))
+            and not isinstance(x, (bool, np.bool_))
+            for x in raw.flat
+        )
+    )
     if not numbers:
         # strings ("8"), booleans, complex numbers, other objects: none is a quantity here
-        raise ValueError(f"{name} must be a number or an array of numbers, got "
-                         f"{printable(repr(value))[:80]}")
+        raise ValueError(
+            f"{name} must be a number or an array of numbers, got {printable(repr(value))[:80]}"
+        )
     try:
         with np.errstate(over="ignore"):
             arr = raw.astype(float)
@@ -145,8 +153,10 @@ def finite_results(results: dict, allowed_nan: dict | None = None, what: str = "
         if key in allowed_nan:
             bad = bad & ~(np.isnan(arr) & np.asarray(allowed_nan[key], dtype=bool))
         if np.any(bad):
-            raise ValueError(f"{key} is not a finite number for these {what}: they are too "
-                             "large (or an efficiency too small) to compute in float64")
+            raise ValueError(
+                f"{key} is not a finite number for these {what}: they are too "
+                "large (or an efficiency too small) to compute in float64"
+            )
 
 
 def read_text_file(path, what: str = "file", max_bytes: int = MAX_FILE_BYTES) -> str:
@@ -165,8 +175,9 @@ def read_text_file(path, what: str = "file", max_bytes: int = MAX_FILE_BYTES) ->
             kind = "a directory" if stat.S_ISDIR(info.st_mode) else "not a regular file"
             raise ValueError(f"{what} {where} is {kind}")
         if info.st_size > max_bytes:
-            raise ValueError(f"{what} {where} has {info.st_size:,} bytes; at most "
-                             f"{max_bytes:,} are read")
+            raise ValueError(
+                f"{what} {where} has {info.st_size:,} bytes; at most {max_bytes:,} are read"
+            )
         # O_NONBLOCK: if the path was swapped for a FIFO since the stat, open must not block
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
         with os.fdopen(fd, "rb") as fh:

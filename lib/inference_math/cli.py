@@ -46,8 +46,7 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--kv-dtype", help="KV cache dtype (default: bf16)")
     e.add_argument("--batch", type=float, default=1, help="sequences per batch (default 1)")
     e.add_argument("--prompt", type=float, default=512, help="prompt tokens (default 512)")
-    e.add_argument("--completion", type=float, default=512,
-                   help="completion tokens (default 512)")
+    e.add_argument("--completion", type=float, default=512, help="completion tokens (default 512)")
     e.add_argument("--mfu", type=float, help="model FLOPs utilisation in (0, 1]")
     e.add_argument("--mbu", type=float, help="memory bandwidth utilisation in (0, 1]")
     e.add_argument("--usd-per-gpu-hour", type=float, help="price per GPU-hour")
@@ -87,50 +86,96 @@ class Output:
 
 
 def _estimate(args) -> Output:
-    dep = deployment(args.model, args.gpu, args.gpus, args.dtype, args.kv_dtype, args.mfu,
-                     args.mbu, args.usd_per_gpu_hour, scenario=args.scenario)
+    dep = deployment(
+        args.model,
+        args.gpu,
+        args.gpus,
+        args.dtype,
+        args.kv_dtype,
+        args.mfu,
+        args.mbu,
+        args.usd_per_gpu_hour,
+        scenario=args.scenario,
+    )
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        result = estimate(dep.model, dep.gpu, dep.gpus, dep.dtype, dep.kv_dtype, args.batch,
-                          args.prompt, args.completion, dep.mfu, dep.mbu, dep.usd_per_gpu_hour,
-                          usable_memory=dep.usable_memory, params=dep.params_override,
-                          attention=dep.attention)
+        result = estimate(
+            dep.model,
+            dep.gpu,
+            dep.gpus,
+            dep.dtype,
+            dep.kv_dtype,
+            args.batch,
+            args.prompt,
+            args.completion,
+            dep.mfu,
+            dep.mbu,
+            dep.usd_per_gpu_hour,
+            usable_memory=dep.usable_memory,
+            params=dep.params_override,
+            attention=dep.attention,
+        )
     r = {k: _jsonable(v) for k, v in result.items()}
     name = printable(dep.model.name)
     if args.json:
-        inputs = {"model": name, "gpu": dep.gpu.name, "gpus": _jsonable(dep.gpus),
-                  "dtype": dep.dtype, "kv_dtype": dep.kv_dtype, "batch": _jsonable(args.batch),
-                  "prompt": _jsonable(args.prompt), "completion": _jsonable(args.completion),
-                  "mfu": _jsonable(dep.mfu), "mbu": _jsonable(dep.mbu),
-                  "usd_per_gpu_hour": _jsonable(dep.usd_per_gpu_hour),
-                  "scenario": args.scenario}
+        inputs = {
+            "model": name,
+            "gpu": dep.gpu.name,
+            "gpus": _jsonable(dep.gpus),
+            "dtype": dep.dtype,
+            "kv_dtype": dep.kv_dtype,
+            "batch": _jsonable(args.batch),
+            "prompt": _jsonable(args.prompt),
+            "completion": _jsonable(args.completion),
+            "mfu": _jsonable(dep.mfu),
+            "mbu": _jsonable(dep.mbu),
+            "usd_per_gpu_hour": _jsonable(dep.usd_per_gpu_hour),
+            "scenario": args.scenario,
+        }
         text = _json({**inputs, **r})
     else:
         f = units
 
         def maybe(x, fmt):
             return "n/a" if x is None else fmt(x)
-        text = _table([
-            ("deployment", f"{name} on {int(dep.gpus)} x {dep.gpu.name}, "
-                           f"{dep.dtype} weights, {dep.kv_dtype} KV cache"),
-            ("workload", f"batch {_jsonable(args.batch)}, {_jsonable(args.prompt)} prompt + "
-                         f"{_jsonable(args.completion)} completion tokens"),
-            ("parameters", f.fmt_int(r["params"])),
-            ("weights", f.fmt_bytes(r["weight_bytes"], "GB", decimals=2)),
-            ("KV cache per token", f"{f.fmt_int(r['kv_bytes_per_token'])} B "
-                                   f"({f.fmt_bytes(r['kv_bytes_per_token'], 'KiB')})"),
-            ("FLOPs per token", f.fmt_si(r["flops_per_token"], "FLOP", "G")),
-            ("KV capacity", f"{f.fmt_int(r['kv_capacity_tokens'])} tokens"),
-            ("fits", "yes" if r["fits"] else "no"),
-            ("time to first token", maybe(r["ttft_s"], f.fmt_seconds)),
-            ("decode step (mean)", maybe(r["decode_step_s"], f.fmt_seconds)),
-            ("completion time", maybe(r["completion_s"], f.fmt_seconds)),
-            ("tokens/s per sequence", maybe(r["tokens_per_s_per_sequence"], f.fmt_tokens_per_s)),
-            ("USD per 1K prompt", maybe(r["usd_per_1k_prompt"], lambda x: f.fmt_usd(x, 3))),
-            ("USD per 1K completion", maybe(r["usd_per_1k_completion"],
-                                            lambda x: f.fmt_usd(x, 3))),
-            ("decode is", f"{r['decode_bound']}-bound"),
-        ])
+
+        text = _table(
+            [
+                (
+                    "deployment",
+                    f"{name} on {int(dep.gpus)} x {dep.gpu.name}, "
+                    f"{dep.dtype} weights, {dep.kv_dtype} KV cache",
+                ),
+                (
+                    "workload",
+                    f"batch {_jsonable(args.batch)}, {_jsonable(args.prompt)} prompt + "
+                    f"{_jsonable(args.completion)} completion tokens",
+                ),
+                ("parameters", f.fmt_int(r["params"])),
+                ("weights", f.fmt_bytes(r["weight_bytes"], "GB", decimals=2)),
+                (
+                    "KV cache per token",
+                    f"{f.fmt_int(r['kv_bytes_per_token'])} B "
+                    f"({f.fmt_bytes(r['kv_bytes_per_token'], 'KiB')})",
+                ),
+                ("FLOPs per token", f.fmt_si(r["flops_per_token"], "FLOP", "G")),
+                ("KV capacity", f"{f.fmt_int(r['kv_capacity_tokens'])} tokens"),
+                ("fits", "yes" if r["fits"] else "no"),
+                ("time to first token", maybe(r["ttft_s"], f.fmt_seconds)),
+                ("decode step (mean)", maybe(r["decode_step_s"], f.fmt_seconds)),
+                ("completion time", maybe(r["completion_s"], f.fmt_seconds)),
+                (
+                    "tokens/s per sequence",
+                    maybe(r["tokens_per_s_per_sequence"], f.fmt_tokens_per_s),
+                ),
+                ("USD per 1K prompt", maybe(r["usd_per_1k_prompt"], lambda x: f.fmt_usd(x, 3))),
+                (
+                    "USD per 1K completion",
+                    maybe(r["usd_per_1k_completion"], lambda x: f.fmt_usd(x, 3)),
+                ),
+                ("decode is", f"{r['decode_bound']}-bound"),
+            ]
+        )
     errors = [f"{PROG}: warning: {printable(w.message)}" for w in caught]
     if r["fits"]:
         return Output(text, tuple(errors), 0)
@@ -139,36 +184,67 @@ def _estimate(args) -> Output:
 
 
 def _models(args) -> Output:
-    rows = [{"name": m.name, "params": m.params, "published_params": m.published_params,
-             "layers": m.n_layers, "d_model": m.d_model, "heads": m.n_heads,
-             "kv_heads": m.n_kv_heads, "head_dim": m.head_dim, "d_ff": m.d_ff,
-             "vocab_size": m.vocab_size, "experts": m.n_experts,
-             "experts_per_token": m.experts_per_token, "max_context": m.max_context,
-             "kv_bytes_per_token": int(kv_bytes_per_token(m, "bf16")),
-             "source": m.source, "date": m.date} for m in MODELS.values()]
+    rows = [
+        {
+            "name": m.name,
+            "params": m.params,
+            "published_params": m.published_params,
+            "layers": m.n_layers,
+            "d_model": m.d_model,
+            "heads": m.n_heads,
+            "kv_heads": m.n_kv_heads,
+            "head_dim": m.head_dim,
+            "d_ff": m.d_ff,
+            "vocab_size": m.vocab_size,
+            "experts": m.n_experts,
+            "experts_per_token": m.experts_per_token,
+            "max_context": m.max_context,
+            "kv_bytes_per_token": int(kv_bytes_per_token(m, "bf16")),
+            "source": m.source,
+            "date": m.date,
+        }
+        for m in MODELS.values()
+    ]
     if args.json:
         return Output(_json(rows))
     lines = [f"{'name':<14} {'parameters':>16} {'KV/token (bf16)':>16} {'context':>8}"]
-    lines += [f"{r['name']:<14} {r['params']:>16,} {r['kv_bytes_per_token']:>14,} B "
-              f"{r['max_context']:>8,}" for r in rows]
+    lines += [
+        f"{r['name']:<14} {r['params']:>16,} {r['kv_bytes_per_token']:>14,} B "
+        f"{r['max_context']:>8,}"
+        for r in rows
+    ]
     return Output("\n".join(lines))
 
 
 def _gpus(args) -> Output:
-    rows = [{"name": g.name, "bf16_flops": g.bf16_flops, "int8_ops": g.int8_ops,
-             "fp8_flops": g.fp8_flops, "memory_bytes": g.memory_bytes,
-             "memory_label": g.memory_label, "bandwidth_bytes_per_s": g.bandwidth_bytes_per_s,
-             "interconnect": g.interconnect,
-             "interconnect_bytes_per_s": g.interconnect_bytes_per_s,
-             "usd_per_hour": g.usd_per_hour, "price_source": g.price_source,
-             "price_date": g.price_date, "source": g.source, "date": g.date}
-            for g in GPUS.values()]
+    rows = [
+        {
+            "name": g.name,
+            "bf16_flops": g.bf16_flops,
+            "int8_ops": g.int8_ops,
+            "fp8_flops": g.fp8_flops,
+            "memory_bytes": g.memory_bytes,
+            "memory_label": g.memory_label,
+            "bandwidth_bytes_per_s": g.bandwidth_bytes_per_s,
+            "interconnect": g.interconnect,
+            "interconnect_bytes_per_s": g.interconnect_bytes_per_s,
+            "usd_per_hour": g.usd_per_hour,
+            "price_source": g.price_source,
+            "price_date": g.price_date,
+            "source": g.source,
+            "date": g.date,
+        }
+        for g in GPUS.values()
+    ]
     if args.json:
         return Output(_json([{k: _jsonable(v) for k, v in r.items()} for r in rows]))
     lines = [f"{'name':<15} {'bf16 TFLOP/s':>12} {'memory':>10} {'GB/s':>7} {'$/hour':>7}"]
-    lines += [f"{r['name']:<15} {r['bf16_flops'] / 1e12:>12,.0f} "
-              f"{r['memory_bytes'] / 2**30:>6,.0f} GiB {r['bandwidth_bytes_per_s'] / 1e9:>7,.0f}"
-              f" {r['usd_per_hour']:>7.2f}" for r in rows]
+    lines += [
+        f"{r['name']:<15} {r['bf16_flops'] / 1e12:>12,.0f} "
+        f"{r['memory_bytes'] / 2**30:>6,.0f} GiB {r['bandwidth_bytes_per_s'] / 1e9:>7,.0f}"
+        f" {r['usd_per_hour']:>7.2f}"
+        for r in rows
+    ]
     return Output("\n".join(lines))
 
 

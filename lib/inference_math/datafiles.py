@@ -23,6 +23,7 @@ def data_path(name: str) -> pathlib.Path:
 
 class Row(dict):
     """One data row: its fields by column name, and ``line``, its line number in the file."""
+
     line: int = 0
 
 
@@ -42,14 +43,16 @@ def read_csv(path, what: str, columns) -> tuple[list[str], list[Row]]:
         else:
             numbered.append((n, line))
     if not numbered:
-        raise ValueError(f"{where}: no header and no rows (only comments); expected columns "
-                         f"{', '.join(columns)}")
+        raise ValueError(
+            f"{where}: no header and no rows (only comments); expected columns {', '.join(columns)}"
+        )
     parsed = list(csv.reader([line for _, line in numbered]))
     header = [h.strip() for h in parsed[0]]
     missing = [c for c in columns if c not in header]
     if missing:
-        raise ValueError(f"{where}: missing column(s) {', '.join(missing)}; expected "
-                         f"{', '.join(columns)}")
+        raise ValueError(
+            f"{where}: missing column(s) {', '.join(missing)}; expected {', '.join(columns)}"
+        )
     rows = []
     for (n, _), fields in zip(numbered[1:], parsed[1:]):
         if len(fields) != len(header):
@@ -60,8 +63,15 @@ def read_csv(path, what: str, columns) -> tuple[list[str], list[Row]]:
     return notes, rows
 
 
-def number(where, row: Row, column: str, kind=float, minimum: float | None = None,
-           strictly_above: float | None = None, empty_ok: bool = False):
+def number(
+    where,
+    row: Row,
+    column: str,
+    kind=float,
+    minimum: float | None = None,
+    strictly_above: float | None = None,
+    empty_ok: bool = False,
+):
     """``row[column]`` as a finite ``kind`` (int or float) within the bounds, else a ValueError
     naming the file, the line and the column. An empty field is None when ``empty_ok``."""
     text = row[column]
@@ -91,6 +101,7 @@ def no_repeats(where, rows: list[Row], key) -> None:
     for r in rows:
         k = key(r)
         if k in seen:
-            raise ValueError(f"{printable(where)}, line {r.line}: repeats line {seen[k]} "
-                             f"({printable(k)})")
+            raise ValueError(
+                f"{printable(where)}, line {r.line}: repeats line {seen[k]} ({printable(k)})"
+            )
         seen[k] = r.line

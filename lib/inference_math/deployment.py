@@ -20,8 +20,14 @@ from functools import cached_property
 import numpy as np
 
 from . import checks
-from .formulas import (BYTES_PER_PARAM, dtype_name, flops_per_token, kv_bytes_per_token,
-                       kv_dtype_name, weight_bytes_read)
+from .formulas import (
+    BYTES_PER_PARAM,
+    dtype_name,
+    flops_per_token,
+    kv_bytes_per_token,
+    kv_dtype_name,
+    weight_bytes_read,
+)
 from .gpus import GPU, GPUS, get_gpu
 from .models import Model, get_model
 from .roofline import matmul_rate
@@ -53,6 +59,7 @@ class Deployment:
     the architecture's parameter count with a round one (the article's 70e9: its bytes and
     FLOPs follow from it); ``attention`` False leaves out the attention-score FLOPs, as the
     article does. Scalars may be numpy arrays to sweep them."""
+
     model: Model
     gpu: GPU
     gpus: int | np.ndarray = 1
@@ -67,11 +74,13 @@ class Deployment:
     name: str = ""
 
     def __post_init__(self):
-        fix = dict(model=get_model(self.model), gpu=get_gpu(self.gpu),
-                   dtype=dtype_name(self.dtype))
+        fix = dict(model=get_model(self.model), gpu=get_gpu(self.gpu), dtype=dtype_name(self.dtype))
         gpu, dt = fix["gpu"], fix["dtype"]
-        fix["kv_dtype"] = kv_dtype_name(self.kv_dtype) if self.kv_dtype is not None else \
-            (dt if dt in ("fp32", "fp16") else "bf16")
+        fix["kv_dtype"] = (
+            kv_dtype_name(self.kv_dtype)
+            if self.kv_dtype is not None
+            else (dt if dt in ("fp32", "fp16") else "bf16")
+        )
         matmul_rate(gpu, dt)  # fails early for a dtype this GPU cannot multiply in
         gpus = checks.count("gpus", self.gpus)
         fix["gpus"] = int(gpus) if gpus.ndim == 0 else gpus
@@ -93,8 +102,7 @@ class Deployment:
     @cached_property
     def params(self) -> float:
         """Parameters held: the architecture's count, or ``params_override``."""
-        return float(self.model.params if self.params_override is None
-                     else self.params_override)
+        return float(self.model.params if self.params_override is None else self.params_override)
 
     @cached_property
     def weight_bytes(self) -> float:
@@ -172,11 +180,16 @@ class Deployment:
 
 def _article_gpu() -> GPU:
     # Sanger (2023) reads the A100 80GB as 80e9 bytes (160 GB for two) and "2 TB/s".
-    return dataclasses.replace(GPUS["a100-80gb-sxm"], name="a100-80gb-sxm (article-2023)",
-                               memory_label="80 GB read as 80e9 bytes",
-                               memory_bytes=80 * GB, bandwidth_bytes_per_s=2000 * GB)
+    return dataclasses.replace(
+        GPUS["a100-80gb-sxm"],
+        name="a100-80gb-sxm (article-2023)",
+        memory_label="80 GB read as 80e9 bytes",
+        memory_bytes=80 * GB,
+        bandwidth_bytes_per_s=2000 * GB,
+    )
 
 
+# fmt: off
 SCENARIOS: dict[str, dict] = {
     "article-2023": dict(
         model="llama-2-70b", gpu=_article_gpu(), gpus=2, dtype="bf16", kv_dtype="bf16",
@@ -185,19 +198,40 @@ SCENARIOS: dict[str, dict] = {
         usd_per_gpu_hour=2.21, usable_memory=1.0, params=70e9, attention=False,
         name="article-2023"),
 }
-SCENARIO_SOURCE = ("Sanger, 'Why GPT-3.5 is (mostly) cheaper than Llama 2', Cursor blog, "
-                   "2023-07-20")
+# fmt: on
+SCENARIO_SOURCE = "Sanger, 'Why GPT-3.5 is (mostly) cheaper than Llama 2', Cursor blog, 2023-07-20"
 
 
-def deployment(model=None, gpu=None, gpus=None, dtype=None, kv_dtype=None, mfu=None,
-               mbu=None, usd_per_gpu_hour=None, usable_memory=None, params=None,
-               attention=None, scenario: str | None = None) -> Deployment:
+def deployment(
+    model=None,
+    gpu=None,
+    gpus=None,
+    dtype=None,
+    kv_dtype=None,
+    mfu=None,
+    mbu=None,
+    usd_per_gpu_hour=None,
+    usable_memory=None,
+    params=None,
+    attention=None,
+    scenario: str | None = None,
+) -> Deployment:
     """A checked ``Deployment`` (chapter 3). With ``scenario``, its values fill whatever is
     not given; anything given explicitly wins. ``params`` is the round parameter count that
     replaces the architecture's (``Deployment.params_override``)."""
-    given = dict(model=model, gpu=gpu, gpus=gpus, dtype=dtype, kv_dtype=kv_dtype, mfu=mfu,
-                 mbu=mbu, usd_per_gpu_hour=usd_per_gpu_hour, usable_memory=usable_memory,
-                 params=params, attention=attention)
+    given = dict(
+        model=model,
+        gpu=gpu,
+        gpus=gpus,
+        dtype=dtype,
+        kv_dtype=kv_dtype,
+        mfu=mfu,
+        mbu=mbu,
+        usd_per_gpu_hour=usd_per_gpu_hour,
+        usable_memory=usable_memory,
+        params=params,
+        attention=attention,
+    )
     base = dict(checks.lookup("scenario", scenario, SCENARIOS)) if scenario is not None else {}
     if model is not None and base and get_model(model) != get_model(base["model"]):
         # A scenario's rounded parameter count belongs to its own model, not to another.

@@ -27,10 +27,10 @@ class Exercise:
     chapter: int
     title: str
     practises: str
-    kind: str                      # compute, derive, explain or extend
-    difficulty: int                # 1 (warm-up) to 3 (hard)
+    kind: str  # compute, derive, explain or extend
+    difficulty: int  # 1 (warm-up) to 3 (hard)
     minutes: int
-    answer: Callable[[], float] | None = None   # None: not a single number
+    answer: Callable[[], float] | None = None  # None: not a single number
     rel_tol: float = 0.01
     unit: str = ""
 
@@ -53,8 +53,17 @@ _SLIPS = [
 ]
 
 
-def exercise(label: str, *, title: str, practises: str, kind: str, difficulty: int,
-             minutes: int, rel_tol: float = 0.01, unit: str = ""):
+def exercise(
+    label: str,
+    *,
+    title: str,
+    practises: str,
+    kind: str,
+    difficulty: int,
+    minutes: int,
+    rel_tol: float = 0.01,
+    unit: str = "",
+):
     """Register the decorated function as the answer of exercise ``label`` ("chNN-name", the
     chapter read from it)::
 
@@ -72,9 +81,11 @@ def exercise(label: str, *, title: str, practises: str, kind: str, difficulty: i
         raise ValueError(f"exercise {label!r} is registered twice")
 
     def register(answer: Callable[[], float]) -> Callable[[], float]:
-        EXERCISES[label] = Exercise(label, chapter, title, practises, kind, difficulty, minutes,
-                                    answer, rel_tol, unit)
+        EXERCISES[label] = Exercise(
+            label, chapter, title, practises, kind, difficulty, minutes, answer, rel_tol, unit
+        )
         return answer
+
     return register
 
 
@@ -87,6 +98,7 @@ def _chapter(label: str) -> int:
 
 def _load() -> None:
     from . import answers
+
     for info in pkgutil.iter_modules(answers.__path__):
         importlib.import_module(f"{answers.__name__}.{info.name}")
 
@@ -123,13 +135,16 @@ def hint(answer: float, right: float) -> str:
             if abs(ratio / r - 1) < 0.005:
                 return text + (" (yours is larger)" if r > 1 else " (yours is smaller)")
     direction = "high" if ratio > 1 else "low"
-    return (f"yours is {ratio:.3g} times the answer ({direction}); check each factor of the "
-            f"formula and its units.")
+    return (
+        f"yours is {ratio:.3g} times the answer ({direction}); check each factor of the "
+        f"formula and its units."
+    )
 
 
 def check(label: str, answer, quiet: bool = False) -> bool:
     """True when ``answer`` is within the exercise's tolerance of the right answer. Prints a
-    one-line verdict (unless ``quiet``), with a hint when the answer is wrong."""
+    one-line verdict (unless ``quiet``), with a hint when the answer is wrong.
+    Every chapter's exercises use it (chapter 1 first)."""
     if answer is None or answer is ...:
         if not quiet:
             print(f"{label}: replace the ... with your answer and run the cell again.")

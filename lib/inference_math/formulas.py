@@ -22,22 +22,25 @@ KV_DTYPES = tuple(d for d in BYTES_PER_PARAM if d != "int4")
 
 
 def dtype_name(dtype: str) -> str:
-    """The canonical name of a weight dtype ("BF16 " is "bf16"); unknown names are refused."""
+    """The canonical name of a weight dtype ("BF16 " is "bf16"); unknown names are refused.
+    Chapter 1 uses it."""
     return canonical("dtype", dtype, BYTES_PER_PARAM)
 
 
 def kv_dtype_name(kv_dtype: str) -> str:
-    """The canonical name of a KV-cache dtype: any weight dtype but int4."""
-    if isinstance(kv_dtype, str) and kv_dtype.strip().lower() in BYTES_PER_PARAM \
-            and kv_dtype.strip().lower() not in KV_DTYPES:
-        raise ValueError(f"kv_dtype {kv_dtype!r} is not supported; allowed: "
-                         f"{', '.join(KV_DTYPES)}")
+    """The canonical name of a KV-cache dtype: any weight dtype but int4. Chapter 3 uses it."""
+    if (
+        isinstance(kv_dtype, str)
+        and kv_dtype.strip().lower() in BYTES_PER_PARAM
+        and kv_dtype.strip().lower() not in KV_DTYPES
+    ):
+        raise ValueError(f"kv_dtype {kv_dtype!r} is not supported; allowed: {', '.join(KV_DTYPES)}")
     return canonical("kv_dtype", kv_dtype, {d: d for d in KV_DTYPES})
 
 
 def bytes_per_param(dtype: str) -> float:
     """Storage bytes per number. int4 packs two numbers per byte; the small per-group scales
-    of real int4 formats (about 3% at group size 128) are left out."""
+    of real int4 formats (about 3% at group size 128) are left out. Chapter 1 uses it."""
     return BYTES_PER_PARAM[dtype_name(dtype)]
 
 
@@ -52,7 +55,8 @@ def weight_bytes(model_or_params, dtype: str = "bf16"):
 
 
 def kv_bytes_per_token(model, kv_dtype: str = "bf16") -> float:
-    """2 (K and V) x L x K x d_h x bytes (chapter 3). The cache holds the key/value heads, not the query
+    """2 (K and V) x L x K x d_h x bytes (chapter 3). The cache holds the key/value heads, not
+    the query
     heads: Llama-2-70B has 64 query heads but 8 KV heads, so 327,680 B (320 KiB) in bf16."""
     m = get_model(model)
     return 2 * m.n_layers * m.n_kv_heads * m.head_dim * BYTES_PER_PARAM[kv_dtype_name(kv_dtype)]
@@ -130,7 +134,8 @@ def weight_bytes_read(model, dtype: str, tokens, params=None):
 
 
 def model_summary(model: Model, dtype: str = "bf16") -> dict:
-    """The numbers a catalog table shows for one model (the back matter's catalog)."""
+    """The numbers a catalog table shows for one model (the back matter's catalog).
+    Chapter 1 uses it."""
     return {
         "name": model.name,
         "params": model.params,

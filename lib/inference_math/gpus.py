@@ -24,16 +24,19 @@ from .units import GB, GiB, TERA
 
 @dataclass(frozen=True)
 class GPU:
+    """One GPU's dense tensor rates, memory, bandwidth, interconnect and a dated price, each
+    with its source. Chapter 3 uses it first; chapter 4 explains the rates."""
+
     name: str
-    bf16_flops: float               # dense bf16/fp16 tensor FLOP/s
-    int8_ops: float | None          # dense int8 tensor ops/s (None: no such mode published)
-    fp8_flops: float | None         # dense fp8 tensor FLOP/s (None: no fp8 tensor cores)
-    memory_label: str               # the vendor's wording, kept to show how it was read
+    bf16_flops: float  # dense bf16/fp16 tensor FLOP/s
+    int8_ops: float | None  # dense int8 tensor ops/s (None: no such mode published)
+    fp8_flops: float | None  # dense fp8 tensor FLOP/s (None: no fp8 tensor cores)
+    memory_label: str  # the vendor's wording, kept to show how it was read
     memory_bytes: float
-    bandwidth_bytes_per_s: float    # peak memory bandwidth
+    bandwidth_bytes_per_s: float  # peak memory bandwidth
     interconnect: str
     interconnect_bytes_per_s: float | None  # per GPU, all links together; None: none/PCIe only
-    usd_per_hour: float             # default rental price per GPU-hour
+    usd_per_hour: float  # default rental price per GPU-hour
     price_source: str
     price_date: str
     source: str
@@ -47,6 +50,7 @@ class GPU:
 
 _A100_SHEET = "NVIDIA A100 Tensor Core GPU datasheet (2021), dense figures"
 _H100_SHEET = "NVIDIA H100 Tensor Core GPU datasheet (2023), dense figures"
+# fmt: off
 GPUS: dict[str, GPU] = {g.name: g for g in [
     GPU("a100-40gb-sxm", 312 * TERA, 624 * TERA, None, "40 GB HBM2", 40 * GiB, 1555 * GB,
         "NVLink 3", 600 * GB, 32.77 / 8,
@@ -82,11 +86,13 @@ GPUS: dict[str, GPU] = {g.name: g for g in [
         8000 * GB, "NVLink 5", 1800 * GB, 6.69, "Lambda on-demand price per GPU-hour", "2026-11",
         "NVIDIA HGX B200 specifications (2024), dense figures per GPU", "2024-03"),
 ]}
+# fmt: on
 
 
 # GPUs as other authors quoted them, so the book can reproduce their ratios exactly and show
 # where they differ from the datasheet. (The source article's A100, "2 TB/s" and 80e9 bytes,
 # lives in serving.SCENARIOS["article-2023"]["gpu"].) Not in GPUS: get_gpu never returns one.
+# fmt: off
 QUOTED_GPUS: dict[str, GPU] = {
     # Chen (kipp.ly, 2022): "312e12 FLOPS" over "1.5e12 bytes/s" = 208, the A100 40GB's
     # 1,555 GB/s rounded down to 1.5 TB/s.
@@ -97,6 +103,7 @@ QUOTED_GPUS: dict[str, GPU] = {
         "Chen, 'Transformer Inference Arithmetic', kipp.ly: bandwidth quoted as 1.5e12 B/s",
         "2022-03"),
 }
+# fmt: on
 
 
 # NVIDIA's headline tensor rates for Ampere and later assume 2:4 structured sparsity: in every
@@ -107,7 +114,7 @@ SPARSE_2_4_SPEEDUP = 4 / 2
 
 
 def get_gpu(name_or_gpu) -> GPU:
-    """A catalog GPU by name (close matches suggested), or a ``GPU`` as is."""
+    """A catalog GPU by name (close matches suggested), or a ``GPU`` as is. Chapter 3 uses it."""
     if isinstance(name_or_gpu, GPU):
         return name_or_gpu
     return lookup("GPU", name_or_gpu, GPUS)

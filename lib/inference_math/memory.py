@@ -21,7 +21,8 @@ def decode_bytes_read(dep: Deployment, batch, context):
     """Bytes one decode step reads: the weights once for the whole batch, plus ``batch`` x
     ``context`` x KV bytes per token of cache (every sequence re-reads its own cache). This is
     the memory term of ``decode_step_time`` and the source article's "140 GB + 320 KB x N x B":
-    for Llama-2-70B in bf16 at batch 1 and context 0, exactly 137,953,296,384 bytes."""
+    for Llama-2-70B in bf16 at batch 1 and context 0, exactly 137,953,296,384 bytes.
+    Chapter 3 derives it."""
     b = checks.count("batch", batch)
     c = checks.count("context", context, minimum=0)
     return dep.weight_bytes_read(b) + b * c * dep.kv_bytes_per_token
@@ -31,19 +32,26 @@ def max_batch(dep: Deployment, tokens_per_sequence):
     """Largest batch of sequences of ``tokens_per_sequence`` tokens (prompt plus completion)
     whose KV caches all fit beside the weights: the KV capacity in tokens over the tokens per
     sequence, floored; 0 when not even one fits. Llama-2-70B on 2 x A100-80GB (80 GiB each,
-    90% usable) holds 50,859 tokens: 12 sequences of 4096."""
+    90% usable) holds 50,859 tokens: 12 sequences of 4096. Chapter 3 derives it."""
     n = checks.count("tokens_per_sequence", tokens_per_sequence)
     return np.floor(dep.kv_capacity_tokens / n)
 
 
-def min_gpus(model, gpu, dtype: str = "bf16", kv_dtype: str = "bf16", tokens=0,
-             usable_memory=DEFAULT_USABLE_MEMORY, power_of_two: bool = True):
+def min_gpus(
+    model,
+    gpu,
+    dtype: str = "bf16",
+    kv_dtype: str = "bf16",
+    tokens=0,
+    usable_memory=DEFAULT_USABLE_MEMORY,
+    power_of_two: bool = True,
+):
     """Fewest GPUs whose usable memory holds the weights and ``tokens`` tokens of KV cache.
 
     With ``power_of_two`` (the default) the count is rounded up to a power of two: tensor
     parallelism must split the heads evenly, and the groups on an eight-GPU server are 1, 2, 4
     or 8. Llama-2-70B in bf16 with one full 4096-token sequence needs 2 A100-80GB at 90%
-    usable; GPT-3 175B with one 2048-token sequence needs 5, so 8."""
+    usable; GPT-3 175B with one 2048-token sequence needs 5, so 8. Chapter 3 derives it."""
     m = get_model(model)
     g = get_gpu(gpu)
     kv_dtype_name(kv_dtype)

@@ -18,20 +18,22 @@ from .checks import lookup, printable
 
 @dataclass(frozen=True)
 class Model:
+    """A model's architecture, from which every parameter count follows (chapter 1)."""
+
     name: str
-    n_layers: int            # L
-    d_model: int             # d
-    n_heads: int             # H, query heads
-    n_kv_heads: int          # K, key/value heads (K < H is grouped-query attention)
-    head_dim: int            # d_h; not always d / H, so it is a field of its own
-    d_ff: int                # feed-forward width (per expert for a mixture of experts)
+    n_layers: int  # L
+    d_model: int  # d
+    n_heads: int  # H, query heads
+    n_kv_heads: int  # K, key/value heads (K < H is grouped-query attention)
+    head_dim: int  # d_h; not always d / H, so it is a field of its own
+    d_ff: int  # feed-forward width (per expert for a mixture of experts)
     vocab_size: int
-    max_context: int         # tokens the model was trained to attend over
-    gated_ffn: bool = True   # SwiGLU: gate, up and down matrices (3); plain MLP: up and down (2)
+    max_context: int  # tokens the model was trained to attend over
+    gated_ffn: bool = True  # SwiGLU: gate, up and down matrices (3); plain MLP: up and down (2)
     tied_embeddings: bool = False
-    n_experts: int = 1       # E; 1 for a dense model
+    n_experts: int = 1  # E; 1 for a dense model
     experts_per_token: int = 1  # k, top-k routing
-    norm: str = "rmsnorm"    # "layernorm" carries a bias vector beside its scale
+    norm: str = "rmsnorm"  # "layernorm" carries a bias vector beside its scale
     attention_bias: bool = False
     mlp_bias: bool = False
     learned_positions: bool = False  # a trained table of max_context x d (GPT-3); RoPE has none
@@ -51,8 +53,10 @@ class Model:
     def active_params(self) -> int:
         """Parameters one token uses: a mixture of experts runs only k of its E experts
         (chapter 12)."""
-        return self.params - self.n_layers * (self.n_experts - self.experts_per_token) \
-            * self.expert_params
+        return (
+            self.params
+            - self.n_layers * (self.n_experts - self.experts_per_token) * self.expert_params
+        )
 
     @property
     def matmul_params(self) -> int:
@@ -60,9 +64,11 @@ class Model:
         experts, the router and the LM head (counted even when tied, since the product still
         happens). The input embedding is a table lookup and norms and biases are
         elementwise, so they cost no matrix product."""
-        per_layer = (_attention_matmul_per_layer(self)
-                     + self.experts_per_token * _ffn_matrices(self) * self.d_model * self.d_ff
-                     + (self.d_model * self.n_experts if self.is_moe else 0))
+        per_layer = (
+            _attention_matmul_per_layer(self)
+            + self.experts_per_token * _ffn_matrices(self) * self.d_model * self.d_ff
+            + (self.d_model * self.n_experts if self.is_moe else 0)
+        )
         return self.n_layers * per_layer + self.vocab_size * self.d_model
 
     @property
@@ -80,8 +86,18 @@ class Model:
 
 # Larger sizes describe no model and would overflow the float arithmetic downstream.
 MAX_SIZE = 2**31 - 1
-_SIZES = ("n_layers", "d_model", "n_heads", "n_kv_heads", "head_dim", "d_ff", "vocab_size",
-          "max_context", "n_experts", "experts_per_token")
+_SIZES = (
+    "n_layers",
+    "d_model",
+    "n_heads",
+    "n_kv_heads",
+    "head_dim",
+    "d_ff",
+    "vocab_size",
+    "max_context",
+    "n_experts",
+    "experts_per_token",
+)
 _FLAGS = ("gated_ffn", "tied_embeddings", "attention_bias", "mlp_bias", "learned_positions")
 NORMS = ("rmsnorm", "layernorm")
 
@@ -101,18 +117,24 @@ def _validate(m: Model) -> None:
         if not isinstance(getattr(m, f), bool):
             raise ValueError(f"{where}: {f} must be True or False, got {getattr(m, f)!r}")
     if m.n_heads % m.n_kv_heads:
-        raise ValueError(f"{where}: n_heads ({m.n_heads}) must be a multiple of n_kv_heads "
-                         f"({m.n_kv_heads})")
+        raise ValueError(
+            f"{where}: n_heads ({m.n_heads}) must be a multiple of n_kv_heads ({m.n_kv_heads})"
+        )
     if m.experts_per_token > m.n_experts:
-        raise ValueError(f"{where}: experts_per_token ({m.experts_per_token}) exceeds "
-                         f"n_experts ({m.n_experts})")
+        raise ValueError(
+            f"{where}: experts_per_token ({m.experts_per_token}) exceeds n_experts ({m.n_experts})"
+        )
     if m.norm not in NORMS:
         raise ValueError(f"{where}: norm must be one of {', '.join(NORMS)}, got {m.norm!r}")
-    if m.published_params is not None and (isinstance(m.published_params, bool) or not
-                                           isinstance(m.published_params, int)
-                                           or m.published_params < 1):
-        raise ValueError(f"{where}: published_params must be a positive integer or None, got "
-                         f"{m.published_params!r}")
+    if m.published_params is not None and (
+        isinstance(m.published_params, bool)
+        or not isinstance(m.published_params, int)
+        or m.published_params < 1
+    ):
+        raise ValueError(
+            f"{where}: published_params must be a positive integer or None, got "
+            f"{m.published_params!r}"
+        )
 
 
 def _attention_per_layer(m: Model) -> int:
@@ -153,6 +175,7 @@ def param_breakdown(m: Model) -> dict[str, int]:
 
 
 _HF = "Hugging Face config.json of {repo} and Meta's model card"
+# fmt: off
 MODELS: dict[str, Model] = {m.name: m for m in [
     Model("llama-2-7b", 32, 4096, 32, 32, 128, 11008, 32000, 4096,
           published_params=6_738_415_616,
@@ -187,15 +210,17 @@ MODELS: dict[str, Model] = {m.name: m for m in [
                  "layout (Radford et al. 2019)",
           date="2020-05-28"),
 ]}
+# fmt: on
 
 
 def get_model(name_or_model) -> Model:
     """A catalog model by name (close matches suggested), a ``Model`` as is, or a path to a
-    Hugging Face ``config.json``."""
+    Hugging Face ``config.json``. Chapter 1 uses it."""
     if isinstance(name_or_model, Model):
         return name_or_model
     if isinstance(name_or_model, (str, os.PathLike)) and str(name_or_model).endswith(".json"):
         from .hfconfig import from_hf_config
+
         return from_hf_config(name_or_model)
     return lookup("model", name_or_model, MODELS)
 

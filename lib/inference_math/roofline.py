@@ -17,8 +17,15 @@ from __future__ import annotations
 import numpy as np
 
 from . import checks
-from .formulas import (attention_flops_per_token, dtype_name, flops_per_token, kv_dtype_name,
-                       kv_bytes_per_token, prefill_flops, weight_bytes_read)
+from .formulas import (
+    attention_flops_per_token,
+    dtype_name,
+    flops_per_token,
+    kv_dtype_name,
+    kv_bytes_per_token,
+    prefill_flops,
+    weight_bytes_read,
+)
 from .gpus import get_gpu
 from .models import get_model
 
@@ -33,13 +40,21 @@ def matmul_rate(gpu, dtype: str = "bf16") -> float:
     maps to its own rate, or is refused where the GPU has none.
     """
     g = get_gpu(gpu)
-    rates = {"fp32": g.bf16_flops / 2, "bf16": g.bf16_flops, "fp16": g.bf16_flops,
-             "int4": g.bf16_flops, "fp8": g.fp8_flops, "int8": g.int8_ops}
+    rates = {
+        "fp32": g.bf16_flops / 2,
+        "bf16": g.bf16_flops,
+        "fp16": g.bf16_flops,
+        "int4": g.bf16_flops,
+        "fp8": g.fp8_flops,
+        "int8": g.int8_ops,
+    }
     name = dtype_name(dtype)
     if rates[name] is None:
         has = [d for d, r in rates.items() if r is not None]
-        raise ValueError(f"{g.name} has no published dense {name} tensor rate; allowed dtypes "
-                         f"there: {', '.join(has)}")
+        raise ValueError(
+            f"{g.name} has no published dense {name} tensor rate; allowed dtypes "
+            f"there: {', '.join(has)}"
+        )
     return rates[name]
 
 
@@ -52,7 +67,8 @@ def ops_per_byte(gpu, dtype: str = "bf16") -> float:
 
 def attainable_flops(gpu, intensity, dtype: str = "bf16"):
     """The roofline: min(peak FLOP/s, intensity x peak bandwidth) for matrix products in
-    ``dtype``. An A100-80GB at 1 FLOP/byte attains 2.039e12 FLOP/s, 0.65% of its 312e12."""
+    ``dtype``. An A100-80GB at 1 FLOP/byte attains 2.039e12 FLOP/s, 0.65% of its 312e12.
+    Chapter 4 derives it."""
     g = get_gpu(gpu)
     i = checks.nonnegative("intensity", intensity)
     return np.minimum(matmul_rate(g, dtype), i * g.bandwidth_bytes_per_s)
@@ -62,7 +78,7 @@ def prefill_intensity(model, prompt, batch=1, dtype: str = "bf16", kv_dtype: str
     """FLOPs per byte of prefilling ``batch`` prompts of ``prompt`` tokens in one step: their
     FLOPs (causal attention scores included) over the weights read once plus the KV cache
     written. Grows about linearly with the tokens in the step: Llama-2-70B at 512 tokens
-    does about 500 FLOPs per byte."""
+    does about 500 FLOPs per byte. Chapter 4 derives it."""
     m = get_model(model)
     n = checks.count("prompt", prompt)
     b = checks.count("batch", batch)
@@ -76,7 +92,8 @@ def decode_intensity(model, batch, context, dtype: str = "bf16", kv_dtype: str =
     """FLOPs per byte of one decode step: ``batch`` sequences, one new token each, each
     attending to ``context`` cached tokens. FLOPs B (f + 4 L H d_h c) over weight bytes plus
     B c KV bytes, the same traffic ``decode_step_time`` charges. At batch 1 a dense model
-    does about one FLOP per byte in bf16 (two FLOPs per weight, two bytes per weight)."""
+    does about one FLOP per byte in bf16 (two FLOPs per weight, two bytes per weight).
+    Chapter 4 derives it."""
     m = get_model(model)
     b = checks.count("batch", batch)
     c = checks.count("context", context, minimum=0)

@@ -31,8 +31,10 @@ def _acceptance(alpha) -> np.ndarray:
     arr = checks._as_float_array("alpha", alpha)
     if np.any((arr < 0) | (arr >= 1)):
         bad = arr[(arr < 0) | (arr >= 1)].flat[0]
-        raise ValueError(f"alpha (the acceptance rate) must be in [0, 1), got {bad:g}; at 1 "
-                         f"every draft token is accepted and the expectation is gamma + 1")
+        raise ValueError(
+            f"alpha (the acceptance rate) must be in [0, 1), got {bad:g}; at 1 "
+            f"every draft token is accepted and the expectation is gamma + 1"
+        )
     return arr
 
 
@@ -46,7 +48,8 @@ def expected_tokens_per_step(alpha, gamma):
 
     The accepted prefix X has P(X >= j) = alpha^j for j <= gamma, and the step always adds one
     token of the target's own, so E[X + 1] = sum over j = 0..gamma of alpha^j, a geometric
-    series. alpha = 0.8 and gamma = 4 give 3.3616 tokens; alpha = 0 gives 1 (no gain)."""
+    series. alpha = 0.8 and gamma = 4 give 3.3616 tokens; alpha = 0 gives 1 (no gain).
+    Chapter 12 derives it."""
     a = _acceptance(alpha)
     g = _draft_tokens(gamma)
     return (1.0 - a ** (g + 1)) / (1.0 - a)
@@ -59,7 +62,8 @@ def speculative_speedup(alpha, gamma, draft_cost, verify_cost=1.0):
     ``draft_cost`` (c) is one draft token's time over one plain target step; ``verify_cost``
     is the time of the target step that scores gamma + 1 tokens over a plain step: 1 when
     that step is memory-bound (Leviathan et al.'s assumption), more at large batch. alpha =
-    0.8, gamma = 4, c = 0.05: 3.3616 / 1.2 = 2.80. Below 1 it is a slow-down."""
+    0.8, gamma = 4, c = 0.05: 3.3616 / 1.2 = 2.80. Below 1 it is a slow-down.
+    Chapter 12 derives it."""
     c = checks.nonnegative("draft_cost", draft_cost)
     v = checks.positive("verify_cost", verify_cost)
     return expected_tokens_per_step(alpha, gamma) / (_draft_tokens(gamma) * c + v)
@@ -68,7 +72,8 @@ def speculative_speedup(alpha, gamma, draft_cost, verify_cost=1.0):
 def optimal_draft_tokens(alpha, draft_cost, max_gamma: int = 64):
     """The gamma in 1..``max_gamma`` that maximises ``speculative_speedup`` with a memory-bound
     verification step (ties go to the smaller gamma). alpha = 0.8, c = 0.05 gives 8 (a
-    speed-up of 3.09); a better draft (higher alpha) or a cheaper one (lower c) wants more."""
+    speed-up of 3.09); a better draft (higher alpha) or a cheaper one (lower c) wants more.
+    Chapter 12 derives it."""
     a = _acceptance(alpha)[..., None]
     c = checks.nonnegative("draft_cost", draft_cost)[..., None]
     top = int(_draft_tokens(max_gamma))
@@ -82,7 +87,7 @@ def speculative_flops_factor(alpha, gamma, draft_flops_ratio):
     Theorem 3.11): (1 - alpha)(gamma c' + gamma + 1) / (1 - alpha^(gamma + 1)), where c' is the
     draft's FLOPs per token over the target's. Every cycle the target scores gamma + 1
     positions and the draft gamma, for the expected tokens of one cycle. Rejected guesses are
-    wasted work: this is why speculation pays only while compute is idle."""
+    wasted work: this is why speculation pays only while compute is idle. Chapter 12 derives it."""
     c = checks.nonnegative("draft_flops_ratio", draft_flops_ratio)
     g = _draft_tokens(gamma)
     return (g * c + g + 1.0) / expected_tokens_per_step(alpha, g)
@@ -93,7 +98,8 @@ def verify_step_time(dep: Deployment, batch, context, gamma):
     sequences at ``context`` tokens: read the weights once (for a mixture of experts, the
     experts all batch x (gamma + 1) tokens touch) and each sequence's KV cache once, or do
     gamma + 1 tokens' FLOPs per sequence, whichever is slower. gamma = 0 is an ordinary decode
-    step (``decode_step_time``). The few new KV entries written are left out, as in decode."""
+    step (``decode_step_time``). The few new KV entries written are left out, as in decode.
+    Chapter 12 derives it."""
     b = np.asarray(batch, dtype=float)
     c = np.asarray(context, dtype=float)
     g = _draft_tokens(gamma, minimum=0)
@@ -104,14 +110,14 @@ def verify_step_time(dep: Deployment, batch, context, gamma):
     return np.maximum(memory / dep.achieved_bandwidth, compute / dep.achieved_flops)
 
 
-def speculative_time_per_token(target: Deployment, draft: Deployment, batch, context, alpha,
-                               gamma):
+def speculative_time_per_token(target: Deployment, draft: Deployment, batch, context, alpha, gamma):
     """Mean seconds per generated token of each sequence when ``draft`` proposes ``gamma``
     tokens (gamma of its own decode steps) and ``target`` verifies them (``verify_step_time``):
     the cycle's time over its expected tokens. Both at ``context``; the few tokens the context
     grows within a cycle are left out. Divide the target's plain ``decode_step_time`` by this
-    for the speed-up the roofline predicts at this batch."""
+    for the speed-up the roofline predicts at this batch. Chapter 12 derives it."""
     g = _draft_tokens(gamma)
     cycle = g * decode_step_time(draft, batch, context) + verify_step_time(
-        target, batch, context, g)
+        target, batch, context, g
+    )
     return cycle / expected_tokens_per_step(alpha, g)

@@ -20,8 +20,9 @@ def prefill_time(dep: Deployment, prompt, batch=1):
     n = np.asarray(prompt, dtype=float)
     b = np.asarray(batch, dtype=float)
     flops = b * n * (dep.flops_per_token + dep.attention_flops_per_context_token * (n + 1) / 2)
-    return np.maximum(flops / dep.achieved_flops,
-                      dep.weight_bytes_read(b * n) / dep.achieved_bandwidth)
+    return np.maximum(
+        flops / dep.achieved_flops, dep.weight_bytes_read(b * n) / dep.achieved_bandwidth
+    )
 
 
 def decode_step_time(dep: Deployment, batch, context):
@@ -53,8 +54,11 @@ def mean_of_max_linear(a0, a1, b0, b1, n):
     lo = np.where(g1 > 0, np.clip(np.ceil(root), 1, n + 1), 1.0)
     hi = np.where(g1 < 0, np.clip(np.floor(root), 0, n), n)
     hi = np.where((g1 == 0) & (g0 < 0), 0.0, hi)
-    total = (_sum_linear(a0, a1, lo, hi) + _sum_linear(b0, b1, 1, lo - 1)
-             + _sum_linear(b0, b1, hi + 1, n))
+    total = (
+        _sum_linear(a0, a1, lo, hi)
+        + _sum_linear(b0, b1, 1, lo - 1)
+        + _sum_linear(b0, b1, hi + 1, n)
+    )
     return total / n
 
 
@@ -68,10 +72,12 @@ def decode_lines(dep: Deployment, batch, prompt, kv_bandwidth=None):
     kv_read = dep.achieved_bandwidth if kv_bandwidth is None else kv_bandwidth
     kv = dep.kv_bytes_per_token
     coef = dep.attention_flops_per_context_token
-    return (dep.weight_bytes_read(b) / dep.achieved_bandwidth + b * kv * n / kv_read,
-            b * kv / kv_read,
-            b * (dep.flops_per_token + coef * n) / dep.achieved_flops,
-            b * coef / dep.achieved_flops)
+    return (
+        dep.weight_bytes_read(b) / dep.achieved_bandwidth + b * kv * n / kv_read,
+        b * kv / kv_read,
+        b * (dep.flops_per_token + coef * n) / dep.achieved_flops,
+        b * coef / dep.achieved_flops,
+    )
 
 
 def mean_decode_step_time(dep: Deployment, batch, prompt, completion):
@@ -89,8 +95,9 @@ def compute_bound_batch(dep: Deployment, context=0):
     turns compute-bound. For a dense model with context 0 this is ops:byte x (MFU/MBU) x
     (bytes per param x P / 2 x matmul params)."""
     c = np.asarray(context, dtype=float)
-    per_seq_compute = (dep.flops_per_token + dep.attention_flops_per_context_token * c) \
-        / dep.achieved_flops
+    per_seq_compute = (
+        dep.flops_per_token + dep.attention_flops_per_context_token * c
+    ) / dep.achieved_flops
     per_seq_memory = c * dep.kv_bytes_per_token / dep.achieved_bandwidth
     fixed = dep.weight_bytes / dep.achieved_bandwidth
     margin = per_seq_compute - per_seq_memory
@@ -120,8 +127,7 @@ def memory_bound_context(dep: Deployment):
 def compute_bound_prompt(dep: Deployment):
     """Prompt length (batch 1, attention scores ignored) above which prefill is
     compute-bound (chapter 5): weights / bandwidth = N x FLOPs per token / FLOP/s."""
-    return (dep.weight_bytes / dep.achieved_bandwidth) * dep.achieved_flops \
-        / dep.flops_per_token
+    return (dep.weight_bytes / dep.achieved_bandwidth) * dep.achieved_flops / dep.flops_per_token
 
 
 def aggregate_tokens_per_s(batch, decode_step_s):

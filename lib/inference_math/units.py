@@ -14,8 +14,17 @@ KiB, MiB, GiB, TiB = 2**10, 2**20, 2**30, 2**40
 TERA, GIGA = 1e12, 1e9
 SECONDS_PER_HOUR = 3600.0
 
-BYTE_UNITS = {"B": 1, "KB": KB, "MB": MB, "GB": GB, "TB": TB,
-              "KiB": KiB, "MiB": MiB, "GiB": GiB, "TiB": TiB}
+BYTE_UNITS = {
+    "B": 1,
+    "KB": KB,
+    "MB": MB,
+    "GB": GB,
+    "TB": TB,
+    "KiB": KiB,
+    "MiB": MiB,
+    "GiB": GiB,
+    "TiB": TiB,
+}
 _SI_PREFIXES = {"µ": 1e-6, "m": 1e-3, "": 1.0, "K": 1e3, "M": 1e6, "G": 1e9, "T": 1e12, "P": 1e15}
 
 
@@ -70,8 +79,9 @@ def fmt_bytes(n: float, unit: str = "GB", sig: int | None = 3, decimals: int | N
     return f"{text} {unit}"
 
 
-def fmt_si(x: float, unit: str, prefix: str = "", sig: int | None = 3,
-           decimals: int | None = None) -> str:
+def fmt_si(
+    x: float, unit: str, prefix: str = "", sig: int | None = 3, decimals: int | None = None
+) -> str:
     """A quantity with an SI prefix chosen by the caller: ``fmt_si(1.4e11, "FLOP", "G")``
     gives '140 GFLOP'; ``fmt_si(3.12e14, "FLOP/s", "T")`` gives '312 TFLOP/s'."""
     if prefix not in _SI_PREFIXES:

@@ -26,12 +26,13 @@ from .serving import estimate
 @dataclass(frozen=True)
 class Workload:
     """One kind of request: ``prompt`` tokens in, ``completion`` tokens out, and the latency
-    it must be served within (None: no target, as for an offline job)."""
+    it must be served within (None: no target, as for an offline job). Chapter 11 uses it."""
+
     name: str
     prompt: int
     completion: int
-    ttft_target_s: float | None          # time to first token, at most
-    tokens_per_s_target: float | None    # completion tokens per second per sequence, at least
+    ttft_target_s: float | None  # time to first token, at most
+    tokens_per_s_target: float | None  # completion tokens per second per sequence, at least
     rationale: str
     source: str
     date: str
@@ -39,10 +40,10 @@ class Workload:
 
 _THIS_BOOK = "illustrative assumption of this book"
 _SANGER = "Sanger (2023), who names it among the workloads that suit Llama-2"
-_SPLITWISE = ("Patel et al. (2024), Splitwise, section III-A: medians of Azure's production "
-              "traces")
+_SPLITWISE = "Patel et al. (2024), Splitwise, section III-A: medians of Azure's production traces"
 _DISTSERVE = "Zhong et al. (2024), DistServe, on the latency each application needs"
 
+# fmt: off
 WORKLOADS: dict[str, Workload] = {w.name: w for w in [
     Workload("classification", 1000, 5, 1.0, None,
              "An instruction, a few labelled examples and the text to label go in; a label of "
@@ -81,10 +82,12 @@ WORKLOADS: dict[str, Workload] = {w.name: w for w in [
              "whole catalogue overnight. Nobody waits for any one request: no latency target.",
              f"{_THIS_BOOK}; the case is {_SANGER}", "2023-07"),
 ]}
+# fmt: on
 
 
 def get_workload(name_or_workload) -> Workload:
-    """A catalog workload by name (close matches suggested), or a ``Workload`` as is."""
+    """A catalog workload by name (close matches suggested), or a ``Workload`` as is.
+    Chapter 11 uses it."""
     if isinstance(name_or_workload, Workload):
         return name_or_workload
     return checks.lookup("workload", name_or_workload, WORKLOADS)
@@ -97,12 +100,14 @@ ARTICLE_UTILISATION = 0.5
 def api_meets_targets(workload, latency=ARTICLE_API) -> bool:
     """Whether the API, as observed (``prices.API_LATENCY``), meets the workload's targets.
     Conservative: a prompt up to the observed one is taken to need the observed time to
-    first token; a longer one cannot be judged."""
+    first token; a longer one cannot be judged. Chapter 11 uses it."""
     w = get_workload(workload)
     latency = get_api_latency(latency)
     if w.prompt > latency.ttft_prompt_tokens:
-        raise ValueError(f"workload {w.name!r} has a {w.prompt}-token prompt; the observation "
-                         f"covers prompts up to {latency.ttft_prompt_tokens} tokens")
+        raise ValueError(
+            f"workload {w.name!r} has a {w.prompt}-token prompt; the observation "
+            f"covers prompts up to {latency.ttft_prompt_tokens} tokens"
+        )
     ttft_ok = w.ttft_target_s is None or latency.ttft_s <= w.ttft_target_s
     rate_ok = w.tokens_per_s_target is None or latency.tokens_per_s >= w.tokens_per_s_target
     return bool(ttft_ok and rate_ok)
@@ -110,9 +115,11 @@ def api_meets_targets(workload, latency=ARTICLE_API) -> bool:
 
 # ----- prices of one request --------------------------------------------------------------
 
+
 def api_usd_per_request(api, prompt, completion):
     """USD an API charges for ``prompt`` tokens in and ``completion`` out: (N p_in + C p_out)
-    / 1000 with prices per 1K tokens. gpt-3.5-turbo-0613, 1000 in and 5 out: $0.00151."""
+    / 1000 with prices per 1K tokens. gpt-3.5-turbo-0613, 1000 in and 5 out: $0.00151.
+    Chapter 11 derives it."""
     p = get_api_price(api)
     n = checks.count("prompt", prompt, minimum=0)
     c = checks.count("completion", completion, minimum=0)
@@ -123,7 +130,8 @@ def usd_at_utilisation(usd_at_peak, utilisation):
     """Self-hosted cost per token (or request) when traffic averages ``utilisation`` of the
     peak the deployment is sized for. The GPUs are paid for every hour whether busy or not,
     so an hour's bill is spread over ``utilisation`` times the tokens: the cost scales with
-    1 / utilisation. At half the peak it doubles. An API bills per token and is unaffected."""
+    1 / utilisation. At half the peak it doubles. An API bills per token and is unaffected.
+    Chapter 11 derives it."""
     cost = checks.nonnegative("usd_at_peak", usd_at_peak)
     u = checks.fraction("utilisation", utilisation)
     return cost / u
@@ -133,9 +141,11 @@ def _check_mix(prompt, completion):
     n = checks.count("prompt", prompt, minimum=0)
     c = checks.count("completion", completion, minimum=1)
     if np.any((n == 0) & (c < 2)):
-        raise ValueError("with prompt 0, completion must be at least 2 (the first token is "
-                         "one decode step, and at least one more step is needed to price "
-                         "it); got completion 1")
+        raise ValueError(
+            "with prompt 0, completion must be at least 2 (the first token is "
+            "one decode step, and at least one more step is needed to price "
+            "it); got completion 1"
+        )
     return n, c
 
 
@@ -149,7 +159,7 @@ def self_hosted_cost(prompt, completion, batch, utilisation=1.0, **deployment):
     request pays a B-th of it, divided by the utilisation. Returns a dict of arrays:
     ``usd_per_request``, ``batch_seconds``, ``ttft_s``, ``tokens_per_s_per_sequence`` (NaN
     when C = 1: there is no decode step), ``fits``.
-    """
+    Chapter 11 derives it."""
     n, c = _check_mix(prompt, completion)
     b = checks.count("batch", batch)
     u = checks.fraction("utilisation", utilisation)
@@ -167,7 +177,7 @@ def self_hosted_cost(prompt, completion, batch, utilisation=1.0, **deployment):
 
 def meets_targets(result: dict, ttft_target_s=None, tokens_per_s_target=None):
     """Where a ``self_hosted_cost`` result fits in memory and meets the targets (None: no
-    target). A completion of one token has no decode rate to meet."""
+    target). A completion of one token has no decode rate to meet. Chapter 11 uses it."""
     ok = np.asarray(result["fits"], dtype=bool)
     if ttft_target_s is not None:
         ok = ok & (result["ttft_s"] <= checks.positive("ttft_target_s", ttft_target_s))
@@ -178,15 +188,22 @@ def meets_targets(result: dict, ttft_target_s=None, tokens_per_s_target=None):
     return ok
 
 
-def max_feasible_batch(prompt, completion, ttft_target_s=None, tokens_per_s_target=None,
-                       max_batch: int = 4096, **deployment):
+def max_feasible_batch(
+    prompt,
+    completion,
+    ttft_target_s=None,
+    tokens_per_s_target=None,
+    max_batch: int = 4096,
+    **deployment,
+):
     """The largest batch, up to ``max_batch``, that fits in memory and meets the targets; 0
     where even one request does not. Vectorised over prompt and completion.
 
     Every constraint gets harder as the batch grows (the prefill of B prompts takes longer,
     each decode step reads more cache, more cache must fit), so the feasible batches are
     1..B*, and a bisection finds B* in log2(max_batch) steps. The cost per request never rises
-    with the batch (the weights are read once for all B), so B* is also the cheapest batch."""
+    with the batch (the weights are read once for all B), so B* is also the cheapest batch.
+    Chapter 11 derives it."""
     n, c = _check_mix(prompt, completion)
     top = int(checks.count("max_batch", max_batch))
     lo = np.zeros(np.broadcast_shapes(n.shape, c.shape), dtype=np.int64)
@@ -202,11 +219,12 @@ def max_feasible_batch(prompt, completion, ttft_target_s=None, tokens_per_s_targ
 
 @dataclass(frozen=True)
 class WorkloadPrice:
-    """A workload priced on one deployment and on one API."""
+    """A workload priced on one deployment and on one API. Chapter 11 uses it."""
+
     workload: Workload
     deployment: str
-    batch: int                      # the cheapest batch that meets the targets; 0: none does
-    usd_per_request: float          # inf when no batch meets the targets
+    batch: int  # the cheapest batch that meets the targets; 0: none does
+    usd_per_request: float  # inf when no batch meets the targets
     ttft_s: float
     tokens_per_s_per_sequence: float
     api: str
@@ -223,14 +241,15 @@ class WorkloadPrice:
         return self.usd_per_request / self.api_usd_per_request
 
 
-def price_workload(workload, api=ARTICLE_API, batches=None, utilisation=1.0,
-                   **deployment) -> WorkloadPrice:
+def price_workload(
+    workload, api=ARTICLE_API, batches=None, utilisation=1.0, **deployment
+) -> WorkloadPrice:
     """The cheapest way to serve ``workload`` on a deployment, against ``api``.
 
     Every batch in ``batches`` (default 1 to 4096) is priced in one call; of those that fit
     and meet the latency targets, the cheapest wins. Past the batch where decoding turns
     compute-bound the cost stops falling, so of equally cheap batches (within one part in a
-    billion) the smallest, with the lowest latency, is reported."""
+    billion) the smallest, with the lowest latency, is reported. Chapter 11 derives it."""
     w = get_workload(workload)
     p: ApiPrice = get_api_price(api)
     b = np.arange(1, 4097) if batches is None else checks.count("batches", batches)
@@ -240,16 +259,27 @@ def price_workload(workload, api=ARTICLE_API, batches=None, utilisation=1.0,
     dep_name = make_deployment(**deployment).label
     u = float(checks.fraction("utilisation", utilisation))
     if not np.any(ok):
-        return WorkloadPrice(w, dep_name, 0, float("inf"), float("nan"), float("nan"), p.name,
-                             api_usd, u)
+        return WorkloadPrice(
+            w, dep_name, 0, float("inf"), float("nan"), float("nan"), p.name, api_usd, u
+        )
     cost = np.where(ok, r["usd_per_request"], np.inf)
     best = int(np.flatnonzero(cost <= cost.min() * (1 + 1e-9))[0])
-    return WorkloadPrice(w, dep_name, int(b[best]), float(cost[best]), float(r["ttft_s"][best]),
-                         float(r["tokens_per_s_per_sequence"][best]), p.name, api_usd, u)
+    return WorkloadPrice(
+        w,
+        dep_name,
+        int(b[best]),
+        float(cost[best]),
+        float(r["ttft_s"][best]),
+        float(r["tokens_per_s_per_sequence"][best]),
+        p.name,
+        api_usd,
+        u,
+    )
 
 
-def break_even_completion(prompt, usd_per_prompt_token, usd_per_completion_token, api,
-                          utilisation=1.0):
+def break_even_completion(
+    prompt, usd_per_prompt_token, usd_per_completion_token, api, utilisation=1.0
+):
     """Completion tokens at which self-hosting and ``api`` cost the same for a prompt of
     ``prompt`` tokens, given self-hosted prices per token at full utilisation (constant in the
     mix: prefill compute-bound, decode at a fixed batch with short contexts).
@@ -257,7 +287,8 @@ def break_even_completion(prompt, usd_per_prompt_token, usd_per_completion_token
     With a = p_in - s_in / u (what each prompt token saves) and b = s_out / u - p_out (what
     each completion token costs extra), self-hosting wins while a N > b C, so below
     C* = a N / b when b > 0; C* is clipped at 0 (self-hosting never wins). Where b <= 0 it is
-    inf if a >= 0 (self-hosting always wins) and NaN otherwise (it wins only above a length)."""
+    inf if a >= 0 (self-hosting always wins) and NaN otherwise (it wins only above a length).
+    Chapter 11 derives it."""
     p = get_api_price(api)
     n = checks.count("prompt", prompt, minimum=0)
     s_in = checks.nonnegative("usd_per_prompt_token", usd_per_prompt_token)
@@ -266,6 +297,9 @@ def break_even_completion(prompt, usd_per_prompt_token, usd_per_completion_token
     a = p.usd_per_1k_input / 1000 - s_in / u
     b = s_out / u - p.usd_per_1k_output / 1000
     with np.errstate(divide="ignore", invalid="ignore"):
-        c = np.where(b > 0, np.maximum(a * n / np.where(b > 0, b, 1.0), 0.0),
-                     np.where(a >= 0, np.inf, np.nan))
+        c = np.where(
+            b > 0,
+            np.maximum(a * n / np.where(b > 0, b, 1.0), 0.0),
+            np.where(a >= 0, np.inf, np.nan),
+        )
     return c

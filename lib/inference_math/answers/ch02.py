@@ -2,7 +2,14 @@
 
 import dataclasses
 
-from .. import MODELS, article_claim, attention_flops_per_token, attention_share_context, flops_per_token, prefill_flops
+from .. import (
+    MODELS,
+    article_claim,
+    attention_flops_per_token,
+    attention_share_context,
+    flops_per_token,
+    prefill_flops,
+)
 from ..exercises import exercise
 
 

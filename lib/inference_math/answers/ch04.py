@@ -2,7 +2,15 @@
 
 import math
 
-from .. import attainable_flops, attention_flops_per_token, decode_intensity, flops_per_token, kv_bytes_per_token, matmul_rate, ops_per_byte
+from .. import (
+    attainable_flops,
+    attention_flops_per_token,
+    decode_intensity,
+    flops_per_token,
+    kv_bytes_per_token,
+    matmul_rate,
+    ops_per_byte,
+)
 from ..exercises import exercise
 
 

@@ -42,7 +42,8 @@ def _article_batch32() -> float:
 @exercise(
     "ch06-memory-wall-a100",
     title="The context where batching stops helping, int8 cache",
-    practises="solving memory term = compute term per added sequence, with sympy; how the KV bytes per token move the wall",
+    practises="solving memory term = compute term per added sequence, with sympy; how the KV "
+    "bytes per token move the wall",
     kind="derive",
     difficulty=2,
     minutes=20,

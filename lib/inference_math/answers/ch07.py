@@ -4,7 +4,17 @@ Every answer here is a formula of the lab's configuration and the library's cata
 GPU run shipped in data/, never a timing taken on the reader's machine: a learner's check gives
 the same verdict on every machine."""
 
-from .. import attention_flops_per_token, compute_bound_batch, deployment, flops_per_token, get_gpu, kv_bytes_per_token, lab, load_gpu_run, weight_bytes_read
+from .. import (
+    attention_flops_per_token,
+    compute_bound_batch,
+    deployment,
+    flops_per_token,
+    get_gpu,
+    kv_bytes_per_token,
+    lab,
+    load_gpu_run,
+    weight_bytes_read,
+)
 from ..exercises import exercise
 
 CONTEXT = 64  # the context of the chapter's decode sweep (lab.SWEEPS["lab-156m"])

@@ -4,15 +4,14 @@ from .. import API_PRICES, ARTICLE_API, GPU_HOUR_QUOTES, deployment, usd_per_1k_
 from ..exercises import exercise
 
 _SCENARIO = "article-2023"
-_LONG_PROMPT = (
-    2048  # the chapter's long prompt: compute-bound, so any long length gives the same
-)
+_LONG_PROMPT = 2048  # the chapter's long prompt: compute-bound, so any long length gives the same
 
 
 @exercise(
     "ch08-h100-prompt",
     title="Prompt tokens on H100s at a 2023 price",
-    practises="the prompt-cost formula with another GPU's peak and price; scenario overrides; comparing GPU prices of one provider and date",
+    practises="the prompt-cost formula with another GPU's peak and price; scenario overrides; "
+    "comparing GPU prices of one provider and date",
     kind="compute",
     difficulty=1,
     minutes=10,
@@ -22,16 +21,15 @@ _LONG_PROMPT = (
 def _h100_prompt() -> float:
     # AWS's p5 price of the article's month (the chapter's table uses the catalog's later one)
     quote = next(q for q in GPU_HOUR_QUOTES if q.gpu == "h100-sxm" and q.date == "2023-07")
-    dep = deployment(
-        scenario=_SCENARIO, gpu="h100-sxm", usd_per_gpu_hour=quote.usd_per_gpu_hour
-    )
+    dep = deployment(scenario=_SCENARIO, gpu="h100-sxm", usd_per_gpu_hour=quote.usd_per_gpu_hour)
     return float(usd_per_1k_prompt(dep, _LONG_PROMPT))
 
 
 @exercise(
     "ch08-even-price",
     title="The H100 price at which prompts cost the same",
-    practises="solving the sympy prompt-cost formula for the GPU-hour price; it scales with the peak",
+    practises="solving the sympy prompt-cost formula for the GPU-hour price; it scales with "
+    "the peak",
     kind="derive",
     difficulty=2,
     minutes=15,

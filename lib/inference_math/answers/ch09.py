@@ -1,6 +1,14 @@
 """Chapter 9, Completion tokens are dear."""
 
-from .. import API_PRICES, ARTICLE_API, break_even_batch, completion_cost_floor, deployment, max_batch, usd_per_1k_completion
+from .. import (
+    API_PRICES,
+    ARTICLE_API,
+    break_even_batch,
+    completion_cost_floor,
+    deployment,
+    max_batch,
+    usd_per_1k_completion,
+)
 from ..exercises import exercise
 
 _SCENARIO = "article-2023"

@@ -23,9 +23,7 @@ def _first_run_mbu() -> float:
     runs = load_appendix()
     b, n, c = runs["batch"][0], runs["prompt_tokens"][0], runs["completion_tokens"][0]
     step = runs["completion_s"][0] / c
-    read = weight_bytes("llama-2-70b") + b * (n + (c + 1) / 2) * kv_bytes_per_token(
-        "llama-2-70b"
-    )
+    read = weight_bytes("llama-2-70b") + b * (n + (c + 1) / 2) * kv_bytes_per_token("llama-2-70b")
     return float(read / step / (2 * get_gpu("a100-80gb-sxm").bandwidth_bytes_per_s))
 
 

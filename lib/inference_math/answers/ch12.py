@@ -2,7 +2,16 @@
 
 import math
 
-from .. import API_PRICES, MODELS, SCENARIOS, decode_step_time, deployment, estimate, optimal_draft_tokens, speculative_time_per_token
+from .. import (
+    API_PRICES,
+    MODELS,
+    SCENARIOS,
+    decode_step_time,
+    deployment,
+    estimate,
+    optimal_draft_tokens,
+    speculative_time_per_token,
+)
 from ..exercises import exercise
 
 # The chapter's worked example: prompts and completions of 512 tokens on the article's setup;

@@ -2,7 +2,20 @@
 
 import warnings
 
-from .. import API_PRICES, ARTICLE_API, ContextLengthWarning, GPUS, MODELS, break_even_batch, decode_step_time, deployment, estimate, get_api_latency, min_gpus, weight_bytes
+from .. import (
+    API_PRICES,
+    ARTICLE_API,
+    ContextLengthWarning,
+    GPUS,
+    MODELS,
+    break_even_batch,
+    decode_step_time,
+    deployment,
+    estimate,
+    get_api_latency,
+    min_gpus,
+    weight_bytes,
+)
 from ..exercises import exercise
 from ..units import GB, GiB
 

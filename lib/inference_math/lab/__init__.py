@@ -7,10 +7,39 @@ are here.
 """
 
 from .check import SKINNY_BATCHES, SWEEPS, RooflineCheck, Sweep, check_roofline
-from .model import (LAB_CONFIGS, LAB_SIZES, NUMPY_DTYPES, RMS_EPS, ROPE_THETA, FlopCounter,
-                    KVCache, Layer, Llama, apply_rope, fill_cache, lab_config, linear,
-                    rms_norm, rope_tables, silu, softmax)
-from .probes import (Measurement, bandwidth_probe, blas_info, describe_blas, lab_threads,
-                     last_level_cache_bytes, load_average, matmul_probe, measure_bandwidth,
-                     measure_matmul_flops, measured_deployment, measured_gpu, probe_matrix,
-                     seconds, set_blas_threads)
+from .model import (
+    LAB_CONFIGS,
+    LAB_SIZES,
+    NUMPY_DTYPES,
+    RMS_EPS,
+    ROPE_THETA,
+    FlopCounter,
+    KVCache,
+    Layer,
+    Llama,
+    apply_rope,
+    fill_cache,
+    lab_config,
+    linear,
+    rms_norm,
+    rope_tables,
+    silu,
+    softmax,
+)
+from .probes import (
+    Measurement,
+    bandwidth_probe,
+    blas_info,
+    describe_blas,
+    lab_threads,
+    last_level_cache_bytes,
+    load_average,
+    matmul_probe,
+    measure_bandwidth,
+    measure_matmul_flops,
+    measured_deployment,
+    measured_gpu,
+    probe_matrix,
+    seconds,
+    set_blas_threads,
+)

@@ -16,33 +16,46 @@ from ..deployment import Deployment
 from ..models import Model
 from ..steps import decode_step_time, prefill_time
 from .model import LAB_CONFIGS, KVCache, Llama, fill_cache, lab_config
-from .probes import (Measurement, describe_blas, lab_threads, load_average, matmul_probe,
-                     measured_deployment, probe_matrix, seconds, set_blas_threads)
+from .probes import (
+    Measurement,
+    describe_blas,
+    lab_threads,
+    load_average,
+    matmul_probe,
+    measured_deployment,
+    probe_matrix,
+    seconds,
+    set_blas_threads,
+)
 
 
 @dataclass(frozen=True)
 class Sweep:
-    """What to time for one lab configuration, and for how long."""
-    batches: tuple[int, ...]     # decode: batch sizes, at one context
-    context: int                 # each sequence attends to this many keys
-    prompts: tuple[int, ...]     # prefill: prompt lengths, batch one
+    """What to time for one lab configuration, and for how long. Chapter 7 uses it."""
+
+    batches: tuple[int, ...]  # decode: batch sizes, at one context
+    context: int  # each sequence attends to this many keys
+    prompts: tuple[int, ...]  # prefill: prompt lengths, batch one
     min_rounds: int = 2
     max_rounds: int = 5
-    budget_s: float = 25.0       # start no round that would end after this (past min_rounds)
+    budget_s: float = 25.0  # start no round that would end after this (past min_rounds)
 
 
 SWEEPS: dict[str, Sweep] = {
     "lab-tiny": Sweep((1, 2, 4), 8, (4, 8), 2, 3, 5.0),
     # the chapter's: about 20 s on a quiet laptop core, within its 45 s on a busy one
     "lab-156m": Sweep((1, 2, 4, 8, 16, 32, 64, 128), 64, (8, 16, 32, 64, 128, 256), 2, 5, 15.0),
-    "lab-492m": Sweep((1, 2, 4, 8, 16, 32, 64, 128, 256), 128,
-                      (8, 16, 32, 64, 128, 256, 512, 1024), 3, 7, 300.0),
+    "lab-492m": Sweep(
+        (1, 2, 4, 8, 16, 32, 64, 128, 256), 128, (8, 16, 32, 64, 128, 256, 512, 1024), 3, 7, 300.0
+    ),
 }
 
 
 @dataclass
 class RooflineCheck:
-    """Measured and predicted times of one run, with the conditions it ran under."""
+    """Measured and predicted times of one run, with the conditions it ran under.
+    Chapter 7 uses it."""
+
     config: Model
     weight_nbytes: int
     threads: int | None
@@ -60,8 +73,8 @@ class RooflineCheck:
     prompts: np.ndarray
     prefill_s: np.ndarray
     prefill_predicted_s: np.ndarray
-    skinny_read: dict            # batch -> bytes/s of the probe matrix times a batch-wide input
-    overhead_s: float            # a step of the tiny lab model, scaled to this one's layers
+    skinny_read: dict  # batch -> bytes/s of the probe matrix times a batch-wide input
+    overhead_s: float  # a step of the tiny lab model, scaled to this one's layers
     seconds: float
 
     @property
@@ -82,24 +95,36 @@ class RooflineCheck:
 
     def lines(self) -> list[str]:
         """One line per point, then the two medians (the benchmark's output)."""
-        out = [f"decode  batch {b:>4} context {self.context}: measured {m * 1e3:9.2f} ms, "
-               f"predicted {p * 1e3:9.2f} ms, predicted/measured {p / m:.2f}"
-               for b, m, p in zip(self.batches, self.decode_s, self.decode_predicted_s)]
-        out += [f"prefill prompt {n:>4} batch 1: measured {m * 1e3:9.2f} ms, "
-                f"predicted {p * 1e3:9.2f} ms, predicted/measured {p / m:.2f}"
-                for n, m, p in zip(self.prompts, self.prefill_s, self.prefill_predicted_s)]
-        out.append(f"median predicted/measured: decode {self.median_decode_ratio:.2f}, "
-                   f"prefill {self.median_prefill_ratio:.2f}")
+        out = [
+            f"decode  batch {b:>4} context {self.context}: measured {m * 1e3:9.2f} ms, "
+            f"predicted {p * 1e3:9.2f} ms, predicted/measured {p / m:.2f}"
+            for b, m, p in zip(self.batches, self.decode_s, self.decode_predicted_s)
+        ]
+        out += [
+            f"prefill prompt {n:>4} batch 1: measured {m * 1e3:9.2f} ms, "
+            f"predicted {p * 1e3:9.2f} ms, predicted/measured {p / m:.2f}"
+            for n, m, p in zip(self.prompts, self.prefill_s, self.prefill_predicted_s)
+        ]
+        out.append(
+            f"median predicted/measured: decode {self.median_decode_ratio:.2f}, "
+            f"prefill {self.median_prefill_ratio:.2f}"
+        )
         return out
 
 
 SKINNY_BATCHES = (2, 8)
 
 
-def check_roofline(size: str | None = None, threads: int | None = None, seed: int = 0,
-                   sweep: Sweep | None = None, log: Callable[[str], None] | None = None,
-                   probe_bytes: float | None = None, probe_n: int = 2048,
-                   model: Llama | None = None) -> RooflineCheck:
+def check_roofline(
+    size: str | None = None,
+    threads: int | None = None,
+    seed: int = 0,
+    sweep: Sweep | None = None,
+    log: Callable[[str], None] | None = None,
+    probe_bytes: float | None = None,
+    probe_n: int = 2048,
+    model: Llama | None = None,
+) -> RooflineCheck:
     """Build the lab model, measure this machine's ceilings, time decode against batch and
     prefill against prompt length, and predict both with the library from the ceilings.
 
@@ -114,12 +139,14 @@ def check_roofline(size: str | None = None, threads: int | None = None, seed: in
     Two diagnostics run in the same rounds: the bandwidth probe's matrix times an input of
     ``SKINNY_BATCHES`` columns (how fast the BLAS streams weights into a skinny product, the
     shape of a decode step), and a decode step of the tiny lab model, whose products are
-    negligible, as an estimate of the interpreter's overhead per step."""
+    negligible, as an estimate of the interpreter's overhead per step. Chapter 7 uses it."""
     start = time.perf_counter()
     config = model.config if model is not None else lab_config(size)
     if sweep is None and config.name not in SWEEPS:
-        raise ValueError(f"no sweep for {config.name!r}: pass sweep=Sweep(...); sweeps exist "
-                         f"for {', '.join(SWEEPS)}")
+        raise ValueError(
+            f"no sweep for {config.name!r}: pass sweep=Sweep(...); sweeps exist "
+            f"for {', '.join(SWEEPS)}"
+        )
     sweep = sweep or SWEEPS[config.name]
     threads = lab_threads() if threads is None else threads
     previous = set_blas_threads(threads)
@@ -134,21 +161,26 @@ def check_roofline(size: str | None = None, threads: int | None = None, seed: in
         product, product_flops = matmul_probe(probe_n)
         rng = np.random.default_rng(seed)
         cache = fill_cache(model, max(sweep.batches), sweep.context - 1, seed)
-        tasks: dict[tuple, Callable[[], object]] = {("bandwidth", 0): lambda: matrix @ vector,
-                                                   ("flops", 0): product}
+        tasks: dict[tuple, Callable[[], object]] = {
+            ("bandwidth", 0): lambda: matrix @ vector,
+            ("flops", 0): product,
+        }
         for b in SKINNY_BATCHES:  # the orientation of linear(): W @ x^T, x of b rows
             x = rng.random((b, matrix.shape[1]), dtype=np.float32)
             tasks[("skinny", b)] = lambda x=x: matrix @ x.T
         tiny = Llama.random(LAB_CONFIGS["lab-tiny"], seed)
-        tasks[("overhead", 0)] = _decode_task(tiny, fill_cache(tiny, 1, sweep.context - 1,
-                                                               seed), sweep.context,
-                                              np.zeros(1, dtype=int))
+        tasks[("overhead", 0)] = _decode_task(
+            tiny,
+            fill_cache(tiny, 1, sweep.context - 1, seed),
+            sweep.context,
+            np.zeros(1, dtype=int),
+        )
         for b in sweep.batches:
-            tasks[("decode", b)] = _decode_task(model, cache.first(b), sweep.context,
-                                                rng.integers(0, config.vocab_size, b))
+            tasks[("decode", b)] = _decode_task(
+                model, cache.first(b), sweep.context, rng.integers(0, config.vocab_size, b)
+            )
         for n in sweep.prompts:
-            tasks[("prefill", n)] = _prefill_task(model, rng.integers(0, config.vocab_size,
-                                                                     (1, n)))
+            tasks[("prefill", n)] = _prefill_task(model, rng.integers(0, config.vocab_size, (1, n)))
         for fn in tasks.values():  # the warm-up round
             fn()
         times: dict[tuple, list[float]] = {key: [] for key in tasks}
@@ -161,42 +193,64 @@ def check_roofline(size: str | None = None, threads: int | None = None, seed: in
             took = time.perf_counter() - round_start
             if log:
                 log(f"round {rounds}: {took:.1f} s")
-            if rounds >= sweep.min_rounds and \
-                    time.perf_counter() - sweep_start + took > sweep.budget_s:
+            if (
+                rounds >= sweep.min_rounds
+                and time.perf_counter() - sweep_start + took > sweep.budget_s
+            ):
                 break
         load_after = load_average()
     finally:
         if previous is not None:
             set_blas_threads(previous)
     rates = tuple(read_bytes / t for t in times[("bandwidth", 0)])
-    bandwidth = Measurement(statistics.median(rates), rates, "bytes/s",
-                            f"float32 matrix-vector product over {read_bytes / 2**30:.2f} GiB")
+    bandwidth = Measurement(
+        statistics.median(rates),
+        rates,
+        "bytes/s",
+        f"float32 matrix-vector product over {read_bytes / 2**30:.2f} GiB",
+    )
     rates = tuple(product_flops / t for t in times[("flops", 0)])
-    flops = Measurement(statistics.median(rates), rates, "FLOP/s",
-                        "float32 2048 x 2048 matrix product")
+    flops = Measurement(
+        statistics.median(rates), rates, "FLOP/s", "float32 2048 x 2048 matrix product"
+    )
     dep = measured_deployment(config, flops.value, bandwidth.value)
     batches, prompts = np.array(sweep.batches), np.array(sweep.prompts)
     med = lambda kind, xs: np.array([statistics.median(times[(kind, x)]) for x in xs])  # noqa
     return RooflineCheck(
-        config=config, weight_nbytes=model.nbytes,
-        threads=threads if previous is not None else None, blas=blas,
-        load_before=load_before, load_after=load_after, rounds=rounds, bandwidth=bandwidth,
-        flops=flops, deployment=dep, batches=batches, context=sweep.context,
+        config=config,
+        weight_nbytes=model.nbytes,
+        threads=threads if previous is not None else None,
+        blas=blas,
+        load_before=load_before,
+        load_after=load_after,
+        rounds=rounds,
+        bandwidth=bandwidth,
+        flops=flops,
+        deployment=dep,
+        batches=batches,
+        context=sweep.context,
         decode_s=med("decode", batches),
-        decode_predicted_s=decode_step_time(dep, batches, sweep.context), prompts=prompts,
-        prefill_s=med("prefill", prompts), prefill_predicted_s=prefill_time(dep, prompts, 1),
-        skinny_read={b: read_bytes / statistics.median(times[("skinny", b)])
-                     for b in SKINNY_BATCHES},
-        overhead_s=statistics.median(times[("overhead", 0)]) * config.n_layers
+        decode_predicted_s=decode_step_time(dep, batches, sweep.context),
+        prompts=prompts,
+        prefill_s=med("prefill", prompts),
+        prefill_predicted_s=prefill_time(dep, prompts, 1),
+        skinny_read={
+            b: read_bytes / statistics.median(times[("skinny", b)]) for b in SKINNY_BATCHES
+        },
+        overhead_s=statistics.median(times[("overhead", 0)])
+        * config.n_layers
         / LAB_CONFIGS["lab-tiny"].n_layers,
-        seconds=time.perf_counter() - start)
+        seconds=time.perf_counter() - start,
+    )
 
 
 def _decode_task(model: Llama, cache: KVCache, context: int, tokens) -> Callable[[], object]:
     """One decode step at ``context``, again and again: rewind the cache, then step."""
+
     def run():
         cache.truncate(context - 1)
         return model.decode_step(tokens, cache)
+
     return run
 
 
@@ -206,4 +260,5 @@ def _prefill_task(model: Llama, tokens) -> Callable[[], object]:
     def run():
         cache.truncate(0)
         return model.prefill(tokens, cache)
+
     return run

@@ -29,6 +29,7 @@ RMS_EPS = 1e-5
 NUMPY_DTYPES = {"fp32": np.float32, "fp16": np.float16}
 
 _LAB_SOURCE = "random-weight lab configuration of this book (Llama-2 layout, smaller sizes)"
+# fmt: off
 LAB_CONFIGS: dict[str, Model] = {m.name: m for m in [
     # For the tests: every code path, in milliseconds.
     Model("lab-tiny", 2, 64, 4, 2, 16, 176, 256, 128, source=_LAB_SOURCE, date="2026-01"),
@@ -41,12 +42,14 @@ LAB_CONFIGS: dict[str, Model] = {m.name: m for m in [
     Model("lab-492m", 8, 2048, 16, 4, 128, 5632, 32000, 4096, source=_LAB_SOURCE,
           date="2026-01"),
 ]}
+# fmt: on
 LAB_SIZES = {"tiny": "lab-tiny", "default": "lab-156m", "large": "lab-492m"}
 
 
 def lab_config(size: str | None = None) -> Model:
     """The lab's configuration for ``size`` (tiny, default, large); without one, the
-    environment variable ``WTC_LAB_SIZE`` chooses, and ``default`` when it is unset."""
+    environment variable ``WTC_LAB_SIZE`` chooses, and ``default`` when it is unset.
+    Chapter 7 uses it."""
     size = size or os.environ.get("WTC_LAB_SIZE", "default") or "default"
     if size not in LAB_SIZES:
         raise ValueError(f"unknown lab size {size!r}; allowed: {', '.join(LAB_SIZES)}")
@@ -55,9 +58,12 @@ def lab_config(size: str | None = None) -> Model:
 
 # ----- counting matrix-product FLOPs -------------------------------------------------------
 
+
 @dataclass
 class FlopCounter:
-    """Matrix-product FLOPs by name: 2 per multiply-add, as the library counts them."""
+    """Matrix-product FLOPs by name: 2 per multiply-add, as the library counts them.
+    Chapter 7 uses it."""
+
     by_name: dict[str, int] = field(default_factory=dict)
 
     def add(self, name: str, flops: int) -> None:
@@ -72,7 +78,7 @@ def linear(x: np.ndarray, w: np.ndarray, counter: FlopCounter | None, name: str)
     """x (..., n_in) times a weight stored (n_out, n_in), as PyTorch and Hugging Face store
     it. The product is computed as (W x^T)^T: for a skinny x (a decode step's few rows) that
     was the fastest orientation through OpenBLAS of those we measured, and the FLOPs are the
-    same in every orientation: 2 x rows x n_in x n_out."""
+    same in every orientation: 2 x rows x n_in x n_out. Chapter 7 uses it."""
     rows = x.reshape(-1, x.shape[-1])
     out = (w @ rows.T).T
     if counter is not None:
@@ -82,14 +88,17 @@ def linear(x: np.ndarray, w: np.ndarray, counter: FlopCounter | None, name: str)
 
 # ----- the pieces of a Llama --------------------------------------------------------------
 
+
 def rms_norm(x: np.ndarray, scale: np.ndarray) -> np.ndarray:
-    """Divide by the root mean square over the features, then scale (Zhang and Sennrich)."""
+    """Divide by the root mean square over the features, then scale (Zhang and Sennrich).
+    Chapter 7 uses it."""
     ms = np.mean(np.square(x, dtype=np.float32), axis=-1, keepdims=True)
     return (x / np.sqrt(ms + RMS_EPS)).astype(x.dtype) * scale
 
 
 def rope_tables(positions: int, head_dim: int, dtype) -> tuple[np.ndarray, np.ndarray]:
-    """cos and sin of position x frequency, (positions, head_dim / 2), computed in float64."""
+    """cos and sin of position x frequency, (positions, head_dim / 2), computed in float64.
+    Chapter 7 uses it."""
     inv_freq = ROPE_THETA ** (-np.arange(0, head_dim, 2, dtype=np.float64) / head_dim)
     angles = np.outer(np.arange(positions, dtype=np.float64), inv_freq)
     return np.cos(angles).astype(dtype), np.sin(angles).astype(dtype)
@@ -98,7 +107,7 @@ def rope_tables(positions: int, head_dim: int, dtype) -> tuple[np.ndarray, np.nd
 def apply_rope(x: np.ndarray, cos: np.ndarray, sin: np.ndarray) -> np.ndarray:
     """Rotate pairs of features by a position-dependent angle (Su et al.), in Hugging Face's
     "rotate half" layout: feature i pairs with feature i + d_h/2. x is (B, T, heads, d_h);
-    cos and sin are (T, d_h/2) for the T positions of x."""
+    cos and sin are (T, d_h/2) for the T positions of x. Chapter 7 uses it."""
     half = x.shape[-1] // 2
     x1, x2 = x[..., :half], x[..., half:]
     c, s = cos[:, None, :], sin[:, None, :]
@@ -106,15 +115,18 @@ def apply_rope(x: np.ndarray, cos: np.ndarray, sin: np.ndarray) -> np.ndarray:
 
 
 def softmax(x: np.ndarray) -> np.ndarray:
+    """Softmax over the last axis, shifted by its maximum so exp cannot overflow (chapter 7)."""
     e = np.exp(x - x.max(axis=-1, keepdims=True))
     return e / e.sum(axis=-1, keepdims=True)
 
 
 def silu(x: np.ndarray) -> np.ndarray:
+    """x sigmoid(x), the SwiGLU gate's activation (chapter 7)."""
     return x / (1 + np.exp(-x))
 
 
 # ----- the KV cache --------------------------------------------------------------------------
+
 
 class KVCache:
     """Keys and values of every layer for ``batch`` sequences, preallocated for ``capacity``
@@ -123,7 +135,7 @@ class KVCache:
 
     ``nbytes`` counts the tokens held, which is what the library's formula counts:
     B x length x kv_bytes_per_token, where kv_bytes_per_token is 2 x L x K x d_h x bytes.
-    ``allocated_nbytes`` is the whole buffer."""
+    ``allocated_nbytes`` is the whole buffer. Chapter 7 uses it."""
 
     def __init__(self, config: Model, batch: int, capacity: int, dtype: str = "fp32"):
         m = get_model(config)
@@ -156,10 +168,11 @@ class KVCache:
         """Write a layer's keys and values, (B, T, K, d_h), at positions start..start+T-1."""
         t = k.shape[1]
         if start + t > self.capacity:
-            raise ValueError(f"the cache holds {self.capacity} tokens; cannot write up to "
-                             f"position {start + t}")
-        self.k[layer, :, :, start:start + t] = k.transpose(0, 2, 1, 3)
-        self.v[layer, :, :, start:start + t] = v.transpose(0, 2, 1, 3)
+            raise ValueError(
+                f"the cache holds {self.capacity} tokens; cannot write up to position {start + t}"
+            )
+        self.k[layer, :, :, start : start + t] = k.transpose(0, 2, 1, 3)
+        self.v[layer, :, :, start : start + t] = v.transpose(0, 2, 1, 3)
 
     def view(self, layer: int, length: int) -> tuple[np.ndarray, np.ndarray]:
         """A layer's first ``length`` keys and values, (B, K, length, d_h), without a copy."""
@@ -191,28 +204,33 @@ def _numpy_dtype(dtype: str):
 
 # ----- the model ---------------------------------------------------------------------------
 
+
 @dataclass
 class Layer:
-    attn_norm: np.ndarray   # (d,)
-    wq: np.ndarray          # (H d_h, d)
-    wk: np.ndarray          # (K d_h, d)
-    wv: np.ndarray          # (K d_h, d)
-    wo: np.ndarray          # (d, H d_h)
-    ffn_norm: np.ndarray    # (d,)
-    w_gate: np.ndarray      # (d_ff, d)
-    w_up: np.ndarray        # (d_ff, d)
-    w_down: np.ndarray      # (d, d_ff)
+    """One decoder layer's weights, shaped as the products use them (chapter 7)."""
+
+    attn_norm: np.ndarray  # (d,)
+    wq: np.ndarray  # (H d_h, d)
+    wk: np.ndarray  # (K d_h, d)
+    wv: np.ndarray  # (K d_h, d)
+    wo: np.ndarray  # (d, H d_h)
+    ffn_norm: np.ndarray  # (d,)
+    w_gate: np.ndarray  # (d_ff, d)
+    w_up: np.ndarray  # (d_ff, d)
+    w_down: np.ndarray  # (d, d_ff)
 
 
 @dataclass
 class Llama:
-    """A Llama-architecture decoder with the weights of one ``Model`` configuration."""
+    """A Llama-architecture decoder with the weights of one ``Model`` configuration.
+    Chapter 7 uses it."""
+
     config: Model
     dtype: str
-    embedding: np.ndarray   # (V, d)
+    embedding: np.ndarray  # (V, d)
     layers: list[Layer]
     final_norm: np.ndarray  # (d,)
-    lm_head: np.ndarray     # (V, d); the embedding itself when the configuration ties them
+    lm_head: np.ndarray  # (V, d); the embedding itself when the configuration ties them
     cos: np.ndarray
     sin: np.ndarray
 
@@ -223,14 +241,20 @@ class Llama:
         than normal and changes no product's time. The configuration must describe a dense
         Llama: gated feed-forward, RMSNorm, rotary positions, no biases."""
         m = get_model(config)
-        problems = [f"{name}={getattr(m, name)!r} (the lab needs {want!r})"
-                    for name, want in (("gated_ffn", True), ("norm", "rmsnorm"),
-                                       ("attention_bias", False), ("mlp_bias", False),
-                                       ("learned_positions", False), ("n_experts", 1))
-                    if getattr(m, name) != want]
+        problems = [
+            f"{name}={getattr(m, name)!r} (the lab needs {want!r})"
+            for name, want in (
+                ("gated_ffn", True),
+                ("norm", "rmsnorm"),
+                ("attention_bias", False),
+                ("mlp_bias", False),
+                ("learned_positions", False),
+                ("n_experts", 1),
+            )
+            if getattr(m, name) != want
+        ]
         if m.n_heads % m.n_kv_heads:
-            problems.append(f"n_heads={m.n_heads} is not a multiple of "
-                            f"n_kv_heads={m.n_kv_heads}")
+            problems.append(f"n_heads={m.n_heads} is not a multiple of n_kv_heads={m.n_kv_heads}")
         if m.head_dim % 2:
             problems.append(f"head_dim={m.head_dim} is odd (rotary embeddings pair features)")
         if problems:
@@ -246,9 +270,20 @@ class Llama:
 
         d, q_out, kv_out = m.d_model, m.n_heads * m.head_dim, m.n_kv_heads * m.head_dim
         ones = lambda: np.ones(d, dtype=np_dtype)  # noqa: E731
-        layers = [Layer(ones(), draw(q_out, d), draw(kv_out, d), draw(kv_out, d),
-                        draw(d, q_out), ones(), draw(m.d_ff, d), draw(m.d_ff, d),
-                        draw(d, m.d_ff)) for _ in range(m.n_layers)]
+        layers = [
+            Layer(
+                ones(),
+                draw(q_out, d),
+                draw(kv_out, d),
+                draw(kv_out, d),
+                draw(d, q_out),
+                ones(),
+                draw(m.d_ff, d),
+                draw(m.d_ff, d),
+                draw(d, m.d_ff),
+            )
+            for _ in range(m.n_layers)
+        ]
         embedding = draw(m.vocab_size, d)
         lm_head = embedding if m.tied_embeddings else draw(m.vocab_size, d)
         cos, sin = rope_tables(m.max_context, m.head_dim, np_dtype)
@@ -277,8 +312,9 @@ class Llama:
         return KVCache(self.config, batch, capacity or self.config.max_context, self.dtype)
 
     # -- the forward pass --
-    def forward(self, tokens, cache: KVCache | None = None,
-                counter: FlopCounter | None = None) -> np.ndarray:
+    def forward(
+        self, tokens, cache: KVCache | None = None, counter: FlopCounter | None = None
+    ) -> np.ndarray:
         """Logits (B, T, V) for token ids (B, T) that follow the ``cache.length`` tokens
         already in ``cache`` (none without a cache). Appends the new keys and values."""
         tokens = np.asarray(tokens)
@@ -291,13 +327,15 @@ class Llama:
             raise ValueError(f"the cache holds {cache.batch} sequences, tokens have {b}")
         start = cache.length
         if start + t > self.config.max_context:
-            raise ValueError(f"positions up to {start + t} exceed the context of "
-                             f"{self.config.max_context}")
-        cos, sin = self.cos[start:start + t], self.sin[start:start + t]
+            raise ValueError(
+                f"positions up to {start + t} exceed the context of {self.config.max_context}"
+            )
+        cos, sin = self.cos[start : start + t], self.sin[start : start + t]
         x = self.embedding[tokens]  # a lookup: B rows of the table, no FLOPs
         for i, layer in enumerate(self.layers):
-            x = x + self.attention(i, layer, rms_norm(x, layer.attn_norm), cache, start, cos,
-                                   sin, counter)
+            x = x + self.attention(
+                i, layer, rms_norm(x, layer.attn_norm), cache, start, cos, sin, counter
+            )
             x = x + self.feed_forward(layer, rms_norm(x, layer.ffn_norm), counter)
         cache.length = start + t
         return linear(rms_norm(x, self.final_norm), self.lm_head, counter, "lm_head")
@@ -311,16 +349,16 @@ class Llama:
         v = linear(x, layer.wv, counter, "v").reshape(b, t, kh, dh)
         q, k = apply_rope(q, cos, sin), apply_rope(k, cos, sin)
         cache.store(i, start, k, v)
-        keys, values = cache.view(i, start + t)              # (B, K, S, d_h)
+        keys, values = cache.view(i, start + t)  # (B, K, S, d_h)
         s = start + t
         # Grouped-query attention: query head h reads KV head h // G. Put the G query heads
         # of a KV head and their T positions on one axis, so one batched product serves them.
         q = q.reshape(b, t, kh, g, dh).transpose(0, 2, 3, 1, 4).reshape(b, kh, g * t, dh)
         scores = (q @ keys.transpose(0, 1, 3, 2)) * np.asarray(1 / np.sqrt(dh), x.dtype)
         if t > 1:  # causal: position start + j sees keys 0..start + j
-            visible = np.arange(s)[None, :] <= start + np.arange(t)[:, None]     # (T, S)
+            visible = np.arange(s)[None, :] <= start + np.arange(t)[:, None]  # (T, S)
             scores = np.where(np.tile(visible, (g, 1)), scores, -np.inf)
-        out = softmax(scores) @ values                       # (B, K, G T, d_h)
+        out = softmax(scores) @ values  # (B, K, G T, d_h)
         out = out.reshape(b, kh, g, t, dh).transpose(0, 3, 1, 2, 4).reshape(b, t, -1)
         if counter is not None:
             # Count the useful products only: position start + j attends to start + j + 1
@@ -360,11 +398,12 @@ class Llama:
         return np.stack(out, axis=1)
 
 
-def fill_cache(model: Llama, batch: int, tokens: int, seed: int = 0,
-               capacity: int | None = None) -> KVCache:
+def fill_cache(
+    model: Llama, batch: int, tokens: int, seed: int = 0, capacity: int | None = None
+) -> KVCache:
     """A cache holding ``tokens`` tokens of random keys and values for ``batch`` sequences.
     A decode step's time does not depend on what the cache holds, only on how much, so timing
-    a large batch need not pay for its prefill."""
+    a large batch need not pay for its prefill. Chapter 7 uses it."""
     cache = model.new_cache(batch, capacity or tokens + 1)
     rng = np.random.default_rng(seed)
     for arr in (cache.k, cache.v):

@@ -1,0 +1,70 @@
+"""What a reader of the built book sees of the code: shown code lines and lines wider than the
+text column, per chapter and in all.
+
+    python tools/page_stats.py            # a table
+    python tools/page_stats.py --json     # for tests
+
+A code cell is shown unless tagged remove-cell or remove-input (hide-input still shows it,
+folded, so it counts). Blank lines do not count. tests/test_pages.py holds the targets.
+"""
+
+from __future__ import annotations
+
+import json
+import pathlib
+import re
+import sys
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+WIDTH = 88
+HIDDEN = {"remove-cell", "remove-input"}
+
+
+def code_cells(path: pathlib.Path):
+    """(tags, source lines) of each code cell of a MyST notebook."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    i = 0
+    while i < len(lines):
+        if lines[i].startswith("```{code-cell}"):
+            i += 1
+            tags: set[str] = set()
+            if i < len(lines) and lines[i].startswith(":tags:"):
+                tags = set(re.findall(r"[\w-]+", lines[i].split(":", 2)[2]))
+                i += 1
+            elif i < len(lines) and lines[i] == "---":  # a YAML block of options
+                j = lines.index("---", i + 1)
+                block = "\n".join(lines[i + 1 : j])
+                tags = set(re.findall(r"[\w-]+", "".join(re.findall(r"tags:\s*\[(.*?)\]", block))))
+                i = j + 1
+            start = i
+            while not lines[i].startswith("```"):
+                i += 1
+            yield tags, lines[start:i]
+        i += 1
+
+
+def stats(path: pathlib.Path) -> dict:
+    shown = wide = 0
+    for tags, source in code_cells(path):
+        if tags & HIDDEN:
+            continue
+        shown += sum(1 for line in source if line.strip())
+        wide += sum(1 for line in source if len(line) > WIDTH)
+    return {"shown": shown, "wide": wide}
+
+
+def all_stats() -> dict[str, dict]:
+    return {p.stem: stats(p) for p in sorted((ROOT / "chapters").glob("*.md"))}
+
+
+if __name__ == "__main__":
+    table = all_stats()
+    if "--json" in sys.argv:
+        print(json.dumps(table, indent=1))
+    else:
+        for name, s in table.items():
+            print(f"{name:<32} {s['shown']:>5} shown {s['wide']:>4} wider than {WIDTH}")
+        print(
+            f"{'all':<32} {sum(s['shown'] for s in table.values()):>5} shown "
+            f"{sum(s['wide'] for s in table.values()):>4} wider than {WIDTH}"
+        )
