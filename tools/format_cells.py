@@ -74,7 +74,7 @@ def format_chapter(text: str) -> tuple[str, list[int]]:
 
 def main(argv: list[str]) -> int:
     check = "--check" in argv
-    paths = [pathlib.Path(a) for a in argv if not a.startswith("--")] or sorted(
+    paths = [pathlib.Path(a).resolve() for a in argv if not a.startswith("--")] or sorted(
         (ROOT / "chapters").glob("*.md")
     )
     dirty = []

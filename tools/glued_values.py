@@ -1,9 +1,14 @@
 """Every value a built book glues into its pages, as one JSON file, to compare two builds.
 
     python tools/glued_values.py [BUILD_DIR] > values.json
+    python tools/glued_values.py --check BUILD_DIR   # compare with the committed snapshot
 
-BUILD_DIR defaults to _build. For each page, each glue key maps to the text the page shows
-(a number formatted as prose, or LaTeX for an equation); a figure maps to "figure WxH". Keys
+BUILD_DIR defaults to _build. ``--check`` compares every page the build holds (a private
+build of a few pages, tools/build_pages.sh, works too) with tests/data/glued-values.json and
+lists what moved; exit status 1 if anything did.
+
+For each page, each glue key maps to the text the page shows (a number formatted as prose,
+or LaTeX for an equation); a figure maps to "figure WxH". Keys
 ending in "-raw" (unformatted values kept for the tests) are left out: the page never shows
 them. tests/test_glued_values.py compares a fresh build with the committed snapshot, so a
 refactoring that changes a number the reader sees cannot pass unnoticed.
@@ -16,6 +21,82 @@ import io
 import json
 import pathlib
 import sys
+
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+SNAPSHOT = ROOT / "tests" / "data" / "glued-values.json"
+
+# Chapter 7 measures the CPU that builds the book: these values differ from run to run.
+MEASURED_HERE = {
+    "chapters/07-own-machine": {
+        "b-below",
+        "b-max",
+        "b1-measured",
+        "b1-predicted",
+        "b1-words",
+        "bandwidth",
+        "blas",
+        "bw-spread",
+        "compute-words",
+        "context",
+        "cpus",
+        "decode-ratio",
+        "decode-slope-above",
+        "decode-slope-below",
+        "decode-words",
+        "fig-roofline",
+        "flat-growth",
+        "flat-top",
+        "flops",
+        "flops-spread",
+        "jump",
+        "jump-words",
+        "llc",
+        "llc-words",
+        "load",
+        "long-b",
+        "long-cost",
+        "long-share",
+        "long-words",
+        "mid-ratio",
+        "mid-words",
+        "n-max",
+        "ops-per-byte",
+        "overhead",
+        "overhead-share",
+        "prefill-ratio",
+        "prefill-slope",
+        "prefill-words",
+        "ridge-batch",
+        "ridge-eq",
+        "ridge-prompt",
+        "rough-cpu",
+        "rounds",
+        "run-s",
+        "seq-flops",
+        "seq-read",
+        "shape-words",
+        "skinny-2",
+        "skinny-8",
+        "skinny-verdict",
+        "threads-words",
+        "top-words",
+    }
+}
+
+
+def moved(now: dict, before: dict, changed: dict | None = None, pages=None) -> list[str]:
+    """What ``now`` shows differently from ``before`` on ``pages`` (default: all of
+    ``before``), skipping values measured on the building machine and the keys ``changed``
+    lists (page -> {key: reason})."""
+    out = []
+    for page in pages or before:
+        skip = MEASURED_HERE.get(page, set()) | set((changed or {}).get(page, {}))
+        for key, text in before.get(page, {}).items():
+            shown = now.get(page, {}).get(key, "<missing>")
+            if key not in skip and shown != text:
+                out.append(f"{page} {key}: {text[:60]!r} -> {shown[:60]!r}")
+    return out
 
 
 def glued_values(build: pathlib.Path) -> dict[str, dict[str, str]]:
@@ -44,6 +125,14 @@ def glued_values(build: pathlib.Path) -> dict[str, dict[str, str]]:
 
 
 if __name__ == "__main__":
-    build = pathlib.Path(sys.argv[1]) if len(sys.argv) > 1 else pathlib.Path("_build")
-    json.dump(glued_values(build), sys.stdout, indent=1, ensure_ascii=False)
+    args = [a for a in sys.argv[1:] if a != "--check"]
+    build = pathlib.Path(args[0]) if args else pathlib.Path("_build")
+    values = glued_values(build)
+    if "--check" in sys.argv:
+        before = json.loads(SNAPSHOT.read_text(encoding="utf-8"))
+        pages = [p for p in values if p.startswith("chapters/") and p in before]
+        diff = moved(values, before, pages=pages)
+        print("\n".join(diff) or f"unchanged: {', '.join(pages)}")
+        sys.exit(1 if diff else 0)
+    json.dump(values, sys.stdout, indent=1, ensure_ascii=False)
     print()

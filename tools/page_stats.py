@@ -4,8 +4,9 @@ text column, per chapter and in all.
     python tools/page_stats.py            # a table
     python tools/page_stats.py --json     # for tests
 
-A code cell is shown unless tagged remove-cell or remove-input (hide-input still shows it,
-folded, so it counts). Blank lines do not count. tests/test_pages.py holds the targets.
+A code cell is shown unless tagged remove-cell or remove-input, or hide-input (folded behind
+a "show code" toggle, out of the reading flow but one click away: plotting code, for one).
+Blank lines do not count. tests/test_pages.py holds the targets.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import sys
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 WIDTH = 88
-HIDDEN = {"remove-cell", "remove-input"}
+HIDDEN = {"remove-cell", "remove-input", "hide-input"}
 
 
 def code_cells(path: pathlib.Path):
