@@ -68,7 +68,7 @@ def test_tokens_that_fit_on_two_a100s():
 
 def test_decode_bytes_read():
     article = im.deployment(scenario="article-2023")
-    exact = im.deployment(LLAMA, A100, 2)
+    exact = im.deployment(LLAMA, A100, 2, step_model="article")
     assert im.decode_bytes_read(article, 1, 0) == 140e9
     assert im.decode_bytes_read(exact, 1, 0) == 137_953_296_384
     assert im.decode_bytes_read(exact, 8, 4096) == 137_953_296_384 + 8 * 4096 * 327_680

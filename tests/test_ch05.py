@@ -10,7 +10,7 @@ import inference_math as im
 import inference_math.symbolic as s
 
 ARTICLE = im.deployment(scenario="article-2023")
-REAL = im.deployment("llama-2-70b", "a100-80gb-sxm", 2)
+REAL = im.deployment("llama-2-70b", "a100-80gb-sxm", 2, step_model="article")
 f = sp.Symbol("f", positive=True)
 ARGS = (f, s.L, s.H, s.d_h, s.N, s.B, s.G, s.F, s.mfu, s.P, s.b_w, s.beta, s.mbu)
 PREFILL = sp.lambdify(ARGS, s.prefill_time(flops_per_tok=f), "numpy")

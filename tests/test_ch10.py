@@ -104,12 +104,14 @@ def test_configurations_group_repeats(runs):
 def test_plain_predictions_are_the_library_roofline(runs):
     b, n, c = runs["batch"], runs["prompt_tokens"], runs["completion_tokens"]
     p = cb.predict(cb.plain_roofline(), b, n, c)
-    dep = im.deployment("llama-2-70b", "a100-80gb-sxm", 2, mfu=0.6, mbu=0.6)
+    dep = im.deployment("llama-2-70b", "a100-80gb-sxm", 2, mfu=0.6, mbu=0.6, step_model="article")
     assert np.allclose(p["ttft_s"], im.prefill_time(dep, n, b), rtol=1e-12)
     assert np.allclose(p["completion_s"], c * im.mean_decode_step_time(dep, b, n, c), rtol=1e-12)
     # and what im.estimate says, which warns for the runs beyond the context
     with pytest.warns(im.ContextLengthWarning):
-        e = im.estimate("llama-2-70b", "a100-80gb-sxm", 2, batch=b, prompt=n, completion=c)
+        e = im.estimate(
+            "llama-2-70b", "a100-80gb-sxm", 2, batch=b, prompt=n, completion=c, step_model="article"
+        )
     assert np.allclose(p["completion_s"], e["completion_s"], rtol=1e-12)
     # by hand: the first run's prefill is one read of the weights; its decode reads the
     # weights and the KV cache at the mean context 128 + 243/2
@@ -150,7 +152,12 @@ def test_fitted_roofline_is_the_least_squares_minimum(runs):
     assert (fit.mfu, fit.mbu) == pytest.approx((0.5719, 0.5626), abs=1e-4)
     grid = np.linspace(0.45, 0.75, 61)
     dep = im.deployment(
-        "llama-2-70b", "a100-80gb-sxm", 2, mfu=grid[:, None, None], mbu=grid[None, :, None]
+        "llama-2-70b",
+        "a100-80gb-sxm",
+        2,
+        mfu=grid[:, None, None],
+        mbu=grid[None, :, None],
+        step_model="article",
     )
     b, n, c = runs["batch"], runs["prompt_tokens"], runs["completion_tokens"]
     t = im.prefill_time(dep, n, b)
@@ -329,7 +336,7 @@ def test_exercise_answers_by_hand(runs):
         (W + 249.5 * KV) / step / BW2
     )
     # closed form u* = sum q / sum q^2 for the completion times alone
-    dep = im.deployment("llama-2-70b", "a100-80gb-sxm", 2, mfu=1.0, mbu=1.0)
+    dep = im.deployment("llama-2-70b", "a100-80gb-sxm", 2, mfu=1.0, mbu=1.0, step_model="article")
     b, n, c = runs["batch"], runs["prompt_tokens"], runs["completion_tokens"]
     q = c * im.mean_decode_step_time(dep, b, n, c) / runs["completion_s"]
     assert im.exercises.expected("ch10-closed-form-mbu") == pytest.approx(

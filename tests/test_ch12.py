@@ -98,6 +98,7 @@ def test_speculative_time_per_token_at_batch_1_matches_the_formula():
         mbu=ARTICLE["mbu"],
         usable_memory=1.0,
         attention=False,
+        step_model="article",
     )
     ctx = 1024
     c = float(im.decode_step_time(draft, 1, ctx) / im.decode_step_time(target, 1, ctx))

@@ -39,9 +39,9 @@ def test_bandwidth_factor_is_compute_bound_batch_over_batch():
     "dep",
     [
         ARTICLE,
-        im.deployment("llama-2-70b", "a100-80gb-sxm", 2),
-        im.deployment("llama-2-70b", "h100-sxm", 4, mfu=0.5, mbu=0.8),
-        im.deployment("llama-3-70b", "h200-sxm", 2, dtype="fp8"),
+        im.deployment("llama-2-70b", "a100-80gb-sxm", 2, step_model="article"),
+        im.deployment("llama-2-70b", "h100-sxm", 4, mfu=0.5, mbu=0.8, step_model="article"),
+        im.deployment("llama-3-70b", "h200-sxm", 2, dtype="fp8", step_model="article"),
     ],
     ids=["article", "book-a100", "h100", "h200-fp8"],
 )

@@ -56,6 +56,9 @@ def test_estimate_json_has_inputs_and_exactly_the_estimate_keys():
         "mbu",
         "usd_per_gpu_hour",
         "scenario",
+        "step_model",
+        "batching",
+        "chunked_prefill",
     }
     assert set(out) == inputs | set(im.ESTIMATE_KEYS)
     assert out["params"] == 68_976_648_192 and out["kv_bytes_per_token"] == 327_680

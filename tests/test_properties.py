@@ -73,7 +73,9 @@ def test_prefill_time_proportional_to_tokens_when_compute_bound(
 ):
     # Without attention scores the FLOPs are exactly linear in tokens; start the prompt at the
     # length where prefill turns compute-bound, so every example is compute-bound.
-    dep = dataclasses.replace(im.deployment(model, gpu, n_gpus, mfu=mfu, mbu=mbu), attention=False)
+    dep = dataclasses.replace(
+        im.deployment(model, gpu, n_gpus, mfu=mfu, mbu=mbu, step_model="article"), attention=False
+    )
     prompt = int(np.ceil(float(im.compute_bound_prompt(dep)))) + extra
     t1 = float(im.prefill_time(dep, prompt, batch))
     t2 = float(im.prefill_time(dep, prompt * factor, batch))

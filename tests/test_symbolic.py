@@ -120,7 +120,7 @@ decode_fn = sp.lambdify(_TIME_ARGS, s.decode_step_time(), "numpy")
 )
 def test_prefill_and_decode_times(m, gpu, g, n, b, mfu, mbu):
     m = dataclasses.replace(m, tied_embeddings=False)
-    dep = im.deployment(m, gpu, g, mfu=mfu, mbu=mbu)
+    dep = im.deployment(m, gpu, g, mfu=mfu, mbu=mbu, step_model="article")
     args = _time_args(m, dep, n, b)
     assert np.isclose(prefill_fn(*args), float(im.prefill_time(dep, n, b)), rtol=1e-12)
     assert np.isclose(decode_fn(*args), float(im.decode_step_time(dep, b, n)), rtol=1e-12)

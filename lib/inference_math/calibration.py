@@ -71,9 +71,17 @@ class Calibration:
     date: str = ""
 
     def deployment(self) -> Deployment:
-        """The deployment these constants describe (attention-score FLOPs counted)."""
+        """The deployment these constants describe: the article's step model (the refined
+        model's two terms are added by ``predict``), attention-score FLOPs counted."""
         return deployment(
-            self.model, self.gpu, self.gpus, self.dtype, mfu=self.mfu, mbu=self.mbu, attention=True
+            self.model,
+            self.gpu,
+            self.gpus,
+            self.dtype,
+            mfu=self.mfu,
+            mbu=self.mbu,
+            attention=True,
+            step_model="article",
         )
 
     @property

@@ -51,6 +51,22 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--mbu", type=float, help="memory bandwidth utilisation in (0, 1]")
     e.add_argument("--usd-per-gpu-hour", type=float, help="price per GPU-hour")
     e.add_argument("--scenario", help=f"preset assumptions: {', '.join(SCENARIOS)}")
+    e.add_argument(
+        "--batching",
+        default="static",
+        help="static (the article's: a batch starts and ends together) or continuous "
+        "(--batch requests in flight)",
+    )
+    e.add_argument(
+        "--chunked-prefill",
+        action="store_true",
+        help="with --batching continuous: prompts ride in the decode steps in chunks",
+    )
+    e.add_argument(
+        "--step-model",
+        help="article (one max over a step's bytes and FLOPs) or per-op (default, except "
+        "for --scenario article-2023)",
+    )
     e.add_argument("--json", action="store_true", help="print one JSON object")
     for name, what in (("models", "the model catalog"), ("gpus", "the GPU catalog")):
         s = sub.add_parser(name, help=f"list {what}")
@@ -96,24 +112,17 @@ def _estimate(args) -> Output:
         args.mbu,
         args.usd_per_gpu_hour,
         scenario=args.scenario,
+        step_model=args.step_model,
     )
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         result = estimate(
-            dep.model,
-            dep.gpu,
-            dep.gpus,
-            dep.dtype,
-            dep.kv_dtype,
-            args.batch,
-            args.prompt,
-            args.completion,
-            dep.mfu,
-            dep.mbu,
-            dep.usd_per_gpu_hour,
-            usable_memory=dep.usable_memory,
-            params=dep.params_override,
-            attention=dep.attention,
+            dep,
+            batch=args.batch,
+            prompt=args.prompt,
+            completion=args.completion,
+            batching=args.batching,
+            chunked_prefill=args.chunked_prefill,
         )
     r = {k: _jsonable(v) for k, v in result.items()}
     name = printable(dep.model.name)
@@ -131,6 +140,9 @@ def _estimate(args) -> Output:
             "mbu": _jsonable(dep.mbu),
             "usd_per_gpu_hour": _jsonable(dep.usd_per_gpu_hour),
             "scenario": args.scenario,
+            "step_model": dep.step_model,
+            "batching": args.batching,
+            "chunked_prefill": args.chunked_prefill,
         }
         text = _json({**inputs, **r})
     else:
@@ -145,6 +157,11 @@ def _estimate(args) -> Output:
                     "deployment",
                     f"{name} on {int(dep.gpus)} x {dep.gpu.name}, "
                     f"{dep.dtype} weights, {dep.kv_dtype} KV cache",
+                ),
+                (
+                    "server model",
+                    f"{dep.step_model} steps, {args.batching} batching"
+                    + (" with chunked prefill" if args.chunked_prefill else ""),
                 ),
                 (
                     "workload",
@@ -163,11 +180,13 @@ def _estimate(args) -> Output:
                 ("fits", "yes" if r["fits"] else "no"),
                 ("time to first token", maybe(r["ttft_s"], f.fmt_seconds)),
                 ("decode step (mean)", maybe(r["decode_step_s"], f.fmt_seconds)),
+                ("time between tokens", maybe(r["itl_s"], f.fmt_seconds)),
                 ("completion time", maybe(r["completion_s"], f.fmt_seconds)),
                 (
                     "tokens/s per sequence",
                     maybe(r["tokens_per_s_per_sequence"], f.fmt_tokens_per_s),
                 ),
+                ("output tokens/s (all)", maybe(r["output_tokens_per_s"], f.fmt_tokens_per_s)),
                 ("USD per 1K prompt", maybe(r["usd_per_1k_prompt"], lambda x: f.fmt_usd(x, 3))),
                 (
                     "USD per 1K completion",

@@ -20,6 +20,12 @@ from functools import cached_property
 import numpy as np
 
 from . import checks
+from .efficiency import (
+    ALLREDUCE_LATENCY_S,
+    OVERHEAD_S,
+    PREFILL_OVERHEAD_PER_LAYER_S,
+    server_efficiency,
+)
 from .formulas import (
     BYTES_PER_PARAM,
     dtype_name,
@@ -33,10 +39,16 @@ from .models import Model, get_model
 from .roofline import matmul_rate
 from .units import GB, SECONDS_PER_HOUR, TERA
 
-# A single source for the defaults the book uses when it says "typical" (chapter 4 explains
-# what MFU and MBU measure).
+# The round efficiencies the primer teaches with (chapter 4 explains what MFU and MBU
+# measure): the defaults of the article's step model. The per-op model's defaults are fitted
+# to real servers (efficiency.py, chapter 10).
 DEFAULT_MFU = 0.6
 DEFAULT_MBU = 0.6
+# How a forward pass is timed (steps.py): "article", one max() over all of a step's bytes and
+# all of its FLOPs, as the source article and the primer do; "per-op", today's servers: the
+# weight products, attention over the cache, a fixed cost per pass and tensor-parallel
+# communication, each timed on its own and added (chapter 6).
+STEP_MODELS = ("article", "per-op")
 # vLLM's default gpu_memory_utilization: the rest is kept for activations, the CUDA context
 # and fragmentation (chapter 3).
 DEFAULT_USABLE_MEMORY = 0.9
@@ -54,8 +66,15 @@ class Deployment:
 
     ``dtype`` is the weights' format, ``kv_dtype`` the cache's (default: bf16, or the
     weights' own for fp32 and fp16, since quantizing weights does not quantize the cache).
-    ``mfu`` and ``mbu`` are the shares of peak FLOP/s and bandwidth it achieves;
-    ``usable_memory`` the share of memory the server may fill. ``params_override`` replaces
+    ``mfu`` and ``mbu`` are the shares of peak FLOP/s and bandwidth it achieves (default: the
+    round 0.6 under the article's step model, the fitted server figures under per-op);
+    ``usable_memory`` the share of memory the server may fill. ``step_model`` times a forward
+    pass ("article" or "per-op", ``STEP_MODELS``); ``overhead_s`` is the per-op model's fixed
+    cost per forward pass, ``prefill_overhead_s`` the further fixed cost of a prefill pass
+    (engines replay decode steps from CUDA graphs but launch a prefill's kernels one by one,
+    so by default it is a fitted cost per layer times the layers)
+    and ``allreduce_latency_s`` its latency per all-reduce (defaults: fitted; zero under the
+    article's model, which ignores them). ``params_override`` replaces
     the architecture's parameter count with a round one (the article's 70e9: its bytes and
     FLOPs follow from it); ``attention`` False leaves out the attention-score FLOPs, as the
     article does. Scalars may be numpy arrays to sweep them."""
@@ -65,13 +84,17 @@ class Deployment:
     gpus: int | np.ndarray = 1
     dtype: str = "bf16"
     kv_dtype: str | None = None
-    mfu: float | np.ndarray = DEFAULT_MFU
-    mbu: float | np.ndarray = DEFAULT_MBU
+    mfu: float | np.ndarray | None = None
+    mbu: float | np.ndarray | None = None
     usd_per_gpu_hour: float | np.ndarray | None = None
     usable_memory: float | np.ndarray = DEFAULT_USABLE_MEMORY
     params_override: float | None = None
     attention: bool = True
     name: str = ""
+    step_model: str = "per-op"
+    overhead_s: float | None = None
+    prefill_overhead_s: float | None = None
+    allreduce_latency_s: float | None = None
 
     def __post_init__(self):
         fix = dict(model=get_model(self.model), gpu=get_gpu(self.gpu), dtype=dtype_name(self.dtype))
@@ -84,8 +107,22 @@ class Deployment:
         matmul_rate(gpu, dt)  # fails early for a dtype this GPU cannot multiply in
         gpus = checks.count("gpus", self.gpus)
         fix["gpus"] = int(gpus) if gpus.ndim == 0 else gpus
-        fix["mfu"] = _number(checks.fraction("mfu", self.mfu))
-        fix["mbu"] = _number(checks.fraction("mbu", self.mbu))
+        step = fix["step_model"] = checks.canonical(
+            "step_model", self.step_model, {m: m for m in STEP_MODELS}
+        )
+        article = step == "article"
+        mfu, mbu = (DEFAULT_MFU, DEFAULT_MBU) if article else server_efficiency(gpu, dt)
+        fix["mfu"] = _number(checks.fraction("mfu", mfu if self.mfu is None else self.mfu))
+        fix["mbu"] = _number(checks.fraction("mbu", mbu if self.mbu is None else self.mbu))
+        prefill = PREFILL_OVERHEAD_PER_LAYER_S.value * fix["model"].n_layers
+        for field, fitted in (
+            ("overhead_s", OVERHEAD_S.value),
+            ("prefill_overhead_s", prefill),
+            ("allreduce_latency_s", ALLREDUCE_LATENCY_S.value),
+        ):
+            given = getattr(self, field)
+            value = (0.0 if article else fitted) if given is None else given
+            fix[field] = float(checks.nonnegative(field, value))
         price = gpu.usd_per_hour if self.usd_per_gpu_hour is None else self.usd_per_gpu_hour
         fix["usd_per_gpu_hour"] = _number(checks.nonnegative("usd_per_gpu_hour", price))
         fix["usable_memory"] = _number(checks.fraction("usable_memory", self.usable_memory))
@@ -196,7 +233,7 @@ SCENARIOS: dict[str, dict] = {
         mfu=200 * TERA / (312 * TERA),  # "about 200 TFLOP/s" of 312 in prefill
         mbu=1.3 / 2.0,                  # "1.3 TB/s" of "2 TB/s" in decode
         usd_per_gpu_hour=2.21, usable_memory=1.0, params=70e9, attention=False,
-        name="article-2023"),
+        step_model="article", name="article-2023"),
 }
 # fmt: on
 SCENARIO_SOURCE = "Sanger, 'Why GPT-3.5 is (mostly) cheaper than Llama 2', Cursor blog, 2023-07-20"
@@ -215,6 +252,10 @@ def deployment(
     params=None,
     attention=None,
     scenario: str | None = None,
+    step_model=None,
+    overhead_s=None,
+    prefill_overhead_s=None,
+    allreduce_latency_s=None,
 ) -> Deployment:
     """A checked ``Deployment`` (chapter 3). With ``scenario``, its values fill whatever is
     not given; anything given explicitly wins. ``params`` is the round parameter count that
@@ -231,6 +272,10 @@ def deployment(
         usable_memory=usable_memory,
         params=params,
         attention=attention,
+        step_model=step_model,
+        overhead_s=overhead_s,
+        prefill_overhead_s=prefill_overhead_s,
+        allreduce_latency_s=allreduce_latency_s,
     )
     base = dict(checks.lookup("scenario", scenario, SCENARIOS)) if scenario is not None else {}
     if model is not None and base and get_model(model) != get_model(base["model"]):

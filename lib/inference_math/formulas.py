@@ -11,7 +11,7 @@ import os
 
 import numpy as np
 
-from .checks import canonical, count, nonnegative
+from .checks import canonical, nonnegative
 from .models import Model, get_model
 
 BYTES_PER_PARAM = {"fp32": 4.0, "bf16": 2.0, "fp16": 2.0, "fp8": 1.0, "int8": 1.0, "int4": 0.5}
@@ -115,7 +115,8 @@ def expected_experts_touched(n_experts, experts_per_token, tokens):
     (chapter 12)."""
     e = np.asarray(n_experts, dtype=float)
     k = np.asarray(experts_per_token, dtype=float)
-    b = count("tokens", tokens, minimum=0)
+    # an average over steps may hold a fraction of a token (chunked prefill, chapter 9)
+    b = nonnegative("tokens", tokens)
     return e * (1.0 - (1.0 - k / e) ** b)
 
 

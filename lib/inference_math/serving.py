@@ -12,8 +12,8 @@ import warnings
 import numpy as np
 
 from . import checks
+from .batching import BATCHING, continuous_batch, static_batch
 from .deployment import Deployment, deployment
-from .steps import decode_step_time, mean_decode_step_time, prefill_time
 from .units import GB
 
 
@@ -31,8 +31,10 @@ ESTIMATE_KEYS = (
     "fits",
     "ttft_s",
     "decode_step_s",
+    "itl_s",
     "completion_s",
     "tokens_per_s_per_sequence",
+    "output_tokens_per_s",
     "usd_per_1k_prompt",
     "usd_per_1k_completion",
     "decode_bound",
@@ -56,30 +58,52 @@ def estimate(
     usable_memory=None,
     params=None,
     attention=None,
+    step_model=None,
+    batching="static",
+    chunked_prefill=False,
 ) -> dict[str, np.ndarray]:
-    """Everything the book computes for one workload on one deployment (chapters 5 to 9).
+    """Everything the book computes for one workload on one deployment (chapters 5 to 11).
 
-    ``batch`` sequences, each ``prompt`` tokens in and ``completion`` tokens out. Any numeric
-    argument may be a numpy array; they broadcast against each other. Returns a dict of arrays
-    with exactly the keys ``ESTIMATE_KEYS``. As in the source article's appendix, the prefill
-    yields the first token and a completion of C tokens is timed as C decode steps. With no
-    prompt the time to first token is one decode step; a rate with nothing to divide by (USD
-    per 1K prompt tokens with no prompt) is NaN.
+    ``model`` is a catalog name, ``Model`` or config path (the deployment is built from the
+    arguments, ``deployment()``), or a ``Deployment`` itself (then no other deployment
+    argument may be given). ``batch`` sequences, each ``prompt`` tokens in and ``completion``
+    tokens out; with ``batching="continuous"``, ``batch`` is the number of requests in
+    flight in steady state (``batching.continuous_batch``), optionally with
+    ``chunked_prefill``; ``"static"`` is the article's batch (``batching.static_batch``).
+    Any numeric argument may be a numpy array; they broadcast against each other. Returns a
+    dict of arrays with exactly the keys ``ESTIMATE_KEYS``: ``itl_s`` is the mean time
+    between two output tokens of one request, ``output_tokens_per_s`` the deployment's
+    aggregate rate. Tokens are priced from the deployment-seconds each request takes. As in
+    the source article's appendix, a completion of C tokens is timed as C decode steps after
+    the prefill. A rate with nothing to divide by (USD per 1K prompt tokens with no prompt)
+    is NaN.
     """
-    dep = deployment(
-        model,
-        gpu,
-        gpus,
-        dtype,
-        kv_dtype,
-        mfu,
-        mbu,
-        usd_per_gpu_hour,
-        usable_memory,
-        params,
-        attention,
-        scenario,
-    )
+    given = dict(
+        gpu=gpu, gpus=gpus, dtype=dtype, kv_dtype=kv_dtype, mfu=mfu, mbu=mbu,
+        usd_per_gpu_hour=usd_per_gpu_hour, scenario=scenario, usable_memory=usable_memory,
+        params=params, attention=attention, step_model=step_model,
+    )  # fmt: skip
+    if isinstance(model, Deployment):
+        extra = [k for k, v in given.items() if v is not None]
+        if extra:
+            raise ValueError(
+                f"with a Deployment, give no other deployment argument; got {', '.join(extra)}"
+            )
+        dep = model
+    else:
+        dep = deployment(model, **given)
+    mode = checks.canonical("batching", batching, {m: m for m in BATCHING})
+    chunked = checks.flag("chunked_prefill", chunked_prefill)
+    if chunked and mode == "static":
+        raise ValueError(
+            "chunked_prefill needs batching='continuous'; a static batch prefills "
+            "all its prompts together"
+        )
+    if chunked and dep.step_model == "article":
+        raise ValueError(
+            "chunked_prefill needs step_model='per-op': the article's one max() "
+            "over a step has no separate products to fill with prompt chunks"
+        )
     b = checks.count("batch", batch)
     n = checks.count("prompt", prompt, minimum=0)
     c = checks.count("completion", completion, minimum=0)
@@ -111,13 +135,14 @@ def estimate(
 
     # Overflow from absurd inputs is caught below as a non-finite result, not warned about.
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        ttft = np.where(n > 0, prefill_time(dep, n, b), decode_step_time(dep, b, 1))
-        step = mean_decode_step_time(dep, b, n, c)  # NaN exactly where c == 0
-        completion_s = np.where(c > 0, c * np.where(c > 0, step, 0.0), 0.0)
+        if mode == "static":
+            r = static_batch(dep, b, n, c)
+        else:
+            r = continuous_batch(dep, b, n, c, chunked_prefill=chunked)
         per_s = dep.usd_per_second
-        usd_prompt = np.where(n > 0, ttft * per_s / (b * n / 1000), np.nan)
-        usd_completion = np.where(c > 0, completion_s * per_s / (b * c / 1000), np.nan)
-        tokens_per_s = 1.0 / step
+        usd_prompt = np.where(n > 0, r["prompt_gpu_s"] * per_s / (n / 1000), np.nan)
+        usd_completion = np.where(c > 0, r["completion_gpu_s"] * per_s / (c / 1000), np.nan)
+        tokens_per_s = 1.0 / r["itl_s"]
 
         mean_context = n + (np.maximum(c, 1) + 1) / 2
         memory_time = (
@@ -131,9 +156,11 @@ def estimate(
     bound = np.where(compute_time > memory_time, "compute", "memory")
     checks.finite_results(
         {
-            "ttft_s": ttft,
-            "decode_step_s": step,
-            "completion_s": completion_s,
+            "ttft_s": r["ttft_s"],
+            "decode_step_s": r["decode_step_s"],
+            "itl_s": r["itl_s"],
+            "completion_s": r["completion_s"],
+            "output_tokens_per_s": r["output_tokens_per_s"],
             "usd_per_1k_prompt": usd_prompt,
             "usd_per_1k_completion": usd_completion,
             "memory_time": memory_time,
@@ -141,6 +168,7 @@ def estimate(
         },
         allowed_nan={
             "decode_step_s": c == 0,
+            "itl_s": c == 0,
             "usd_per_1k_prompt": n == 0,
             "usd_per_1k_completion": c == 0,
         },
@@ -153,10 +181,12 @@ def estimate(
         "flops_per_token": dep.flops_per_token,
         "kv_capacity_tokens": capacity,
         "fits": fits,
-        "ttft_s": ttft,
-        "decode_step_s": step,
-        "completion_s": completion_s,
+        "ttft_s": r["ttft_s"],
+        "decode_step_s": r["decode_step_s"],
+        "itl_s": r["itl_s"],
+        "completion_s": r["completion_s"],
         "tokens_per_s_per_sequence": tokens_per_s,
+        "output_tokens_per_s": r["output_tokens_per_s"],
         "usd_per_1k_prompt": usd_prompt,
         "usd_per_1k_completion": usd_completion,
         "decode_bound": bound,

@@ -1,9 +1,17 @@
 """How long a forward pass takes: prefill (chapter 5) and decode steps (chapter 6).
 
-The model is the roofline. A step takes as long as the larger of its compute (FLOPs over the
-achieved FLOP/s, peak x MFU) and its memory traffic (bytes over the achieved bandwidth,
-peak x MBU). Every function takes numpy arrays and broadcasts them, so a sweep over a
-million configurations is one call.
+Two step models, chosen by ``Deployment.step_model``:
+
+- "article", the roofline as the source article and the primer use it: a step takes as long
+  as the larger of all its compute (FLOPs over the achieved FLOP/s, peak x MFU) and all its
+  memory traffic (bytes over the achieved bandwidth, peak x MBU);
+- "per-op", a step as today's servers run it (chapter 6): the weight products take the larger
+  of their weight reads and their FLOPs; attention over the cache runs as its own kernels,
+  the larger of its cache reads and its FLOPs, after them; every pass pays a fixed overhead;
+  and on G > 1 GPUs, two all-reduces per layer.
+
+Every function takes numpy arrays and broadcasts them, so a sweep over a million
+configurations is one call.
 """
 
 from __future__ import annotations
@@ -13,27 +21,77 @@ import numpy as np
 from .deployment import Deployment
 
 
+# Activations cross the GPUs in 16-bit, whatever the weights' format.
+ACTIVATION_BYTES = 2
+
+
+def allreduce_time(dep: Deployment, tokens):
+    """Seconds of tensor-parallel communication in one forward pass over ``tokens`` tokens
+    (chapter 6): two all-reduces per layer (after attention and after the feed-forward
+    network), each of tokens x d activations. A ring all-reduce has every GPU send
+    2 (G - 1) / G of the data over its link, after a fixed latency. Zero on one GPU."""
+    t = np.asarray(tokens, dtype=float)
+    g = np.asarray(dep.gpus, dtype=float)
+    link = dep.gpu.tp_link_bytes_per_s or np.inf
+    data = t * dep.model.d_model * ACTIVATION_BYTES
+    one = dep.allreduce_latency_s + 2 * (g - 1) / g * data / link
+    return np.where(g > 1, 2 * dep.model.n_layers * one, 0.0)
+
+
+def weight_products_time(dep: Deployment, tokens):
+    """Seconds of the weight products of a pass over ``tokens`` tokens (chapter 6): the
+    larger of reading the weights once and doing 2 x matmul parameters FLOPs per token."""
+    t = np.asarray(tokens, dtype=float)
+    return np.maximum(
+        dep.weight_bytes_read(t) / dep.achieved_bandwidth,
+        t * dep.flops_per_token / dep.achieved_flops,
+    )
+
+
 def prefill_time(dep: Deployment, prompt, batch=1):
-    """Seconds to process ``batch`` prompts of ``prompt`` tokens in one pass (chapter 5): their
-    FLOPs (token i of a prompt attends to i tokens) at the achieved FLOP/s, but never less than
-    reading the weights once at the achieved bandwidth."""
+    """Seconds to process ``batch`` prompts of ``prompt`` tokens in one pass (chapter 5).
+
+    Article model: their FLOPs (token i of a prompt attends to i tokens) at the achieved
+    FLOP/s, but never less than reading the weights once at the achieved bandwidth. Per-op
+    model: the fixed overheads (of any pass, and of a prefill's), the weight products,
+    attention (its FLOPs, or writing the new tokens' cache, whichever is slower) and the
+    all-reduces, added (chapter 6)."""
     n = np.asarray(prompt, dtype=float)
     b = np.asarray(batch, dtype=float)
-    flops = b * n * (dep.flops_per_token + dep.attention_flops_per_context_token * (n + 1) / 2)
-    return np.maximum(
-        flops / dep.achieved_flops, dep.weight_bytes_read(b * n) / dep.achieved_bandwidth
+    attention_flops = b * n * dep.attention_flops_per_context_token * (n + 1) / 2
+    if dep.step_model == "article":
+        flops = b * n * dep.flops_per_token + attention_flops
+        return np.maximum(
+            flops / dep.achieved_flops, dep.weight_bytes_read(b * n) / dep.achieved_bandwidth
+        )
+    attention = np.maximum(
+        b * n * dep.kv_bytes_per_token / dep.achieved_bandwidth,
+        attention_flops / dep.achieved_flops,
+    )
+    return (
+        dep.overhead_s
+        + dep.prefill_overhead_s
+        + weight_products_time(dep, b * n)
+        + attention
+        + allreduce_time(dep, b * n)
     )
 
 
 def decode_step_time(dep: Deployment, batch, context):
     """Seconds for one decode step of ``batch`` sequences that each attend to ``context``
-    tokens (chapter 6): read the weights and every sequence's KV cache, or do the FLOPs,
-    whichever is slower."""
+    tokens (chapter 6). Article model: read the weights and every sequence's KV cache, or do
+    the FLOPs, whichever is slower. Per-op model: the fixed overhead, the weight products,
+    attention over the cache (its reads or its FLOPs) and the all-reduces, added."""
     b = np.asarray(batch, dtype=float)
     c = np.asarray(context, dtype=float)
-    memory = dep.weight_bytes_read(b) + b * c * dep.kv_bytes_per_token
-    compute = b * (dep.flops_per_token + dep.attention_flops_per_context_token * c)
-    return np.maximum(memory / dep.achieved_bandwidth, compute / dep.achieved_flops)
+    kv_reads = b * c * dep.kv_bytes_per_token
+    attention_flops = b * dep.attention_flops_per_context_token * c
+    if dep.step_model == "article":
+        memory = dep.weight_bytes_read(b) + kv_reads
+        compute = b * dep.flops_per_token + attention_flops
+        return np.maximum(memory / dep.achieved_bandwidth, compute / dep.achieved_flops)
+    attention = np.maximum(kv_reads / dep.achieved_bandwidth, attention_flops / dep.achieved_flops)
+    return dep.overhead_s + weight_products_time(dep, b) + attention + allreduce_time(dep, b)
 
 
 def _sum_linear(c0, c1, lo, hi):
@@ -63,10 +121,10 @@ def mean_of_max_linear(a0, a1, b0, b1, n):
 
 
 def decode_lines(dep: Deployment, batch, prompt, kv_bandwidth=None):
-    """The memory and compute times of decode step j of a completion after ``prompt`` tokens,
-    as two lines in j: (a0, a1, b0, b1) with memory a0 + a1 j and compute b0 + b1 j (step j
-    attends to prompt + j tokens). ``kv_bandwidth`` reads the cache at another rate than the
-    weights (the refined model of chapter 10)."""
+    """Under the article's step model, the memory and compute times of decode step j of a
+    completion after ``prompt`` tokens, as two lines in j: (a0, a1, b0, b1) with memory
+    a0 + a1 j and compute b0 + b1 j (step j attends to prompt + j tokens). ``kv_bandwidth``
+    reads the cache at another rate than the weights (the refined model of chapter 10)."""
     b = np.asarray(batch, dtype=float)
     n = np.asarray(prompt, dtype=float)
     kv_read = dep.achieved_bandwidth if kv_bandwidth is None else kv_bandwidth
@@ -84,7 +142,16 @@ def mean_decode_step_time(dep: Deployment, batch, prompt, completion):
     """Mean decode step over a completion of ``completion`` tokens after ``prompt`` tokens
     (chapter 6): step j attends to prompt + j tokens. NaN when there is no completion."""
     c = np.asarray(completion, dtype=float)
-    mean = mean_of_max_linear(*decode_lines(dep, batch, prompt), np.maximum(c, 1))
+    steps = np.maximum(c, 1)
+    if dep.step_model == "article":
+        mean = mean_of_max_linear(*decode_lines(dep, batch, prompt), steps)
+    else:
+        b = np.asarray(batch, dtype=float)
+        n = np.asarray(prompt, dtype=float)
+        kv = b * dep.kv_bytes_per_token / dep.achieved_bandwidth
+        flops = b * dep.attention_flops_per_context_token / dep.achieved_flops
+        fixed = dep.overhead_s + weight_products_time(dep, b) + allreduce_time(dep, b)
+        mean = fixed + mean_of_max_linear(kv * n, kv, flops * n, flops, steps)
     return np.where(c > 0, mean, np.nan)
 
 

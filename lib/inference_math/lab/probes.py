@@ -256,7 +256,8 @@ def measured_deployment(
 ) -> Deployment:
     """The library's ``Deployment`` for ``config`` on one device whose ceilings are the
     measured ones (``measured_gpu``): MFU = MBU = 1, since the measurements already are
-    achieved rates; weights and cache in ``dtype``; attention FLOPs counted. Chapter 7 uses it."""
+    achieved rates; weights and cache in ``dtype``; attention FLOPs counted; the roofline of
+    the primer (the article's step model), which chapter 7 checks."""
     return deployment(
         get_model(config),
         measured_gpu(flops, bandwidth, dtype, name=name),
@@ -268,4 +269,5 @@ def measured_deployment(
         usd_per_gpu_hour=0.0,
         usable_memory=1.0,
         attention=True,
+        step_model="article",
     )

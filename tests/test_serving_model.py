@@ -1,0 +1,182 @@
+"""The server as it runs today: per-op steps, tensor-parallel all-reduces, continuous
+batching. Exact values by hand, and the properties the model must keep."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import inference_math as im
+from inference_math.batching import continuous_batch, static_batch
+from inference_math.steps import allreduce_time, weight_products_time
+
+LLAMA = im.get_model("llama-2-70b")
+KV = 327_680
+W = 137_953_296_384  # Llama-2-70B's bf16 weight bytes
+
+
+def per_op(gpus=2, gpu="a100-80gb-sxm", **kw):
+    settings = dict(mfu=0.5, mbu=0.8, overhead_s=1e-3, prefill_overhead_s=5e-3,
+                    allreduce_latency_s=20e-6)  # fmt: skip
+    return im.deployment(LLAMA, gpu, gpus, **(settings | kw))
+
+
+def test_per_op_is_the_default_for_catalog_deployments_and_article_for_the_scenario():
+    assert im.deployment(LLAMA, "h100-sxm", 2).step_model == "per-op"
+    article = im.deployment(scenario="article-2023")
+    assert article.step_model == "article"
+    assert article.overhead_s == article.prefill_overhead_s == article.allreduce_latency_s == 0
+
+
+def test_allreduce_time_by_hand():
+    dep = per_op()
+    # two all-reduces per layer, each 20 us plus 2 (G - 1) / G of tokens x d x 2 bytes over
+    # one direction of NVLink 3 (300 GB/s)
+    one = 20e-6 + 2 * (1 / 2) * 8192 * 2 / 300e9
+    assert float(allreduce_time(dep, 1)) == pytest.approx(2 * 80 * one, rel=1e-12)
+    assert float(allreduce_time(per_op(gpus=1), 1)) == 0.0
+    eight = 20e-6 + 2 * (7 / 8) * 64 * 8192 * 2 / 300e9
+    assert float(allreduce_time(per_op(gpus=8), 64)) == pytest.approx(2 * 80 * eight, rel=1e-12)
+
+
+def test_per_op_decode_step_by_hand():
+    dep = per_op()
+    read = W / (2 * 2.039e12 * 0.8)
+    attention = 1 * 1000 * KV / (2 * 2.039e12 * 0.8)  # the cache's reads beat its FLOPs here
+    comm = float(allreduce_time(dep, 1))
+    step = float(im.decode_step_time(dep, 1, 1000))
+    assert step == pytest.approx(1e-3 + read + attention + comm, rel=1e-12)
+    # the article's model hides the cache reads inside one max with the weights
+    article = im.deployment(LLAMA, "a100-80gb-sxm", 2, mfu=0.5, mbu=0.8, step_model="article")
+    assert float(im.decode_step_time(article, 1, 1000)) == pytest.approx(read + attention)
+
+
+def test_per_op_prefill_by_hand():
+    dep = per_op()
+    n = 2048
+    flops = n * im.flops_per_token(LLAMA) / (2 * 312e12 * 0.5)
+    attention = n * 4 * 80 * 64 * 128 * (n + 1) / 2 / (2 * 312e12 * 0.5)
+    expected = 1e-3 + 5e-3 + max(flops, W / (2 * 2.039e12 * 0.8)) + attention
+    expected += float(allreduce_time(dep, n))
+    assert float(im.prefill_time(dep, n)) == pytest.approx(expected, rel=1e-12)
+
+
+def test_mean_decode_step_is_the_mean_of_the_steps():
+    dep = per_op()
+    steps = [float(im.decode_step_time(dep, 8, 300 + j)) for j in range(1, 101)]
+    assert float(im.mean_decode_step_time(dep, 8, 300, 100)) == pytest.approx(np.mean(steps))
+
+
+def test_continuous_batching_by_little_s_law():
+    dep = per_op(gpus=8)
+    r = continuous_batch(dep, 32, 1020, 129)
+    t_request = r["ttft_s"] + r["completion_s"]
+    # batch = X T: the deployment finishes batch / T requests a second, each of C tokens
+    assert r["output_tokens_per_s"] * t_request / 129 == pytest.approx(32)
+    # every deployment-second is charged to some request's prompt or completion
+    per_request = 32 / (r["output_tokens_per_s"] / 129) / 32
+    assert r["prompt_gpu_s"] + r["completion_gpu_s"] == pytest.approx(per_request)
+    # each of the other 31 requests' prefills stalls this one's decoding once per cycle
+    prefill = float(im.prefill_time(dep, 1020))
+    stall = prefill * 31 / 32
+    step = float(im.mean_decode_step_time(dep, 32, 1020, 129))
+    itl = step * t_request / (t_request - 32 * stall)
+    assert r["itl_s"] == pytest.approx(itl, rel=1e-9)
+
+
+@pytest.mark.parametrize("step_model", ["article", "per-op"])
+def test_continuous_equals_static_at_batch_1_with_no_prompt(step_model):
+    dep = im.deployment(LLAMA, "h100-sxm", 2, step_model=step_model)
+    a = static_batch(dep, 1, 0, 256)
+    b = continuous_batch(dep, 1, 0, 256)
+    for key in ("ttft_s", "itl_s", "decode_step_s", "completion_s", "output_tokens_per_s"):
+        assert float(a[key]) == pytest.approx(float(b[key]), rel=1e-12), key
+
+
+def test_chunked_prefill_fills_the_decode_steps():
+    dep = per_op(gpus=8)
+    plain = continuous_batch(dep, 16, 1020, 129)
+    chunked = continuous_batch(dep, 16, 1020, 129, chunked_prefill=True)
+    assert chunked["itl_s"] < plain["itl_s"]  # no pass stops for a prefill
+    assert chunked["output_tokens_per_s"] > plain["output_tokens_per_s"]
+
+
+models = st.sampled_from(["llama-2-7b", "llama-2-70b", "llama-3.1-8b", "mixtral-8x7b"])
+gpus_ = st.sampled_from(["a100-80gb-sxm", "h100-sxm", "h200-sxm", "b200", "l4"])
+
+
+@given(models, gpus_, st.sampled_from([1, 2, 4, 8]), st.integers(1, 256), st.integers(0, 4096),
+       st.integers(1, 1024), st.booleans())  # fmt: skip
+def test_itl_never_below_the_static_decode_step(model, gpu, g, batch, prompt, completion, chunk):
+    dep = im.deployment(model, gpu, g)
+    static = static_batch(dep, batch, prompt, completion)
+    cont = continuous_batch(dep, batch, prompt, completion, chunked_prefill=chunk)
+    assert cont["itl_s"] >= static["decode_step_s"] * (1 - 1e-12)
+    assert cont["ttft_s"] > 0 and np.isfinite(cont["output_tokens_per_s"])
+
+
+@given(models, gpus_, st.integers(1, 64), st.integers(1, 4096))
+def test_more_gpus_never_raise_a_latency_s_compute_part(model, gpu, batch, prompt):
+    compute = []
+    for g in (1, 2, 4, 8):
+        dep = im.deployment(model, gpu, g)
+        tokens = batch * prompt
+        products = tokens * dep.flops_per_token / dep.achieved_flops
+        total = float(im.prefill_time(dep, prompt, batch))
+        overhead = dep.overhead_s + dep.prefill_overhead_s + float(allreduce_time(dep, tokens))
+        compute.append((products, total - overhead))
+    for (p1, t1), (p2, t2) in zip(compute, compute[1:]):
+        assert p2 <= p1 and t2 <= t1 * (1 + 1e-12)
+
+
+def test_weight_products_take_the_slower_of_reading_and_computing():
+    dep = per_op()
+    assert float(weight_products_time(dep, 1)) == pytest.approx(W / (2 * 2.039e12 * 0.8))
+    many = 100_000
+    flops = many * im.flops_per_token(LLAMA) / (2 * 312e12 * 0.5)
+    assert float(weight_products_time(dep, many)) == pytest.approx(flops)
+
+
+def test_estimate_reports_both_modes():
+    kw = dict(model="llama-2-70b", gpu="a100-80gb-sxm", gpus=2, batch=8, prompt=1020,
+              completion=129)  # fmt: skip
+    static = im.estimate(**kw)
+    cont = im.estimate(**kw, batching="continuous")
+    assert set(static) == set(cont) == set(im.ESTIMATE_KEYS)
+    assert float(static["itl_s"]) == float(static["decode_step_s"])
+    assert float(cont["ttft_s"]) < float(static["ttft_s"])  # waits for its own prefill only
+    dep = im.deployment("llama-2-70b", "a100-80gb-sxm", 2)
+    direct = im.estimate(dep, batch=8, prompt=1020, completion=129, batching="continuous")
+    assert float(direct["itl_s"]) == float(cont["itl_s"])
+
+
+def test_the_article_scenario_keeps_its_figures():
+    r = im.estimate(scenario="article-2023", gpus=8, batch=64, prompt=512, completion=1)
+    assert float(r["ttft_s"]) == pytest.approx(64 * 512 * 140e9 / 1.6e15)
+
+
+@pytest.mark.parametrize("kwargs,message", [
+    (dict(batching="dynamic"), "unknown batching 'dynamic'"),
+    (dict(step_model="roofline"), "unknown step_model 'roofline'"),
+    (dict(chunked_prefill=True), "chunked_prefill needs batching='continuous'"),
+    (dict(chunked_prefill=True, batching="continuous", step_model="article"),
+     "chunked_prefill needs step_model='per-op'"),
+    (dict(chunked_prefill="yes", batching="continuous"), "chunked_prefill must be True or False"),
+])  # fmt: skip
+def test_bad_serving_options_are_refused(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        im.estimate("llama-2-70b", "a100-80gb-sxm", 2, **kwargs)
+
+
+def test_a_deployment_and_its_arguments_are_not_mixed():
+    dep = im.deployment("llama-2-70b", "a100-80gb-sxm", 2)
+    with pytest.raises(ValueError, match="give no other deployment argument; got gpus"):
+        im.estimate(dep, gpus=4)
+
+
+def test_a_continuous_batch_that_does_not_fit_is_reported():
+    r = im.estimate("llama-2-70b", "a100-80gb-sxm", 2, batch=64, prompt=4000, completion=96,
+                    batching="continuous")  # fmt: skip
+    assert not bool(r["fits"])
