@@ -98,7 +98,7 @@ def test_short_prompt_uses_mfu_scaled_by_length():
 
 
 def test_prompt_cost_exercise():
-    h100 = im.deployment("llama-2-70b", "h100-sxm", 2)
+    h100 = im.deployment("llama-2-70b", "h100-sxm", 2, step_model="article")
     t = float(im.prefill_time(h100, 1536))
     expected = t * 2 * 3.99 / 3600 / 1.536
     assert im.exercises.expected("ch05-h100-cost") == pytest.approx(expected, rel=1e-12)

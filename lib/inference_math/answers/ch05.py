@@ -15,7 +15,7 @@ from ..exercises import exercise
     unit="s",
 )
 def _h100_ttft() -> float:
-    return float(prefill_time(deployment("llama-2-70b", "h100-sxm", 2), 1536))
+    return float(prefill_time(deployment("llama-2-70b", "h100-sxm", 2, step_model="article"), 1536))
 
 
 @exercise(
@@ -61,5 +61,7 @@ def _short_prompt_mfu(prompt: int = 32) -> float:
 )
 def _h100_prompt_cost() -> float:
     return float(
-        estimate("llama-2-70b", "h100-sxm", 2, prompt=1536, completion=0)["usd_per_1k_prompt"]
+        estimate("llama-2-70b", "h100-sxm", 2, prompt=1536, completion=0, step_model="article")[
+            "usd_per_1k_prompt"
+        ]
     )

@@ -20,7 +20,11 @@ def _eight_gpu_batch1() -> float:
 
 
 def _wall(gpu: str, kv_dtype: str = "bf16") -> float:
-    return float(memory_bound_context(deployment("llama-2-70b", gpu, 2, kv_dtype=kv_dtype)))
+    return float(
+        memory_bound_context(
+            deployment("llama-2-70b", gpu, 2, kv_dtype=kv_dtype, step_model="article")
+        )
+    )
 
 
 @exercise(

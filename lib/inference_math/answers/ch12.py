@@ -42,6 +42,7 @@ def _int4_one_gpu() -> float:
         batch=1,
         prompt=_Q_PROMPT,
         completion=_Q_COMPLETION,
+        step_model="article",
         mfu=a["mfu"],
         mbu=a["mbu"],
         usd_per_gpu_hour=a["usd_per_gpu_hour"],
@@ -86,6 +87,7 @@ def _spec_batch_32() -> float:
         usd_per_gpu_hour=a["usd_per_gpu_hour"],
         usable_memory=a["usable_memory"],
         attention=a["attention"],
+        step_model="article",
     )
     c1 = float(decode_step_time(draft, 1, _CONTEXT) / decode_step_time(target, 1, _CONTEXT))
     gamma = int(optimal_draft_tokens(_ALPHA, c1))
@@ -112,6 +114,7 @@ def _mixtral_today() -> float:
         1,
         "fp8",
         batch=_T_BATCH,
+        step_model="article",
         prompt=_T_PROMPT,
         completion=_T_COMPLETION,
     )

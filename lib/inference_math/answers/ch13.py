@@ -33,7 +33,9 @@ from ..units import GB, GiB
 def _h100_tokens_per_s() -> float:
     """Tokens/s of one sequence at batch 1 on two H100 SXM, default MBU, before any context:
     the roofline's read of the weights, not a FLOPs count at the 2:4-sparse headline."""
-    return float(1 / decode_step_time(deployment("llama-2-70b", "h100-sxm", 2), 1, 0))
+    return float(
+        1 / decode_step_time(deployment("llama-2-70b", "h100-sxm", 2, step_model="article"), 1, 0)
+    )
 
 
 @exercise(
@@ -96,5 +98,13 @@ def _llama3_long_run_kv_gb() -> float:
     whose 8192-token context admits it."""
     with warnings.catch_warnings():
         warnings.simplefilter("error", ContextLengthWarning)
-        r = estimate("llama-3-70b", "a100-80gb-sxm", 2, batch=2, prompt=7584, completion=512)
+        r = estimate(
+            "llama-3-70b",
+            "a100-80gb-sxm",
+            2,
+            batch=2,
+            prompt=7584,
+            completion=512,
+            step_model="article",
+        )
     return float(2 * (7584 + 512) * r["kv_bytes_per_token"]) / GB
