@@ -15,10 +15,10 @@ prompts are split into chunks that ride in the decode steps, filling their spare
 to the roofline; the steps grow longer instead of stopping.
 
 The steady state follows from Little's law, ``batch = X T`` (X requests per second, T seconds
-a request spends in the system): chapter 9 derives it in sympy. Two modelling choices are
-stated where they are made: a request's wait for the prefills queued before its own is
-that of an M/D/1 queue fed by the other requests (an approximation of a closed loop), and
-a chunked prompt is prefilled first come, first served with the step's whole spare budget.
+a request spends in the system), and chapter 9 derives it in sympy. Two modelling choices are
+stated where they are made: the wait for other requests' prefills is that of the
+approximate mean-value analysis of a closed loop (Schweitzer's), and a chunked prompt is
+prefilled first come, first served with the step's whole spare budget.
 """
 
 from __future__ import annotations
@@ -61,20 +61,6 @@ def static_batch(dep: Deployment, batch, prompt, completion) -> dict:
     }
 
 
-def _mixed_step_time(dep: Deployment, batch, prompt, completion, prefill_tokens):
-    """A decode step of ``batch`` sequences that also carries ``prefill_tokens`` tokens of
-    chunked prompts (per-op model): the products see batch + chunk tokens, attention reads the
-    decoders' caches and does the chunk's FLOPs (a chunk of a prompt of N tokens attends to
-    N / 2 tokens on average), the all-reduces carry both."""
-    b, n, c, p = (np.asarray(x, dtype=float) for x in (batch, prompt, completion, prefill_tokens))
-    decode_only = mean_decode_step_time(dep, b, n, c)
-    tokens = b + p
-    extra_products = weight_products_time(dep, tokens) - weight_products_time(dep, b)
-    extra_comm = allreduce_time(dep, tokens) - allreduce_time(dep, b)
-    chunk_attention = p * dep.attention_flops_per_context_token * (n + 1) / 2 / dep.achieved_flops
-    return decode_only + extra_products + extra_comm + chunk_attention
-
-
 def continuous_batch(dep: Deployment, batch, prompt, completion, chunked_prefill=False) -> dict:
     """Steady-state times and GPU-seconds of continuous batching with ``batch`` requests in
     flight (chapter 9); the same keys as ``static_batch``. ``itl_s`` is the mean time between
@@ -86,32 +72,45 @@ def continuous_batch(dep: Deployment, batch, prompt, completion, chunked_prefill
     step = mean_decode_step_time(dep, b, n, c)
     decode = np.where(c > 0, step, decode_step_time(dep, b, n + 1))
     first = decode_step_time(dep, b, 1)  # the first token when there is no prompt
-    others = (b - 1) / b  # the share of prefills that are other requests'
     if not chunked_prefill:
+        # Each request takes its prefill p on the whole deployment and shares C decode steps
+        # with the others: the deployment serves X = B / (B p + C d) requests a second. The
+        # other requests' prefills occupy it a share phi of the time; a request waits for
+        # them before its own prefill and is stalled by them while it decodes, so its first
+        # token and each later one take 1 / (1 - phi) longer (approximate mean-value
+        # analysis of a closed loop of B requests; chapter 9 derives it).
+        # With no prompt there is nothing to prefill: the first token is a decode step that
+        # all B share, like the others, and nothing stalls.
         prefill = np.where(n > 0, prefill_time(dep, n, 1), 0.0)
-        stall = prefill * others  # stall per request in flight, per request cycle
-        rate = np.zeros_like(b)  # requests per second, refined below
-        for _ in range(_ITERATIONS):
-            load = rate * prefill * others
-            wait = np.where(load < 1, load * prefill / (2 * (1 - load)), np.inf)
-            ttft = np.where(n > 0, prefill + wait, first)
-            s = ttft + b * stall + c * decode
-            total = (s + np.sqrt(np.maximum(s * s - 4 * ttft * b * stall, 0.0))) / 2
-            rate = b / total
-        itl = decode * total / (total - b * stall)
-        prompt_gpu = prefill
+        cycle = np.where(n > 0, b * prefill + c * decode, first + c * decode)
+        rate = b / cycle
+        stretch = np.where(n > 0, cycle / (prefill + c * decode), 1.0)  # 1 / (1 - phi)
+        ttft = np.where(n > 0, prefill * stretch, first)
+        itl = decode * stretch
+        prompt_gpu = np.where(n > 0, prefill, 0.0)
     else:
+        # A step that also carries p prompt tokens: the products and all-reduces see b + p
+        # tokens, and the chunk's own attention (a chunk of an N-token prompt attends to N / 2
+        # tokens on average) adds its FLOPs.
+        products, comm = weight_products_time(dep, b), allreduce_time(dep, b)
+        attention = dep.attention_flops_per_context_token * (n + 1) / 2 / dep.achieved_flops
+
+        def mixed_step(p):
+            extra = weight_products_time(dep, b + p) - products
+            return decode + extra + allreduce_time(dep, b + p) - comm + p * attention
+
         dense = dep.weight_bytes_read(b) / dep.achieved_bandwidth
         spare = np.maximum(dense * dep.achieved_flops / dep.flops_per_token - b, 1.0)
+        step_s = decode
         rate = b / (np.where(n > 0, prefill_time(dep, n, 1), first) + c * decode)
         for _ in range(_ITERATIONS):
-            step_s = _mixed_step_time(dep, b, n, c, 0.0)
             demand = rate * n * step_s  # prompt tokens per step, in steady state
-            step_s = _mixed_step_time(dep, b, n, c, demand)
+            step_s = mixed_step(demand)
             budget = np.maximum(spare, demand)
             ttft = np.where(n > 0, np.ceil(n / budget) * step_s, first)
-            total = ttft + c * step_s
-            rate = b / total
+            rate, previous = b / (ttft + c * step_s), rate
+            if np.all(np.abs(rate - previous) <= 1e-12 * rate):
+                break
         itl = step_s
         prompt_gpu = np.maximum(1 / rate - c * decode / b, 0.0)
     completion_s = c * itl
