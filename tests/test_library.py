@@ -28,7 +28,7 @@ FLOORS = [
     {"serving"},
     {"memory", "breakeven", "workloads", "speculative"},
     {"article", "appendix", "calibration", "errata", "lab", "gpu_run", "measurements"},
-    {"formula_records", "symbolic"},
+    {"formula_records", "symbolic", "symbolic_serving"},
     {"exercises", "answers", "book", "cli", "__main__", "__init__"},
 ]
 FLOOR = {name: level for level, names in enumerate(FLOORS) for name in names}

@@ -180,3 +180,32 @@ def test_a_continuous_batch_that_does_not_fit_is_reported():
     r = im.estimate("llama-2-70b", "a100-80gb-sxm", 2, batch=64, prompt=4000, completion=96,
                     batching="continuous")  # fmt: skip
     assert not bool(r["fits"])
+
+
+def test_the_symbolic_per_op_step_equals_the_library():
+    import sympy as sp
+
+    import inference_math.symbolic as s
+
+    for g in (2, 8):  # on one GPU there is no all-reduce, and the library adds none
+        dep = im.deployment(LLAMA, "h100-sxm", g)
+        step = s.per_op_decode_step().subs(s.values(dep=dep))
+        fn = sp.lambdify((s.B, s.N), step, "numpy")
+        for b, n in [(1, 0), (1, 4096), (64, 512), (512, 16)]:
+            assert float(fn(b, n)) == pytest.approx(float(im.decode_step_time(dep, b, n)))
+
+
+def test_the_symbolic_steady_state_equals_the_library():
+    import inference_math.symbolic as s
+
+    dep = per_op(gpus=8)
+    b, n, c = 24, 1500, 200
+    t_p = float(im.prefill_time(dep, n))
+    t_d = float(im.mean_decode_step_time(dep, b, n, c))
+    sub = {s.B: b, s.C: c, s.t_p: t_p, s.t_d: t_d}
+    r = continuous_batch(dep, b, n, c)
+    assert float(s.continuous_rate().subs(sub)) * c == pytest.approx(r["output_tokens_per_s"])
+    stretch = float(s.continuous_stretch().subs(sub))
+    assert t_p * stretch == pytest.approx(r["ttft_s"]) and t_d * stretch == pytest.approx(
+        r["itl_s"]
+    )

@@ -67,11 +67,14 @@ from .deployment import (
     DEFAULT_USABLE_MEMORY,
     SCENARIO_SOURCE,
     SCENARIOS,
+    STEP_MODELS,
     Deployment,
     deployment,
 )
+from .efficiency import server_efficiency
 from .steps import (
     aggregate_tokens_per_s,
+    allreduce_time,
     compute_bound_batch,
     compute_bound_prompt,
     decode_step_time,
@@ -79,7 +82,9 @@ from .steps import (
     mean_of_max_linear,
     memory_bound_context,
     prefill_time,
+    weight_products_time,
 )
+from .batching import BATCHING, continuous_batch, static_batch
 from .serving import ESTIMATE_KEYS, ContextLengthWarning, estimate, fit_problem
 
 # What fits, and what it costs
@@ -130,7 +135,7 @@ from .gpu_run import (
     load_gpu_run,
 )
 
-from . import calibration, exercises, lab, units
+from . import calibration, efficiency, exercises, lab, measurements, units
 from .exercises import check
 
 __version__ = "0.1.0"

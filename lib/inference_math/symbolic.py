@@ -333,6 +333,10 @@ def formula_sheet() -> list[tuple[str, str, str]]:
     return [(f.name, f.meaning, latex(f.expression())) for f in FORMULAS.values()]
 
 
+# Today's server (chapters 6 and 9) lives in its own module; its formulas join FORMULAS here.
+from .symbolic_serving import *  # noqa: E402, F401, F403
+
+
 # ----- numbers for the symbols -----------------------------------------------------------------
 
 # every symbol of this module by its name: "N", "MFU", "p_API", ...
@@ -346,10 +350,13 @@ def values(model=None, dep=None, **extra) -> dict:
 
     ``model`` (a catalog name, ``Model`` or config path; default: the deployment's) gives the
     architecture's symbols (L, d, H, K, d_h, d_ff, V, E, k, tau); ``dep`` a deployment's (P,
-    b_w, b_kv, G, F, beta, M, MFU, MBU, u, c_h). ``extra`` sets any other symbol by its name,
+    b_w, b_kv, G, F, beta, M, MFU, MBU, u, c_h, and for today's server f, t_0, alpha_AR,
+    b_a, beta_link). ``extra`` sets any other symbol by its name,
     or overrides one: ``values(dep=article, N=512, B=8)``."""
     from .formulas import BYTES_PER_PARAM
     from .models import get_model
+    from .steps import ACTIVATION_BYTES
+    from .symbolic_serving import alpha_ar, b_a, beta_link, f_tok, t_0
 
     if dep is not None and not isinstance(dep, Deployment):
         raise ValueError(f"dep must be a Deployment, got {dep!r}")
@@ -381,7 +388,13 @@ def values(model=None, dep=None, **extra) -> dict:
             mbu: dep.mbu,
             u: dep.usable_memory,
             price: dep.usd_per_gpu_hour,
+            f_tok: dep.flops_per_token,
+            t_0: dep.overhead_s,
+            alpha_ar: dep.allreduce_latency_s,
+            b_a: ACTIVATION_BYTES,
         }
+        if dep.gpu.tp_link_bytes_per_s:
+            out[beta_link] = dep.gpu.tp_link_bytes_per_s
     for name, value in extra.items():
         if name not in SYMBOLS:
             raise ValueError(f"unknown symbol {name!r}; allowed: {', '.join(sorted(SYMBOLS))}")
