@@ -75,7 +75,7 @@ def test_api_price_per_request():
 
 
 def test_usd_at_utilisation():
-    assert float(im.usd_at_utilisation(1.0, im.ARTICLE_UTILISATION)) == 2.0
+    assert float(im.usd_at_utilisation(1.0, im.BURSTY_UTILISATION)) == 2.0
     np.testing.assert_allclose(im.usd_at_utilisation(3.0, [1.0, 0.5, 0.25]), [3.0, 6.0, 12.0])
     for bad in (0.0, 1.5, -0.5):
         with pytest.raises(ValueError, match="utilisation"):

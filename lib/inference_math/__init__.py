@@ -96,7 +96,7 @@ from .breakeven import (
     usd_per_1k_prompt,
 )
 from .workloads import (
-    ARTICLE_UTILISATION,
+    BURSTY_UTILISATION,
     WORKLOADS,
     Workload,
     WorkloadPrice,

@@ -20,6 +20,7 @@ import numpy as np
 from . import checks
 from .prices import ARTICLE_API, ApiPrice, get_api_latency, get_api_price
 from .deployment import deployment as make_deployment
+from .batching import continuous_batch, static_batch
 from .serving import estimate
 
 
@@ -93,8 +94,10 @@ def get_workload(name_or_workload) -> Workload:
     return checks.lookup("workload", name_or_workload, WORKLOADS)
 
 
-# Sanger (2023): bursty traffic averages about half of the peak a deployment is sized for.
-ARTICLE_UTILISATION = 0.5
+# An assumption of this book, not a measurement: interactive traffic that averages half of
+# the peak a deployment is sized for. Sanger (2023) calls such traffic bursty and says it
+# costs throughput, without a figure (chapter 11 says so where it uses this).
+BURSTY_UTILISATION = 0.5
 
 
 def api_meets_targets(workload, latency=ARTICLE_API) -> bool:
@@ -149,26 +152,36 @@ def _check_mix(prompt, completion):
     return n, c
 
 
-def self_hosted_cost(prompt, completion, batch, utilisation=1.0, **deployment):
-    """Price and latency of serving requests of ``prompt`` tokens in and ``completion`` out in
-    batches of ``batch`` on a deployment (keyword arguments of ``inference_math.deployment``,
-    e.g. ``scenario="article-2023", gpus=8``).
+def self_hosted_cost(
+    prompt, completion, batch, utilisation=1.0, batching="static", chunked_prefill=False,
+    **deployment,
+):  # fmt: skip
+    """Price and latency of serving requests of ``prompt`` tokens in and ``completion`` out,
+    ``batch`` at a time, on a deployment (keyword arguments of ``inference_math.deployment``,
+    e.g. ``scenario="article-2023", gpus=8``), batched statically (a batch of ``batch``
+    requests) or continuously (``batch`` requests in flight), as ``estimate`` does.
 
     The prefill's forward pass yields the first token, so a completion of C tokens costs the
-    prefill plus C - 1 decode steps. A batch occupies the deployment for that long and each
-    request pays a B-th of it, divided by the utilisation. Returns a dict of arrays:
-    ``usd_per_request``, ``batch_seconds``, ``ttft_s``, ``tokens_per_s_per_sequence`` (NaN
-    when C = 1: there is no decode step), ``fits``.
-    Chapter 11 derives it."""
+    prefill plus C - 1 decode steps. Each request pays the deployment-seconds it takes (a
+    B-th of a static batch's time; 1 / X under continuous batching), divided by the
+    utilisation. Returns a dict of arrays: ``usd_per_request``, ``gpu_seconds`` (of the whole
+    deployment, per request), ``ttft_s``, ``tokens_per_s_per_sequence`` (NaN when C = 1:
+    there is no decode step), ``fits``. Chapter 11 derives it."""
     n, c = _check_mix(prompt, completion)
     b = checks.count("batch", batch)
     u = checks.fraction("utilisation", utilisation)
     dep = make_deployment(**deployment)
-    r = estimate(**deployment, batch=b, prompt=n, completion=c - 1)
-    seconds = r["ttft_s"] + r["completion_s"]
+    r = estimate(
+        dep, batch=b, prompt=n, completion=c - 1, batching=batching,
+        chunked_prefill=chunked_prefill,
+    )  # fmt: skip
+    mode = continuous_batch if batching.strip().lower() == "continuous" else static_batch
+    kw = {"chunked_prefill": chunked_prefill} if mode is continuous_batch else {}
+    times = mode(dep, b, n, c - 1, **kw)
+    seconds = times["prompt_gpu_s"] + times["completion_gpu_s"]
     return {
-        "usd_per_request": seconds * dep.usd_per_second / b / u,
-        "batch_seconds": seconds,
+        "usd_per_request": seconds * dep.usd_per_second / u,
+        "gpu_seconds": seconds,
         "ttft_s": r["ttft_s"],
         "tokens_per_s_per_sequence": r["tokens_per_s_per_sequence"],
         "fits": r["fits"],
@@ -194,6 +207,8 @@ def max_feasible_batch(
     ttft_target_s=None,
     tokens_per_s_target=None,
     max_batch: int = 4096,
+    batching="static",
+    chunked_prefill=False,
     **deployment,
 ):
     """The largest batch, up to ``max_batch``, that fits in memory and meets the targets; 0
@@ -203,14 +218,15 @@ def max_feasible_batch(
     each decode step reads more cache, more cache must fit), so the feasible batches are
     1..B*, and a bisection finds B* in log2(max_batch) steps. The cost per request never rises
     with the batch (the weights are read once for all B), so B* is also the cheapest batch.
-    Chapter 11 derives it."""
+    Under continuous batching (``batching``) the same holds: more requests in flight stretch
+    every latency and fill more memory. Chapter 11 derives it."""
     n, c = _check_mix(prompt, completion)
     top = int(checks.count("max_batch", max_batch))
     lo = np.zeros(np.broadcast_shapes(n.shape, c.shape), dtype=np.int64)
     hi = np.full_like(lo, top)
     while np.any(lo < hi):
         mid = (lo + hi + 1) // 2
-        r = self_hosted_cost(n, c, mid, **deployment)
+        r = self_hosted_cost(n, c, mid, 1.0, batching, chunked_prefill, **deployment)
         ok = meets_targets(r, ttft_target_s, tokens_per_s_target)
         lo = np.where(ok, mid, lo)
         hi = np.where(ok, hi, mid - 1)
@@ -230,6 +246,7 @@ class WorkloadPrice:
     api: str
     api_usd_per_request: float
     utilisation: float
+    batching: str = "static"
 
     @property
     def feasible(self) -> bool:
@@ -242,26 +259,32 @@ class WorkloadPrice:
 
 
 def price_workload(
-    workload, api=ARTICLE_API, batches=None, utilisation=1.0, **deployment
-) -> WorkloadPrice:
+    workload, api=ARTICLE_API, batches=None, utilisation=1.0, batching="static",
+    chunked_prefill=False, **deployment,
+) -> WorkloadPrice:  # fmt: skip
     """The cheapest way to serve ``workload`` on a deployment, against ``api``.
 
     Every batch in ``batches`` (default 1 to 4096) is priced in one call; of those that fit
     and meet the latency targets, the cheapest wins. Past the batch where decoding turns
     compute-bound the cost stops falling, so of equally cheap batches (within one part in a
-    billion) the smallest, with the lowest latency, is reported. Chapter 11 derives it."""
+    billion) the smallest, with the lowest latency, is reported. ``batching`` and
+    ``chunked_prefill`` choose how the server batches (``self_hosted_cost``). Chapter 11
+    derives it."""
     w = get_workload(workload)
     p: ApiPrice = get_api_price(api)
     b = np.arange(1, 4097) if batches is None else checks.count("batches", batches)
-    r = self_hosted_cost(w.prompt, w.completion, b, utilisation, **deployment)
+    r = self_hosted_cost(
+        w.prompt, w.completion, b, utilisation, batching, chunked_prefill, **deployment
+    )
     ok = meets_targets(r, w.ttft_target_s, w.tokens_per_s_target)
     api_usd = float(api_usd_per_request(p, w.prompt, w.completion))
     dep_name = make_deployment(**deployment).label
     u = float(checks.fraction("utilisation", utilisation))
     if not np.any(ok):
         return WorkloadPrice(
-            w, dep_name, 0, float("inf"), float("nan"), float("nan"), p.name, api_usd, u
-        )
+            w, dep_name, 0, float("inf"), float("nan"), float("nan"), p.name, api_usd, u,
+            batching,
+        )  # fmt: skip
     cost = np.where(ok, r["usd_per_request"], np.inf)
     best = int(np.flatnonzero(cost <= cost.min() * (1 + 1e-9))[0])
     return WorkloadPrice(
@@ -274,6 +297,7 @@ def price_workload(
         p.name,
         api_usd,
         u,
+        batching,
     )
 
 
