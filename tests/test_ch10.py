@@ -263,7 +263,7 @@ def test_bad_inputs_raise_value_errors(runs):
 
 def test_chapter_derivation_equals_the_library(runs):
     B, N, C, G, F, beta = ims.B, ims.N, ims.C, ims.G, ims.F, ims.beta
-    t_0, MBU_kv = sp.symbols("t_0 MBU_kv", positive=True)
+    t_pf, MBU_kv = sp.symbols("t_pf MBU_kv", positive=True)
     j = sp.symbols("j", positive=True, integer=True)
     step_j = ims.weight_bytes() / (G * beta * ims.mbu) + B * (N + j) * ims.kv_bytes_per_token() / (
         G * beta * MBU_kv
@@ -276,7 +276,7 @@ def test_chapter_derivation_equals_the_library(runs):
     assert sp.expand(total - tidy) == 0
     lib = ims.refined_model()
     assert sp.expand(tidy - lib["completion"]) == 0
-    assert lib["ttft"] == t_0 + ims.prefill_time()
+    assert lib["ttft"] == t_pf + ims.prefill_time()
 
     m, g, r = im.get_model("llama-2-70b"), im.get_gpu("a100-80gb-sxm"), im.ARTICLE_REFINED
     values = {
@@ -295,7 +295,7 @@ def test_chapter_derivation_equals_the_library(runs):
         beta: g.bandwidth_bytes_per_s,
         ims.mfu: r.mfu,
         ims.mbu: r.mbu,
-        t_0: r.prefill_overhead_s,
+        t_pf: r.prefill_overhead_s,
         MBU_kv: r.kv_mbu,
     }
     f_t = sp.lambdify((B, N), lib["ttft"].subs(values), "numpy")

@@ -8,7 +8,7 @@ FLOP or byte count explains), and decode slows with context and batch much more 
 the KV cache at the weights' bandwidth would (the decode-attention kernels of mid-2023 read
 the cache far below peak bandwidth). The refined model adds exactly those two terms:
 
-    TTFT       = t_0 + max(FLOPs / (G F MFU), W / (G beta MBU))
+    TTFT       = t_pf + max(FLOPs / (G F MFU), W / (G beta MBU))
     decode step = max(W / (G beta MBU) + B N s_kv / (G beta MBU_kv), FLOPs / (G F MFU))
 
 (W the weight bytes, s_kv the KV bytes per token, N the context, B the batch, G GPUs of peak
@@ -16,7 +16,7 @@ FLOP/s F and bandwidth beta.)
 
 A ``Calibration`` is one such model with its constants and their provenance (the data, the fit
 method, the date). ``fit`` finds the constants by least squares on relative error with numpy
-alone: the predictions are piecewise linear in 1/MFU, 1/MBU, t_0 and 1/MBU_kv, so Gauss-Newton
+alone: the predictions are piecewise linear in 1/MFU, 1/MBU, t_pf and 1/MBU_kv, so Gauss-Newton
 in those reciprocals converges in a few steps. ``held_out_errors`` measures the error on runs a
 fit has not seen. ``ARTICLE_REFINED`` holds the fitted constants for the book's other chapters;
 tests/test_ch10.py refits and checks they have not gone stale.
@@ -48,7 +48,7 @@ class Calibration:
     """A timing model of one deployment: the roofline's MFU and MBU, optional extra terms, and
     where its constants came from.
 
-    ``prefill_overhead_s`` is added once to every prefill (t_0); ``kv_mbu`` is the fraction of
+    ``prefill_overhead_s`` is added once to every prefill (t_pf); ``kv_mbu`` is the fraction of
     peak bandwidth at which decode reads the KV cache (None: at ``mbu``, as the plain roofline
     assumes); ``step_overhead_s`` is added to every decode step. ``completion_includes_prefill``
     reads a measured completion time as prefill plus decode (the article does not say which it

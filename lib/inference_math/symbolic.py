@@ -406,8 +406,8 @@ def refined_model():
     """Chapter 10's refined model (``calibration.ARTICLE_REFINED``) as sympy expressions in
     the book's notation, decode in its memory-bound branch (every appendix run is): ``ttft``,
     ``decode_step`` at context N, ``mean_decode_step`` over a completion of C tokens, and
-    ``completion``. New symbols: t_0 (prefill overhead) and MBU_kv."""
-    t0, mbu_kv = sp.symbols("t_0 MBU_kv", positive=True)
+    ``completion``. New symbols: t_pf (the fixed time per prefill) and MBU_kv."""
+    t0, mbu_kv = sp.symbols("t_pf MBU_kv", positive=True)
     j = sp.symbols("j", positive=True, integer=True)
     ttft = t0 + prefill_time()
     weights = weight_bytes() / (G * beta * mbu)
@@ -422,6 +422,6 @@ def refined_model():
         "decode_step": step,
         "mean_decode_step": mean,
         "completion": C * mean,
-        "t_0": t0,
+        "t_pf": t0,
         "MBU_kv": mbu_kv,
     }
