@@ -22,6 +22,9 @@ sys.path.insert(0, str(ROOT / "tools"))
 
 # page -> {key: why its value changed on purpose}
 CHANGED: dict[str, dict[str, str]] = {
+    "chapters/04-roofline": {
+        "m-ridge-eq": "the ops:byte ratio is written I*, as the ridge is elsewhere (R is a rate)",
+    },
     "chapters/13-pitfalls": {
         "n-pitfalls": "two pitfalls added: static batching, tensor-parallel communication",
         "n-flatter": "ignoring tensor-parallel communication flatters self-hosting",
