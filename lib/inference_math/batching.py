@@ -26,6 +26,7 @@ from __future__ import annotations
 import numpy as np
 
 from .deployment import Deployment
+from .formulas import prefill_attended_tokens
 from .steps import (
     allreduce_time,
     decode_step_time,
@@ -71,7 +72,14 @@ def _mixed_step_time(dep: Deployment, batch, prompt, completion, prefill_tokens)
     tokens = b + p
     extra_products = weight_products_time(dep, tokens) - weight_products_time(dep, b)
     extra_comm = allreduce_time(dep, tokens) - allreduce_time(dep, b)
-    chunk_attention = p * dep.attention_flops_per_context_token * (n + 1) / 2 / dep.achieved_flops
+    if dep.model.has_windows:  # a chunk token attends to prefill_attended_tokens / N on average
+        with np.errstate(divide="ignore", invalid="ignore"):
+            mean = np.where(n > 0, prefill_attended_tokens(dep.model, n) / n, 0.0)
+        chunk_attention = p * dep.attention_flops_per_context_token * mean / dep.achieved_flops
+    else:
+        chunk_attention = (
+            p * dep.attention_flops_per_context_token * (n + 1) / 2 / dep.achieved_flops
+        )
     return decode_only + extra_products + extra_comm + chunk_attention
 
 
