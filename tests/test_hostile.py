@@ -26,6 +26,7 @@ from inference_math.cli import main
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 BASE = ["estimate", "--model", "llama-2-70b", "--gpu", "a100-80gb-sxm", "--gpus", "2"]
 LLAMA = {
+    "model_type": "llama",
     "num_hidden_layers": 32,
     "hidden_size": 4096,
     "num_attention_heads": 32,
@@ -172,7 +173,7 @@ CONFIG_BAD = [
     ({**LLAMA, "tie_word_embeddings": "false"}, "tie_word_embeddings must be true or false"),
     ({**LLAMA, "attention_bias": 1}, "attention_bias must be true or false"),
     (
-        {**LLAMA, "num_local_experts": 8, "num_experts_per_tok": 9},
+        {**LLAMA, "model_type": "mixtral", "num_local_experts": 8, "num_experts_per_tok": 9},
         "num_experts_per_tok (9) exceeds",
     ),
     ({k: v for k, v in LLAMA.items() if k != "vocab_size"}, "missing key(s) vocab_size"),
