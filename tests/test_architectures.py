@@ -331,3 +331,17 @@ def test_models_without_windows_attend_to_the_whole_context():
             assert np.array_equal(im.attended_tokens(m, c), c)
             dep = im.deployment(m, "b200", 8)
             assert dep.attended(c) is not None and np.array_equal(dep.attended(c), c)
+
+
+def test_qwen3_dense_reads_its_head_dim_and_qk_norms():
+    # Qwen3-8B's architecture (no verified copy of its config.json was found, so the test
+    # writes the fields out): its count equals the Hub's safetensors total (third-party record)
+    cfg = {
+        "model_type": "qwen3", "num_hidden_layers": 36, "hidden_size": 4096,
+        "num_attention_heads": 32, "num_key_value_heads": 8, "intermediate_size": 12288,
+        "vocab_size": 151936, "max_position_embeddings": 40960, "tie_word_embeddings": False,
+    }  # fmt: skip
+    m = im.from_hf_config(cfg, name="qwen3-8b")
+    assert m.head_dim == 128 and m.qk_norm and not m.qkv_bias  # transformers' defaults
+    assert m.params == 8_190_735_360
+    assert im.kv_bytes_per_token(m) == 2 * 36 * 8 * 128 * 2

@@ -202,16 +202,20 @@ def _window_value(config: dict, fam: Family, where: str):
     return value
 
 
-def _experts(config: dict, fam: Family, kind: str, layers: int, where: str) -> dict:
-    """The mixture-of-experts fields of a ``Model``, empty for a dense family."""
-    named = [k for k in EXPERT_KEYS if config.get(k) is not None]
-    foreign = [k for k in named if k not in fam.experts]
+def _foreign_experts(config: dict, fam: Family, kind: str, where: str) -> None:
+    """Refuse experts spelled as another family spells them: never read them as dense."""
+    foreign = [k for k in EXPERT_KEYS if config.get(k) is not None and k not in fam.experts]
     if foreign:
         how = f"reads {' or '.join(fam.experts)}" if fam.experts else "is dense"
         raise ValueError(
             f"{where}: {foreign[0]} names experts, but model_type {kind!r} {how}; a mixture "
             f"of experts is one of {', '.join(k for k, f in FAMILIES.items() if f.experts)}"
         )
+
+
+def _experts(config: dict, fam: Family, kind: str, layers: int, where: str) -> dict:
+    """The mixture-of-experts fields of a ``Model``, empty for a dense family."""
+    named = [k for k in EXPERT_KEYS if config.get(k) is not None]
     if not fam.experts:
         return {}
     key = named[0]
@@ -291,6 +295,7 @@ def from_hf_config(path_or_dict, name: str | None = None) -> Model:
             f"model_type {printable(repr(kind))[:40]} is not supported")  # fmt: skip
         raise ValueError(f"{where}: {got}; supported: {', '.join(SUPPORTED)}")
     fam = FAMILIES[kind]
+    _foreign_experts(config, fam, kind, where)
     required = _REQUIRED + fam.experts[:1] + (_MLA_KEYS if fam.mla else ())
     if fam.expert_width != "intermediate_size":
         required += (fam.expert_width,)

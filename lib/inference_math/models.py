@@ -174,7 +174,7 @@ _MLA_SIZES = ("qk_nope_head_dim", "qk_rope_head_dim", "v_head_dim")
 
 def _size(where: str, f: str, v, minimum: int = 1) -> None:
     if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < minimum:
-        what = "a positive integer" if minimum == 1 else f"an integer of at least {minimum}"
+        what = "a positive integer" if minimum == 1 else "a non-negative integer"
         raise ValueError(f"{where}: {f} must be {what}, got {v!r}")
     if v > MAX_SIZE:
         raise ValueError(f"{where}: {f} must be at most {MAX_SIZE:,}, got {v:,}")
