@@ -23,10 +23,12 @@ from .models import MODELS, Model, get_model, param_breakdown
 from .hfconfig import FAMILIES, SUPPORTED, from_hf_config
 from .gpus import GPU, GPUS, QUOTED_GPUS, SPARSE_2_4_SPEEDUP, get_gpu
 from .prices import (
+    API_DISCOUNTS,
     API_LATENCY,
     API_PRICES,
     ARTICLE_API,
     GPU_HOUR_QUOTES,
+    ApiDiscount,
     ApiLatency,
     ApiPrice,
     GpuHourQuote,
