@@ -212,6 +212,8 @@ def test_cli_says_mistral_fits_on_one_l4():
             cwd=ROOT,
         )
         assert p.returncode == 0 and p.stderr == "", p.stderr
+        assert "sliding window         4,096 tokens on 32 of 32 layers" in p.stdout
+        assert "KV per sequence        0.54 GB (4,096 tokens of capacity)" in p.stdout
 
 
 def test_cli_without_the_window_does_not_fit(tmp_path):
@@ -224,6 +226,7 @@ def test_cli_without_the_window_does_not_fit(tmp_path):
         capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert p.returncode == 1 and "KV cache for 131,072 tokens needs 17.18 GB" in p.stderr
+    assert "sliding window" not in p.stdout  # no window, no row
 
 
 def test_mistral_window_defaults_as_transformers_does():
