@@ -261,6 +261,11 @@ def test_qwen2_use_sliding_window_false_means_no_window():
     assert windowed.layer_windows == (None,) * 20 + (4096,) * 8  # the first 20 attend fully
     per_layer = 57_344 // 28
     assert im.kv_bytes_per_sequence(windowed, 10_000) == per_layer * (20 * 10_000 + 8 * 4096)
+    # exact bytes at every length, though 20/28 of the layers is no round fraction
+    odd = load("qwen2.5-7b", use_sliding_window=True, sliding_window=4096, max_window_layers=21)
+    t = np.arange(0, 50_000, 7)
+    exact = [per_layer * sum(min(x, w or x) for w in odd.layer_windows) for x in t]
+    assert np.array_equal(im.kv_bytes_per_sequence(odd, t), exact)
 
 
 def test_phi3_mini_caps_its_cache_at_2047_tokens():
@@ -290,6 +295,16 @@ def test_windowed_mean_decode_step_is_the_mean_of_the_steps(name, step_model):
         assert mean == pytest.approx(steps.mean(), rel=1e-12)
     floor = im.completion_cost_floor(dep, 3000, 2000)
     assert floor < im.usd_per_1k_completion(dep, 10**6, 3000, 2000)
+
+
+def test_windowed_mean_decode_step_broadcasts():
+    dep = im.deployment("gemma-2-27b", "h200-sxm", 2)
+    batch, prompt = np.array([[1], [64]]), np.array([0, 3000, 9000])
+    mean = im.mean_decode_step_time(dep, batch, prompt, 2000)
+    assert mean.shape == (2, 3)
+    for i, b in enumerate(batch[:, 0]):
+        for j, n in enumerate(prompt):
+            assert mean[i, j] == im.mean_decode_step_time(dep, b, n, 2000)
 
 
 def test_windowed_prefill_attention_stops_at_the_window():

@@ -92,11 +92,16 @@ def attended_tokens(model, context):
     c = nonnegative("context", context)
     if not m.has_windows:
         return c
+    return _layer_tokens(m, c) / m.n_layers
+
+
+def _layer_tokens(m: Model, c):
+    """The sum over layers of min(c, the layer's window): whole numbers stay exact."""
     full, groups = window_groups(m)
-    layer_tokens = full * c
+    total = full * c
     for window, layers in groups:
-        layer_tokens = layer_tokens + layers * np.minimum(c, window)
-    return layer_tokens / m.n_layers
+        total = total + layers * np.minimum(c, window)
+    return total
 
 
 def kv_bytes_per_sequence(model, tokens, kv_dtype: str = "bf16"):
@@ -109,8 +114,8 @@ def kv_bytes_per_sequence(model, tokens, kv_dtype: str = "bf16"):
     t = nonnegative("tokens", tokens)
     if not m.has_windows:
         return t * per_token
-    # per layer first, so that whole numbers of bytes stay exact
-    return (per_token / m.n_layers) * (attended_tokens(m, t) * m.n_layers)
+    # bytes per layer and token (exact) times the layer-tokens (exact): whole bytes stay exact
+    return (per_token / m.n_layers) * _layer_tokens(m, t)
 
 
 def context_for_attended_tokens(model, attended):
