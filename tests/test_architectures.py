@@ -156,6 +156,9 @@ def test_qwen_moe_shared_expert_and_its_gate():
     assert m.n_shared_experts == 1 and m.shared_expert_gate and m.shared_expert_d_ff == 5632
     assert im.param_breakdown(m)["shared_experts"] == 24 * (3 * 2048 * 5632 + 2048)
     assert m.qkv_bias and not m.attention_bias  # q/k/v biases, no o bias
+    # transformers 5 reads qkv_bias for Qwen2-MoE; Qwen2 (dense) hard-codes its biases
+    assert not load("qwen1.5-moe-a2.7b", qkv_bias=False).qkv_bias
+    assert load("qwen2.5-7b", qkv_bias=False).qkv_bias
     sparse = load("qwen1.5-moe-a2.7b", decoder_sparse_step=2, mlp_only_layers=[1])
     assert sparse.dense_layers == tuple(i for i in range(24) if i % 2 == 0 or i == 1)
     assert sparse.n_moe_layers == 11

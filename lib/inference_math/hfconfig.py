@@ -46,7 +46,9 @@ class Family:
     window_default: int | None = None  # sliding_window when the key is absent
     tied: bool = False  # tie_word_embeddings when absent
     head_dim: int | None = None  # head_dim when absent (None: hidden / heads)
-    bias: str = "read"  # attention_bias read ("read"), q/k/v hard-coded ("qkv"), none ("none")
+    # attention biases: "read" (attention_bias, all four), "qkv" (q, k and v, hard-coded),
+    # "qkv_flag" (q, k and v unless qkv_bias is false), "none"
+    bias: str = "read"
     mlp_bias: bool = False  # reads mlp_bias
     norms_per_layer: int = 2
     qk_norm: bool = False
@@ -61,15 +63,15 @@ _QWEN_MOE = dict(expert_width="moe_intermediate_size", windows="qwen", window_de
 _DEEPSEEK = dict(
     experts=("n_routed_experts",), expert_width="moe_intermediate_size", mla=True, shared="deepseek"
 )
-# transformers' defaults per model_type (checked against transformers 5.24.0's config classes
-# and the 4.x modeling code; /work/research/models-notes.md section 5 lists them).
+# transformers' defaults per model_type, read from transformers 5.24.0's config classes and
+# checked against the 4.x modeling code where the two differ (q/k/v biases, window layers).
 FAMILIES = {
     "llama": Family(mlp_bias=True),
     "mistral": Family(windows="all", window_default=4096, bias="none"),
     "mixtral": Family(experts=("num_local_experts",), windows="all", bias="none"),
     "qwen2": Family(windows="qwen", window_default=4096, bias="qkv"),
     "qwen3": Family(windows="qwen", window_default=4096, head_dim=128, qk_norm=True),
-    "qwen2_moe": Family(experts=("num_experts",), bias="qkv", shared="qwen", **_QWEN_MOE),
+    "qwen2_moe": Family(experts=("num_experts",), bias="qkv_flag", shared="qwen", **_QWEN_MOE),
     # transformers 5 also accepts num_local_experts for Qwen3-MoE (an alias)
     "qwen3_moe": Family(
         experts=("num_experts", "num_local_experts"), head_dim=128, qk_norm=True, **_QWEN_MOE
@@ -221,8 +223,8 @@ def _experts(config: dict, fam: Family, kind: str, layers: int, where: str) -> d
     key = named[0]
     experts = _positive_int(config, key, where, minimum=2)
     if len(named) > 1 and config[named[1]] != experts:
-        raise ValueError(f"{where}: {named[0]} and {named[1]} disagree ({experts} and "
-                         f"{printable(repr(config[named[1]]))[:20]})")  # fmt: skip
+        other = printable(repr(config[named[1]]))[:20]
+        raise ValueError(f"{where}: {named[0]} and {named[1]} disagree ({experts} and {other})")
     if config.get("num_experts_per_tok") is None:
         raise ValueError(
             f"{where}: {key} ({experts}) names experts but num_experts_per_tok, how many each "
@@ -338,7 +340,9 @@ def from_hf_config(path_or_dict, name: str | None = None) -> Model:
     fields["tied_embeddings"] = _flag(config, "tie_word_embeddings", where, fam.tied)
     if fam.bias == "read":
         fields["attention_bias"] = _flag(config, "attention_bias", where, False)
-    fields["qkv_bias"] = fam.bias == "qkv" and _flag(config, "qkv_bias", where, True)
+    fields["qkv_bias"] = fam.bias == "qkv" or (
+        fam.bias == "qkv_flag" and _flag(config, "qkv_bias", where, True)
+    )
     fields["mlp_bias"] = fam.mlp_bias and _flag(config, "mlp_bias", where, False)
     if fam.mtp_default or config.get("num_nextn_predict_layers") is not None:
         fields["mtp_layers"] = _int_or(
