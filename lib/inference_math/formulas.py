@@ -143,7 +143,9 @@ def context_for_attended_tokens(model, attended):
 def attention_flops_per_attended_token(model) -> float:
     """Attention-score FLOPs one token spends per cached token it attends to (chapter 2):
     Q.K^T and scores.V are each 2 x H x d_h per layer, so 4 L H d_h. Under latent attention
-    the keys are d_nope + d_rope wide and the values d_v: 2 L H (d_nope + d_rope + d_v)."""
+    the keys are d_nope + d_rope wide and the values d_v: 2 L H (d_nope + d_rope + d_v), as
+    when keys and values are rebuilt from the latent (engines that fold the up-projections
+    into the query and output do other, larger products instead)."""
     m = get_model(model)
     if m.is_mla:
         return 2.0 * m.n_layers * m.n_heads * (m.head_dim + m.v_head_dim)
