@@ -70,10 +70,12 @@ def test_missing_model_and_gpu():
 
 
 CONFIG_CASES = [
-    ({"hidden_size": 8192}, "missing key(s) num_hidden_layers"),
+    ({"model_type": "llama", "hidden_size": 8192}, "missing key(s) num_hidden_layers"),
+    ({"hidden_size": 8192}, "missing key(s) model_type; supported: llama, mistral"),
     (
         {
             **{
+                "model_type": "llama",
                 "num_hidden_layers": 80,
                 "hidden_size": 8192,
                 "num_attention_heads": 64,
@@ -87,6 +89,7 @@ CONFIG_CASES = [
     ),
     (
         {
+            "model_type": "llama",
             "num_hidden_layers": "80",
             "hidden_size": 8192,
             "num_attention_heads": 64,
@@ -98,6 +101,7 @@ CONFIG_CASES = [
     ),
     (
         {
+            "model_type": "llama",
             "num_hidden_layers": 80,
             "hidden_size": 8190,
             "num_attention_heads": 64,
@@ -109,6 +113,7 @@ CONFIG_CASES = [
     ),
     (
         {
+            "model_type": "llama",
             "num_hidden_layers": 80,
             "hidden_size": 8192,
             "num_attention_heads": 64,
@@ -120,6 +125,7 @@ CONFIG_CASES = [
     ),
     (
         {
+            "model_type": "mixtral",
             "num_hidden_layers": 32,
             "hidden_size": 4096,
             "num_attention_heads": 32,
@@ -133,6 +139,7 @@ CONFIG_CASES = [
     ),
     (
         {
+            "model_type": "llama",
             "num_hidden_layers": 32,
             "hidden_size": 4096,
             "num_attention_heads": 32,

@@ -112,6 +112,7 @@ def test_context_warning_goes_to_stderr():
 
 def test_config_json_model(tmp_path):
     cfg = {
+        "model_type": "llama",
         "num_hidden_layers": 32,
         "hidden_size": 4096,
         "num_attention_heads": 32,

@@ -26,6 +26,7 @@ from inference_math.cli import main
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 BASE = ["estimate", "--model", "llama-2-70b", "--gpu", "a100-80gb-sxm", "--gpus", "2"]
 LLAMA = {
+    "model_type": "llama",
     "num_hidden_layers": 32,
     "hidden_size": 4096,
     "num_attention_heads": 32,
@@ -172,7 +173,7 @@ CONFIG_BAD = [
     ({**LLAMA, "tie_word_embeddings": "false"}, "tie_word_embeddings must be true or false"),
     ({**LLAMA, "attention_bias": 1}, "attention_bias must be true or false"),
     (
-        {**LLAMA, "num_local_experts": 8, "num_experts_per_tok": 9},
+        {**LLAMA, "model_type": "mixtral", "num_local_experts": 8, "num_experts_per_tok": 9},
         "num_experts_per_tok (9) exceeds",
     ),
     ({k: v for k, v in LLAMA.items() if k != "vocab_size"}, "missing key(s) vocab_size"),
@@ -196,6 +197,138 @@ def test_cli_refuses_bad_config(config, message, tmp_path, capsys):
     status, out, err = cli(["estimate", "--model", path, "--gpu", "h100-sxm"], capsys)
     assert status == 2 and out == "" and len(err) == 1, err
     assert message in err[0] and "config.json" in err[0], err
+
+
+def real(folder, drop=(), **changes):
+    """A real config from tests/data/configs without the keys in ``drop``, others changed."""
+    cfg = json.loads((ROOT / "tests" / "data" / "configs" / folder / "config.json").read_text())
+    return {**{k: v for k, v in cfg.items() if k not in drop}, **changes}
+
+
+_SUPPORTED = "supported: llama, mistral, mixtral, qwen2, qwen3, qwen2_moe, qwen3_moe, gemma"
+MAMBA = {**LLAMA, "model_type": "mamba", "state_size": 16, "expand": 2, "conv_kernel": 4}
+# Configs of 2024-2026 architectures that no supported reading fits: each is refused, naming
+# the file and the field, never read as some other model.
+ARCH_BAD = [
+    (MAMBA, "model_type 'mamba' is not supported; " + _SUPPORTED),
+    ({**LLAMA, "model_type": "LlamaForCausalLM"}, "model_type 'LlamaForCausalLM' is not supp"),
+    ({**LLAMA, "model_type": 42}, "model_type 42 is not supported"),
+    ({k: v for k, v in LLAMA.items() if k != "model_type"}, "missing key(s) model_type; "),
+    (
+        real("qwen3-30b-a3b", drop=["num_experts_per_tok"]),
+        "num_experts (128) names experts but num_experts_per_tok, how many each token is routed "
+        "to, is missing; a mixture of experts is never read as dense",
+    ),
+    (real("deepseek-v3", drop=["num_experts_per_tok"]), "n_routed_experts (256) names experts but"),
+    (real("mixtral-8x7b", drop=["num_experts_per_tok"]), "num_local_experts (8) names experts but"),
+    (real("mixtral-8x7b", drop=["num_local_experts"]), "missing key(s) num_local_experts"),
+    (
+        real("mixtral-8x7b", drop=["num_local_experts"], num_experts=8),
+        "num_experts names experts, but model_type 'mixtral' reads num_local_experts",
+    ),
+    (
+        {**LLAMA, "num_local_experts": 8, "num_experts_per_tok": 2},
+        "num_local_experts names experts, but model_type 'llama' is dense",
+    ),
+    (real("qwen2.5-7b", n_routed_experts=64), "n_routed_experts names experts, but model_type"),
+    (real("mixtral-8x7b", num_local_experts=1), "num_local_experts must be an integer of at leas"),
+    (
+        real("qwen3-30b-a3b", num_local_experts=64),
+        "num_local_experts and num_experts disagree (64 and 128)",
+    ),
+    (real("qwen3-30b-a3b", drop=["moe_intermediate_size"]), "missing key(s) moe_intermediate_size"),
+    (
+        real("qwen1.5-moe-a2.7b", drop=["shared_expert_intermediate_size"]),
+        "missing key(s) shared_expert_intermediate_size",
+    ),
+    (
+        real("qwen3-30b-a3b", mlp_only_layers=[48]),
+        "mlp_only_layers must be a list of layer indices from 0 to 47",
+    ),
+    (real("qwen3-30b-a3b", mlp_only_layers="all"), "mlp_only_layers must be a list of layer"),
+    (
+        real("qwen3-30b-a3b", decoder_sparse_step=49),
+        "decoder_sparse_step and mlp_only_layers leave no mixture-of-experts layer of 48",
+    ),
+    (real("qwen3-30b-a3b", decoder_sparse_step=0), "decoder_sparse_step must be a positive inte"),
+    (
+        real("deepseek-v3", first_k_dense_replace=61),
+        "first_k_dense_replace and moe_layer_freq leave no mixture-of-experts layer of 61",
+    ),
+    (real("deepseek-v3", first_k_dense_replace=-1), "first_k_dense_replace must be a non-negati"),
+    (real("deepseek-v3", n_shared_experts=-1), "n_shared_experts must be a non-negative integer"),
+    (
+        real("deepseek-v3", drop=["q_lora_rank"]),
+        "missing key q_lora_rank; give the query latent's "
+        "width, or null for a plain query projection",
+    ),
+    (real("deepseek-v3", q_lora_rank=0), "q_lora_rank must be a positive integer, got 0"),
+    (real("deepseek-v3", drop=["kv_lora_rank"]), "missing key(s) kv_lora_rank"),
+    (real("deepseek-v3", qk_rope_head_dim=64.0), "qk_rope_head_dim must be a positive integer"),
+    (
+        real("deepseek-v3", attention_bias=True),
+        "attention_bias is not supported with multi-head latent attention",
+    ),
+    (real("deepseek-v3", num_nextn_predict_layers=-1), "num_nextn_predict_layers must be a non-"),
+    ({**LLAMA, "kv_lora_rank": 512}, "kv_lora_rank belongs to multi-head latent attention"),
+    (
+        real("mistral-7b-v0.1", sliding_window=-1),
+        "sliding_window must be a positive integer or null (no window), got -1",
+    ),
+    (real("mistral-7b-v0.1", sliding_window="4096"), "sliding_window must be a positive integer"),
+    (real("mistral-7b-v0.1", sliding_window=True), "sliding_window must be a positive integer"),
+    (real("mistral-7b-v0.1", sliding_window=0), "sliding_window must be a positive integer or n"),
+    (real("gemma-2-9b", sliding_window=None), "sliding_window must be a positive integer: gemma2"),
+    (real("qwen2.5-7b", use_sliding_window="false"), "use_sliding_window must be true or false"),
+    (
+        real("qwen2.5-7b", use_sliding_window=True, max_window_layers=-1),
+        "max_window_layers must be a non-negative integer, got -1",
+    ),
+    (
+        real("qwen2.5-7b", use_sliding_window=True, sliding_window=2.5),
+        "sliding_window must be a positive integer or null",
+    ),
+    (
+        real("qwen1.5-moe-a2.7b", use_sliding_window=True),
+        "use_sliding_window true is not supported for qwen2_moe",
+    ),
+    (
+        real("gemma-2-9b", layer_types=["sliding_attention"] * 41),
+        "layer_types must list 42 entries, each 'full_attention' or 'sliding_attention'",
+    ),
+    (real("gemma-2-9b", layer_types=["local"] * 42), "layer_types must list 42 entries"),
+    (
+        real("mistral-7b-v0.1", layer_types=["sliding_attention", "full_attention"] * 16),
+        "layer_types disagrees with how mistral slides its window",
+    ),
+    (
+        real("llama-3.1-8b", layer_types=["sliding_attention"] * 32),
+        "layer_types disagrees with how llama slides its window",
+    ),
+    (real("gemma-2-9b", tie_word_embeddings="true"), "tie_word_embeddings must be true or false"),
+    (real("qwen1.5-moe-a2.7b", qkv_bias=1), "qkv_bias must be true or false"),
+    (real("gemma-2-9b", head_dim=0), "head_dim must be a positive integer"),
+]
+
+
+@pytest.mark.parametrize(
+    "config,message", ARCH_BAD, ids=[m.split(" ")[0] + str(i) for i, (_, m) in enumerate(ARCH_BAD)]
+)
+def test_cli_refuses_configs_of_architectures_it_cannot_read(config, message, tmp_path, capsys):
+    path = write_config(tmp_path, config)
+    status, out, err = cli(["estimate", "--model", path, "--gpu", "h100-sxm"], capsys)
+    assert status == 2 and out == "" and len(err) == 1, err
+    assert message in err[0] and f"{path}:" in err[0], err
+    with pytest.raises(ValueError) as api:  # the same one line through the API
+        im.from_hf_config(path)
+    assert message in str(api.value) and "\n" not in repr(str(api.value))
+
+
+def test_every_supported_type_has_a_real_config():
+    types = set()
+    for path in (ROOT / "tests" / "data" / "configs").glob("*/config.json"):
+        types.add(json.loads(path.read_text())["model_type"])
+    assert types == set(im.SUPPORTED) - {"qwen3"}  # Qwen3's dense models: no verified config
 
 
 def test_config_error_api_names_file(tmp_path):
@@ -420,6 +553,37 @@ MODEL_BAD = [
     (dict(name=""), "name must be a non-empty string"),
     (dict(name=None), "name must be a non-empty string"),
     (dict(published_params=-5), "published_params must be a positive integer or None"),
+    (dict(sliding_window=0, sliding_layers="all"), "sliding_window must be a positive integer"),
+    (dict(sliding_window=4096), "sliding_window (4096) and sliding_layers ('none') disagree"),
+    (dict(sliding_layers="all"), "sliding_window (None) and sliding_layers ('all') disagree"),
+    (dict(sliding_window=8, sliding_layers="some"), "sliding_layers must be 'none', 'all' or a"),
+    (dict(sliding_window=8, sliding_layers=(True,)), "a tuple of 2 True/False (one per layer)"),
+    (dict(sliding_window=8, sliding_layers=[True, False]), "sliding_layers must be 'none', 'all'"),
+    (dict(sliding_window=8, sliding_layers=(1, 0)), "sliding_layers must be 'none', 'all' or a"),
+    (dict(sliding_window=8, sliding_layers=(False, False)), "sliding_layers has no sliding lay"),
+    (dict(attention_bias=True, qkv_bias=True), "qkv_bias (q, k and v only) contradicts"),
+    (dict(qkv_bias="yes"), "qkv_bias must be True or False"),
+    (dict(norms_per_layer=0), "norms_per_layer must be a positive integer, got 0"),
+    (dict(mtp_layers=-1), "mtp_layers must be a non-negative integer, got -1"),
+    (dict(expert_d_ff=64), "expert_d_ff describes a mixture of experts, but n_experts is 1"),
+    (dict(n_shared_experts=1), "n_shared_experts describes a mixture of experts, but n_exper"),
+    (dict(dense_layers=(0,)), "dense_layers describes a mixture of experts, but n_experts is 1"),
+    (dict(n_experts=2, dense_layers=(0, 1)), "dense_layers covers all 2 layers"),
+    (dict(n_experts=2, dense_layers=(2,)), "dense_layers must be a tuple of distinct layer indi"),
+    (dict(n_experts=2, dense_layers=[0]), "dense_layers must be a tuple of distinct layer indi"),
+    (dict(n_experts=2, dense_layers=(1, 0)), "dense_layers must be a tuple of distinct layer i"),
+    (dict(n_experts=2, shared_expert_gate=True), "shared_expert_gate needs n_shared_experts"),
+    (dict(n_experts=2, n_shared_experts=-1), "n_shared_experts must be a non-negative integer"),
+    (dict(q_lora_rank=8), "q_lora_rank belongs to multi-head latent attention: give kv_lora_r"),
+    (dict(kv_lora_rank=8), "kv_lora_rank) needs qk_nope_head_dim, qk_rope_head_dim, v_head_di"),
+    (
+        dict(kv_lora_rank=8, qk_nope_head_dim=8, qk_rope_head_dim=4, v_head_dim=8),
+        "head_dim (16) must be qk_nope_head_dim + qk_rope_head_dim (12)",
+    ),
+    (
+        dict(kv_lora_rank=8, qk_nope_head_dim=12, qk_rope_head_dim=4, v_head_dim=8, qk_norm=True),
+        "qk_norm is not supported with multi-head latent attention",
+    ),
 ]
 
 

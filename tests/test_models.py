@@ -15,6 +15,15 @@ PUBLISHED = {
     "llama-3.3-70b": 70_553_706_496,
     "mistral-7b": 7_241_732_096,
     "mixtral-8x7b": 46_702_792_704,
+    # 2024-2026 (issue 12): computed from each config, equal to transformers' count and to the
+    # Hub's or Keras Hub's recorded count (sources in the catalog)
+    "llama-3.1-405b": 405_853_388_800,
+    "qwen2.5-7b": 7_615_616_512,
+    "qwen2.5-72b": 72_706_203_648,
+    "gemma-2-9b": 9_241_705_984,
+    "gemma-2-27b": 27_227_128_320,
+    "deepseek-v3": 671_026_404_352,
+    "qwen3-30b-a3b": 30_532_122_624,
 }
 
 
@@ -48,6 +57,27 @@ def test_llama_2_70b_breakdown_exact():
     assert parts["attention"] == 80 * (2 * 8192 * 8192 + 2 * 8192 * 1024)
     assert parts["ffn"] == 80 * 3 * 8192 * 28672
     assert parts["norms"] == 161 * 8192
+
+
+def test_every_catalog_model_has_its_published_count_and_kv_bytes():
+    # exact bf16 KV bytes per token: 2 L K d_h x 2, or L (r_kv + d_rope) x 2 under MLA
+    kv = {"llama-3.1-405b": 516_096, "qwen2.5-7b": 57_344, "qwen2.5-72b": 327_680,
+          "gemma-2-9b": 344_064, "gemma-2-27b": 376_832, "deepseek-v3": 70_272,
+          "qwen3-30b-a3b": 98_304, "mistral-7b": 131_072}  # fmt: skip
+    for name, per_token in kv.items():
+        m = im.get_model(name)
+        assert m.published_params == m.params == PUBLISHED[name]
+        assert im.kv_bytes_per_token(m) == per_token
+
+
+def test_active_parameters_of_the_new_mixtures():
+    assert im.get_model("deepseek-v3").active_params == 37_552_282_624  # "37B activated"
+    assert im.get_model("qwen3-30b-a3b").active_params == 3_353_032_704  # "3.3B activated"
+
+
+def test_mistral_carries_its_window():
+    m = im.get_model("mistral-7b")
+    assert m.sliding_window == 4096 and m.sliding_layers == "all"
 
 
 def test_mixtral_active_parameters():
@@ -104,6 +134,7 @@ def test_from_hf_config_reads_head_dim_when_present():
 
 def test_from_hf_config_mixtral():
     cfg = {
+        "model_type": "mixtral",
         "hidden_size": 4096,
         "intermediate_size": 14336,
         "max_position_embeddings": 32768,

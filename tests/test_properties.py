@@ -23,13 +23,21 @@ effs = st.floats(0.05, 1.0)
 )
 def test_decode_reads_grow_by_the_kv_bytes_of_each_cached_token(model, dtype, a, b):
     # the library's decode traffic, not float arithmetic: each cached token of each sequence
-    # adds exactly 2 L K d_h bytes per number to what a step reads
+    # adds exactly 2 L K d_h bytes per number to what a step reads (L (r_kv + d_rope) under
+    # latent attention), in every layer whose window it falls in
     m = im.get_model(model)
     dep = im.deployment(m, "h100-sxm", 8, kv_dtype=dtype)
-    per = 2 * m.n_layers * m.n_kv_heads * m.head_dim * im.bytes_per_param(dtype)
+    numbers = m.kv_lora_rank + m.qk_rope_head_dim if m.is_mla else 2 * m.n_kv_heads * m.head_dim
+    per = m.n_layers * numbers * im.bytes_per_param(dtype)
     assert dep.kv_bytes_per_token == im.kv_bytes_per_token(model, dtype) == per
     grown = im.decode_bytes_read(dep, 1, a + b) - im.decode_bytes_read(dep, 1, a)
-    assert grown == pytest.approx(b * per, rel=1e-12, abs=1e-3)
+
+    def cached(t):  # layer by layer, each capped at its window
+        return sum(min(t, w or t) for w in m.layer_windows) * per / m.n_layers
+
+    assert grown == pytest.approx(cached(a + b) - cached(a), rel=1e-12, abs=1e-3)
+    if not m.has_windows:
+        assert grown == pytest.approx(b * per, rel=1e-12, abs=1e-3)
 
 
 @given(

@@ -8,7 +8,8 @@ dollars internally; ``units`` turns them into prose.
     68976648192
 
 Modules, floor by floor (each imports only from the floors below it): units, checks and
-datafiles; models, hfconfig, gpus and prices (catalogs, each entry with its source and date);
+datafiles; models (with architecture, the counting behind it), hfconfig, gpus and prices
+(catalogs, each entry with its source and date);
 formulas (bytes and FLOPs); roofline (peak rates, intensity); deployment (what a deployment
 holds and how fast it runs, scenarios); steps (prefill and decode times); serving
 (``estimate``); memory, breakeven, workloads and speculative (what fits, what it costs);
@@ -19,13 +20,15 @@ answers, book (the chapters' helpers) and cli.
 
 # Catalogs
 from .models import MODELS, Model, get_model, param_breakdown
-from .hfconfig import from_hf_config
+from .hfconfig import FAMILIES, SUPPORTED, from_hf_config
 from .gpus import GPU, GPUS, QUOTED_GPUS, SPARSE_2_4_SPEEDUP, get_gpu
 from .prices import (
+    API_DISCOUNTS,
     API_LATENCY,
     API_PRICES,
     ARTICLE_API,
     GPU_HOUR_QUOTES,
+    ApiDiscount,
     ApiLatency,
     ApiPrice,
     GpuHourQuote,
@@ -37,16 +40,21 @@ from .prices import (
 from .formulas import (
     BYTES_PER_PARAM,
     KV_DTYPES,
+    attended_tokens,
+    attention_flops_per_attended_token,
     attention_flops_per_token,
     attention_share_context,
     bytes_per_param,
+    context_for_attended_tokens,
     dtype_name,
     expected_experts_touched,
     flops_per_token,
+    kv_bytes_per_sequence,
     kv_bytes_per_token,
     kv_dtype_name,
     matmul_intensity,
     model_summary,
+    prefill_attended_tokens,
     prefill_attention_flops,
     prefill_flops,
     weight_bytes,
@@ -79,6 +87,7 @@ from .steps import (
     compute_bound_prompt,
     decode_step_time,
     mean_decode_step_time,
+    mean_of_max_attended,
     mean_of_max_linear,
     memory_bound_context,
     prefill_time,

@@ -26,6 +26,7 @@ from __future__ import annotations
 import numpy as np
 
 from .deployment import Deployment
+from .formulas import prefill_attended_tokens
 from .steps import (
     allreduce_time,
     decode_step_time,
@@ -90,10 +91,15 @@ def continuous_batch(dep: Deployment, batch, prompt, completion, chunked_prefill
         prompt_gpu = np.where(n > 0, prefill, 0.0)
     else:
         # A step that also carries p prompt tokens: the products and all-reduces see b + p
-        # tokens, and the chunk's own attention (a chunk of an N-token prompt attends to N / 2
-        # tokens on average) adds its FLOPs.
+        # tokens, and the chunk's own attention (a chunk of an N-token prompt attends to
+        # (N + 1) / 2 tokens on average, or fewer under a sliding window) adds its FLOPs.
         products, comm = weight_products_time(dep, b), allreduce_time(dep, b)
-        attention = dep.attention_flops_per_context_token * (n + 1) / 2 / dep.achieved_flops
+        if dep.model.has_windows:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                mean = np.where(n > 0, prefill_attended_tokens(dep.model, n) / n, 0.0)
+        else:
+            mean = (n + 1) / 2
+        attention = dep.attention_flops_per_context_token * mean / dep.achieved_flops
 
         def mixed_step(p):
             extra = weight_products_time(dep, b + p) - products

@@ -16,7 +16,12 @@ import numpy as np
 
 from . import checks
 from .deployment import Deployment
-from .steps import mean_decode_step_time, mean_of_max_linear, prefill_time
+from .steps import (
+    mean_decode_step_time,
+    mean_of_max_attended,
+    mean_of_max_linear,
+    prefill_time,
+)
 
 # Batches are searched up to this size; a cost still above the target here is treated as
 # never reaching it (2**50 sequences is beyond any deployment, and still an exact float).
@@ -59,9 +64,14 @@ def completion_cost_floor(dep: Deployment, prompt=0, completion=1):
     c = checks.count("completion", completion)
     kv, read, rate = dep.kv_bytes_per_token, dep.achieved_bandwidth, dep.achieved_flops
     coef = dep.attention_flops_per_context_token
-    per_token_s = mean_of_max_linear(
-        kv * n / read, kv / read, (dep.flops_per_token + coef * n) / rate, coef / rate, c
-    )
+    if dep.model.has_windows:  # each step reads attended(n + j) tokens of cache
+        per_token_s = mean_of_max_attended(
+            dep.model, 0.0, kv / read, dep.flops_per_token / rate, coef / rate, n, c
+        )
+    else:
+        per_token_s = mean_of_max_linear(
+            kv * n / read, kv / read, (dep.flops_per_token + coef * n) / rate, coef / rate, c
+        )
     return per_token_s * dep.usd_per_second * 1000.0
 
 

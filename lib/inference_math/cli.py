@@ -176,6 +176,7 @@ def _estimate(args) -> Output:
                     f"({f.fmt_bytes(r['kv_bytes_per_token'], 'KiB')})",
                 ),
                 ("FLOPs per token", f.fmt_si(r["flops_per_token"], "FLOP", "G")),
+                *_window_rows(dep, args),
                 ("KV capacity", f"{f.fmt_int(r['kv_capacity_tokens'])} tokens"),
                 ("fits", "yes" if r["fits"] else "no"),
                 ("time to first token", maybe(r["ttft_s"], f.fmt_seconds)),
@@ -200,6 +201,24 @@ def _estimate(args) -> Output:
         return Output(text, tuple(errors), 0)
     why = fit_problem(dep, args.batch, args.prompt, args.completion)
     return Output(text, (*errors, f"{PROG}: does not fit: {why}"), 1)
+
+
+def _window_rows(dep, args) -> list:
+    """For a model with sliding-window layers, what they cap: a sequence's cache, in bytes and
+    in tokens of the capacity (the capacity counts tokens at the full-attention rate)."""
+    m = dep.model
+    if not m.has_windows or np.ndim(args.prompt) or np.ndim(args.completion):
+        return []
+    windowed = sum(w is not None for w in m.layer_windows)
+    tokens = args.prompt + args.completion
+    return [
+        ("sliding window", f"{m.sliding_window:,} tokens on {windowed} of {m.n_layers} layers"),
+        (
+            "KV per sequence",
+            f"{units.fmt_bytes(float(dep.kv_bytes_per_sequence(tokens)), 'GB', decimals=2)} "
+            f"({units.fmt_int(float(dep.attended(tokens)))} tokens of capacity)",
+        ),
+    ]
 
 
 def _models(args) -> Output:

@@ -28,8 +28,11 @@ from .efficiency import (
 )
 from .formulas import (
     BYTES_PER_PARAM,
+    attended_tokens,
+    attention_flops_per_attended_token,
     dtype_name,
     flops_per_token,
+    kv_bytes_per_sequence,
     kv_bytes_per_token,
     kv_dtype_name,
     weight_bytes_read,
@@ -149,8 +152,23 @@ class Deployment:
 
     @cached_property
     def kv_bytes_per_token(self) -> float:
-        """Bytes of KV cache per token of context: 2 L K d_h x bytes per number."""
+        """Bytes of KV cache per token of context: 2 L K d_h x bytes per number (L (r_kv +
+        d_rope) under latent attention), at the full-attention rate: a sliding-window layer
+        stops adding once the context passes its window (``kv_bytes_per_sequence``)."""
         return float(kv_bytes_per_token(self.model, self.kv_dtype))
+
+    def attended(self, context):
+        """The tokens of cache a token at ``context`` reads, averaged over layers: the context
+        itself, but each sliding-window layer capped at its window (``attended_tokens``,
+        chapter 3). Decode reads ``attended(context)`` x KV bytes per token per sequence,
+        and a sequence of N tokens fills ``attended(N)`` tokens of the KV capacity."""
+        if not self.model.has_windows:
+            return np.asarray(context, dtype=float)
+        return attended_tokens(self.model, context)
+
+    def kv_bytes_per_sequence(self, tokens):
+        """Bytes of KV cache one sequence of ``tokens`` tokens holds (chapter 3)."""
+        return kv_bytes_per_sequence(self.model, tokens, self.kv_dtype)
 
     @cached_property
     def usable_bytes(self):
@@ -160,7 +178,9 @@ class Deployment:
     @cached_property
     def kv_capacity_tokens(self):
         """Tokens of KV cache that fit beside the weights: (G M u - weights) / KV bytes per
-        token, floored; zero when the weights alone do not fit."""
+        token, floored; zero when the weights alone do not fit. With sliding-window layers
+        these are tokens at the full-attention rate, and a sequence of N tokens takes
+        ``attended(N)`` of them."""
         free = np.maximum(self.usable_bytes - self.weight_bytes, 0.0)
         return _number(np.floor(free / self.kv_bytes_per_token))
 
@@ -184,9 +204,9 @@ class Deployment:
     @cached_property
     def attention_flops_per_context_token(self) -> float:
         """Attention-score FLOPs one token spends per token it attends to: 4 L H d_h, or 0
-        when the deployment leaves attention out (the article's arithmetic)."""
-        m = self.model
-        return 4.0 * m.n_layers * m.n_heads * m.head_dim if self.attention else 0.0
+        when the deployment leaves attention out (the article's arithmetic). A windowed
+        model attends to ``attended(context)`` tokens, not the whole context."""
+        return attention_flops_per_attended_token(self.model) if self.attention else 0.0
 
     @cached_property
     def peak_flops(self) -> float:

@@ -175,7 +175,7 @@ def predict(row: Measurement, constants: ServerConstants) -> float:
         r = static_batch(dep, row.batch, n, c)
         ttft, itl = float(r["ttft_s"]), float(r["itl_s"])
     else:
-        slots = max(int(dep.kv_capacity_tokens // (n + c)), 1)
+        slots = max(int(dep.kv_capacity_tokens // dep.attended(n + c)), 1)
         flight = min(row.batch, slots)
         r = continuous_batch(dep, flight, n, c)
         queue = (row.batch - flight) / float(r["output_tokens_per_s"] / c)
@@ -183,7 +183,8 @@ def predict(row: Measurement, constants: ServerConstants) -> float:
     if row.metric == "ttft_s":
         return ttft
     if row.metric == "mbu":  # bytes a step reads over the step's time and the peak bandwidth
-        read = dep.weight_bytes_read(row.batch) + row.batch * (n + c / 2) * dep.kv_bytes_per_token
+        cached = dep.attended(n + c / 2)  # sliding-window layers read their window at most
+        read = dep.weight_bytes_read(row.batch) + row.batch * cached * dep.kv_bytes_per_token
         return float(read / itl / (dep.gpus * dep.gpu.bandwidth_bytes_per_s))
     return 1 / itl if row.metric == "tokens_per_s_per_user" else itl
 

@@ -13,12 +13,26 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
+from . import architecture
 from .checks import lookup, printable
 
 
 @dataclass(frozen=True)
 class Model:
-    """A model's architecture, from which every parameter count follows (chapter 1)."""
+    """A model's architecture, from which every parameter count follows (chapter 1).
+
+    The fields after ``learned_positions`` describe the 2024-2026 architectures; their
+    defaults describe a Llama, so the 2023 models need none of them. ``sliding_window`` with
+    ``sliding_layers`` ("none", "all", or one True/False per layer, True where the layer
+    attends to the last ``sliding_window`` tokens only) caps what a layer caches (chapter 3).
+    ``kv_lora_rank`` makes the attention multi-head latent attention (DeepSeek-V2/V3): the
+    cache holds ``kv_lora_rank + qk_rope_head_dim`` numbers per layer and token, ``head_dim``
+    is then the query/key head width ``qk_nope_head_dim + qk_rope_head_dim``, and
+    ``q_lora_rank`` None means a plain query projection. ``dense_layers`` lists the layers of
+    a mixture of experts that keep a dense feed-forward network of width ``d_ff``; the
+    others hold ``n_experts`` routed experts of width ``expert_d_ff`` (default ``d_ff``) and
+    ``n_shared_experts`` that every token runs. ``mtp_layers`` multi-token-prediction
+    modules are counted apart (``Model.mtp_params``), not in ``params``."""
 
     name: str
     n_layers: int  # L
@@ -34,9 +48,25 @@ class Model:
     n_experts: int = 1  # E; 1 for a dense model
     experts_per_token: int = 1  # k, top-k routing
     norm: str = "rmsnorm"  # "layernorm" carries a bias vector beside its scale
-    attention_bias: bool = False
+    attention_bias: bool = False  # biases on q, k, v and o
     mlp_bias: bool = False
     learned_positions: bool = False  # a trained table of max_context x d (GPT-3); RoPE has none
+    sliding_window: int | None = None  # tokens a sliding layer attends to (and caches)
+    sliding_layers: str | tuple = "none"  # "none", "all", or per layer (True: sliding)
+    qkv_bias: bool = False  # biases on q, k and v but not o (Qwen2)
+    qk_norm: bool = False  # an RMSNorm over each query and key head (Qwen3)
+    norms_per_layer: int = 2  # Gemma-2 has four: before and after attention and the FFN
+    expert_d_ff: int | None = None  # a routed expert's width, when it is not d_ff
+    n_shared_experts: int = 0  # experts every token runs (DeepSeek, Qwen2-MoE)
+    shared_expert_d_ff: int | None = None  # a shared expert's width (default: expert width)
+    shared_expert_gate: bool = False  # Qwen2-MoE gates its shared expert (a d -> 1 sigmoid)
+    dense_layers: tuple = ()  # mixture layers that keep a dense FFN (DeepSeek's first three)
+    kv_lora_rank: int | None = None  # multi-head latent attention: the cached latent's width
+    q_lora_rank: int | None = None  # the query latent's width; None: a plain q projection
+    qk_nope_head_dim: int | None = None  # the query/key head part without RoPE
+    qk_rope_head_dim: int | None = None  # the part with RoPE (its key is shared by all heads)
+    v_head_dim: int | None = None
+    mtp_layers: int = 0  # multi-token-prediction modules, counted apart from params
     published_params: int | None = None
     source: str = ""
     date: str = ""
@@ -46,42 +76,61 @@ class Model:
 
     @property
     def params(self) -> int:
-        """Every parameter held in memory, all experts of a mixture included (chapter 1)."""
+        """Every parameter held in memory, all experts of a mixture included (chapter 1); the
+        multi-token-prediction modules are counted apart (``mtp_params``)."""
         return sum(param_breakdown(self).values())
 
     @property
     def active_params(self) -> int:
-        """Parameters one token uses: a mixture of experts runs only k of its E experts
-        (chapter 12)."""
+        """Parameters one token uses: a mixture of experts runs only k of its E experts in
+        each of its mixture layers (chapter 12)."""
         return (
             self.params
-            - self.n_layers * (self.n_experts - self.experts_per_token) * self.expert_params
+            - self.n_moe_layers * (self.n_experts - self.experts_per_token) * self.expert_params
         )
 
     @property
     def matmul_params(self) -> int:
         """Weights one token multiplies by (chapter 2): attention projections, the k active
-        experts, the router and the LM head (counted even when tied, since the product still
-        happens). The input embedding is a table lookup and norms and biases are
-        elementwise, so they cost no matrix product."""
-        per_layer = (
-            _attention_matmul_per_layer(self)
-            + self.experts_per_token * _ffn_matrices(self) * self.d_model * self.d_ff
-            + (self.d_model * self.n_experts if self.is_moe else 0)
-        )
-        return self.n_layers * per_layer + self.vocab_size * self.d_model
+        experts (and any shared ones), the router and the LM head (counted even when tied,
+        since the product still happens). The input embedding is a table lookup and norms
+        and biases are elementwise, so they cost no matrix product."""
+        return architecture.matmul_params(self)
 
     @property
     def expert_params(self) -> int:
-        """Parameters of one feed-forward block (one expert of a mixture), chapter 1."""
-        n_in = _ffn_matrices(self) - 1  # gate and up read d and write d_ff; down writes d
-        weights = _ffn_matrices(self) * self.d_model * self.d_ff
-        biases = (n_in * self.d_ff + self.d_model) if self.mlp_bias else 0
-        return weights + biases
+        """Parameters of one feed-forward block (one routed expert of a mixture), chapter 1."""
+        return architecture.ffn_block(self, architecture.expert_width(self))
+
+    @property
+    def mtp_params(self) -> int:
+        """Parameters of the multi-token-prediction modules, which DeepSeek counts apart from
+        the main model (chapter 1): 0 for a model without them."""
+        return architecture.mtp_params(self)
 
     @property
     def is_moe(self) -> bool:
         return self.n_experts > 1
+
+    @property
+    def n_moe_layers(self) -> int:
+        """Layers that hold a mixture of experts: all but ``dense_layers`` (0 when dense)."""
+        return architecture.n_moe_layers(self)
+
+    @property
+    def is_mla(self) -> bool:
+        """Multi-head latent attention (``kv_lora_rank`` is set)."""
+        return architecture.is_mla(self)
+
+    @property
+    def has_windows(self) -> bool:
+        """Some layer attends to a sliding window and caches only that (chapter 3)."""
+        return self.sliding_layers != "none"
+
+    @property
+    def layer_windows(self) -> tuple:
+        """Each layer's window in tokens, or None where the layer attends to everything."""
+        return architecture.layer_windows(self)
 
 
 # Larger sizes describe no model and would overflow the float arithmetic downstream.
@@ -97,9 +146,38 @@ _SIZES = (
     "max_context",
     "n_experts",
     "experts_per_token",
+    "norms_per_layer",
 )
-_FLAGS = ("gated_ffn", "tied_embeddings", "attention_bias", "mlp_bias", "learned_positions")
+_OPTIONAL_SIZES = (
+    "sliding_window",
+    "expert_d_ff",
+    "shared_expert_d_ff",
+    "kv_lora_rank",
+    "q_lora_rank",
+    "qk_nope_head_dim",
+    "qk_rope_head_dim",
+    "v_head_dim",
+)
+_FLAGS = (
+    "gated_ffn",
+    "tied_embeddings",
+    "attention_bias",
+    "mlp_bias",
+    "learned_positions",
+    "qkv_bias",
+    "qk_norm",
+    "shared_expert_gate",
+)
 NORMS = ("rmsnorm", "layernorm")
+_MLA_SIZES = ("qk_nope_head_dim", "qk_rope_head_dim", "v_head_dim")
+
+
+def _size(where: str, f: str, v, minimum: int = 1) -> None:
+    if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < minimum:
+        what = "a positive integer" if minimum == 1 else "a non-negative integer"
+        raise ValueError(f"{where}: {f} must be {what}, got {v!r}")
+    if v > MAX_SIZE:
+        raise ValueError(f"{where}: {f} must be at most {MAX_SIZE:,}, got {v:,}")
 
 
 def _validate(m: Model) -> None:
@@ -108,11 +186,12 @@ def _validate(m: Model) -> None:
         raise ValueError(f"Model name must be a non-empty string, got {m.name!r}")
     where = f"model {printable(m.name)!r}"
     for f in _SIZES:
-        v = getattr(m, f)
-        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
-            raise ValueError(f"{where}: {f} must be a positive integer, got {v!r}")
-        if v > MAX_SIZE:
-            raise ValueError(f"{where}: {f} must be at most {MAX_SIZE:,}, got {v:,}")
+        _size(where, f, getattr(m, f))
+    for f in _OPTIONAL_SIZES:
+        if getattr(m, f) is not None:
+            _size(where, f, getattr(m, f))
+    for f in ("n_shared_experts", "mtp_layers"):
+        _size(where, f, getattr(m, f), minimum=0)
     for f in _FLAGS:
         if not isinstance(getattr(m, f), bool):
             raise ValueError(f"{where}: {f} must be True or False, got {getattr(m, f)!r}")
@@ -126,6 +205,14 @@ def _validate(m: Model) -> None:
         )
     if m.norm not in NORMS:
         raise ValueError(f"{where}: norm must be one of {', '.join(NORMS)}, got {m.norm!r}")
+    if m.attention_bias and m.qkv_bias:
+        raise ValueError(
+            f"{where}: qkv_bias (q, k and v only) contradicts attention_bias (all four "
+            "projections): set one of them"
+        )
+    _validate_windows(m, where)
+    _validate_experts(m, where)
+    _validate_mla(m, where)
     if m.published_params is not None and (
         isinstance(m.published_params, bool)
         or not isinstance(m.published_params, int)
@@ -137,44 +224,106 @@ def _validate(m: Model) -> None:
         )
 
 
-def _attention_per_layer(m: Model) -> int:
-    q_out = m.n_heads * m.head_dim
-    kv_out = m.n_kv_heads * m.head_dim
-    weights = m.d_model * q_out + 2 * m.d_model * kv_out + q_out * m.d_model
-    biases = (q_out + 2 * kv_out + m.d_model) if m.attention_bias else 0
-    return weights + biases
+def _validate_windows(m: Model, where: str) -> None:
+    layers = m.sliding_layers
+    if isinstance(layers, tuple):
+        if len(layers) != m.n_layers or not all(isinstance(s, bool) for s in layers):
+            raise ValueError(
+                f"{where}: sliding_layers must be 'none', 'all' or a tuple of {m.n_layers} "
+                f"True/False (one per layer), got {printable(repr(layers))[:80]}"
+            )
+        if not any(layers):
+            raise ValueError(f"{where}: sliding_layers has no sliding layer: give 'none'")
+    elif layers not in ("none", "all"):
+        raise ValueError(
+            f"{where}: sliding_layers must be 'none', 'all' or a tuple of {m.n_layers} "
+            f"True/False (one per layer), got {printable(repr(layers))[:80]}"
+        )
+    if (layers == "none") != (m.sliding_window is None):
+        raise ValueError(
+            f"{where}: sliding_window ({m.sliding_window!r}) and sliding_layers "
+            f"({printable(repr(layers))[:40]}) disagree: a window needs the layers that use "
+            "it ('all' or a per-layer tuple), and sliding_layers 'none' needs no window"
+        )
 
 
-def _attention_matmul_per_layer(m: Model) -> int:
-    q_out = m.n_heads * m.head_dim
-    kv_out = m.n_kv_heads * m.head_dim
-    return m.d_model * q_out + 2 * m.d_model * kv_out + q_out * m.d_model
+def _validate_experts(m: Model, where: str) -> None:
+    dense = m.dense_layers
+    if (
+        not isinstance(dense, tuple)
+        or not all(isinstance(i, int) and not isinstance(i, bool) for i in dense)
+        or any(not 0 <= i < m.n_layers for i in dense)
+        or list(dense) != sorted(set(dense))
+    ):
+        raise ValueError(
+            f"{where}: dense_layers must be a tuple of distinct layer indices from 0 to "
+            f"{m.n_layers - 1}, in order, got {printable(repr(dense))[:80]}"
+        )
+    if not m.is_moe:
+        given = [f for f in ("expert_d_ff", "shared_expert_d_ff") if getattr(m, f) is not None]
+        given += [f for f in ("n_shared_experts", "shared_expert_gate") if getattr(m, f)]
+        given += ["dense_layers"] if dense else []
+        if given:
+            raise ValueError(
+                f"{where}: {given[0]} describes a mixture of experts, but n_experts is 1"
+            )
+        return
+    if not m.n_shared_experts and (m.shared_expert_d_ff is not None or m.shared_expert_gate):
+        field = "shared_expert_d_ff" if m.shared_expert_d_ff is not None else "shared_expert_gate"
+        raise ValueError(f"{where}: {field} needs n_shared_experts of at least 1")
+    if len(dense) == m.n_layers:
+        raise ValueError(
+            f"{where}: dense_layers covers all {m.n_layers} layers; a mixture of experts "
+            "needs at least one mixture layer"
+        )
 
 
-def _ffn_matrices(m: Model) -> int:
-    return 3 if m.gated_ffn else 2
-
-
-def _norm_params(m: Model) -> int:
-    return m.d_model * (2 if m.norm == "layernorm" else 1)
+def _validate_mla(m: Model, where: str) -> None:
+    if m.kv_lora_rank is None:
+        given = [f for f in ("q_lora_rank", *_MLA_SIZES) if getattr(m, f) is not None]
+        if given:
+            raise ValueError(
+                f"{where}: {given[0]} belongs to multi-head latent attention: give kv_lora_rank"
+            )
+        return
+    missing = [f for f in _MLA_SIZES if getattr(m, f) is None]
+    if missing:
+        raise ValueError(
+            f"{where}: multi-head latent attention (kv_lora_rank) needs {', '.join(missing)}"
+        )
+    if m.head_dim != m.qk_nope_head_dim + m.qk_rope_head_dim:
+        raise ValueError(
+            f"{where}: head_dim ({m.head_dim}) must be qk_nope_head_dim + qk_rope_head_dim "
+            f"({m.qk_nope_head_dim + m.qk_rope_head_dim}) under multi-head latent attention"
+        )
+    for f in ("attention_bias", "qkv_bias", "qk_norm"):
+        if getattr(m, f):
+            raise ValueError(f"{where}: {f} is not supported with multi-head latent attention")
 
 
 def param_breakdown(m: Model) -> dict[str, int]:
     """Parameters by component, summed over layers (chapter 1). The values add up to
-    ``Model.params``."""
-    router = m.d_model * m.n_experts if m.is_moe else 0
-    return {
-        "embedding": m.vocab_size * m.d_model,
-        "positions": m.max_context * m.d_model if m.learned_positions else 0,
-        "attention": m.n_layers * _attention_per_layer(m),
-        "ffn": m.n_layers * m.n_experts * m.expert_params,
-        "router": m.n_layers * router,
-        "norms": (2 * m.n_layers + 1) * _norm_params(m),
-        "lm_head": 0 if m.tied_embeddings else m.vocab_size * m.d_model,
-    }
+    ``Model.params``; ``shared_experts`` is zero but for mixtures with shared experts."""
+    return architecture.param_breakdown(m)
 
 
 _HF = "Hugging Face config.json of {repo} and Meta's model card"
+# The newer counts are computed from each config and equal transformers' own count of the model
+# it builds (checked on a meta-device model); where a third party records the Hub's count, the
+# source says so. Configs marked "copy" were read from a verbatim copy, not the Hub itself.
+_SAFETENSORS = "; count equal to the Hub's safetensors total (third-party record, 2026-10)"
+_QWEN = "Hugging Face config.json of Qwen/{repo} (fields checked against copies)"
+_GEMMA = (
+    "Hugging Face config.json of google/gemma-2-{size}-it (the base model's architecture; "
+    "copy in mlc-ai/mlc-llm); Keras Hub's gemma2_{size}_en preset gives the same count"
+)
+
+
+def _every_other(n_layers: int) -> tuple:
+    """Gemma-2: layers 0, 2, 4, ... slide over a window, the others attend to everything."""
+    return tuple(i % 2 == 0 for i in range(n_layers))
+
+
 # fmt: off
 MODELS: dict[str, Model] = {m.name: m for m in [
     Model("llama-2-7b", 32, 4096, 32, 32, 128, 11008, 32000, 4096,
@@ -205,13 +354,45 @@ MODELS: dict[str, Model] = {m.name: m for m in [
           published_params=70_553_706_496,
           source=_HF.format(repo="meta-llama/Llama-3.3-70B-Instruct"), date="2024-12-06"),
     Model("mistral-7b", 32, 4096, 32, 8, 128, 14336, 32000, 32768,
-          published_params=7_241_732_096,
-          source="Hugging Face config.json of mistralai/Mistral-7B-v0.1; Jiang et al. 2023",
+          sliding_window=4096, sliding_layers="all", published_params=7_241_732_096,
+          source="Hugging Face config.json of mistralai/Mistral-7B-v0.1 (sliding_window "
+                 "4096 on every layer); Jiang et al. 2023",
           date="2023-09-27"),
     Model("mixtral-8x7b", 32, 4096, 32, 8, 128, 14336, 32000, 32768,
           n_experts=8, experts_per_token=2, published_params=46_702_792_704,
           source="Hugging Face config.json of mistralai/Mixtral-8x7B-v0.1; Jiang et al. 2024",
           date="2023-12-11"),
+    Model("llama-3.1-405b", 126, 16384, 128, 8, 128, 53248, 128256, 131072,
+          published_params=405_853_388_800,
+          source=_HF.format(repo="meta-llama/Llama-3.1-405B") + _SAFETENSORS, date="2024-07-23"),
+    Model("qwen2.5-7b", 28, 3584, 28, 4, 128, 18944, 152064, 131072, qkv_bias=True,
+          published_params=7_615_616_512,
+          source=_QWEN.format(repo="Qwen2.5-7B") + "; the count of Ollama's GGUF of qwen2.5:7b "
+                 "(third party)", date="2024-09-19"),
+    Model("qwen2.5-72b", 80, 8192, 64, 8, 128, 29568, 152064, 131072, qkv_bias=True,
+          published_params=72_706_203_648,
+          source=_QWEN.format(repo="Qwen2.5-72B") + "; Keras Hub's qwen2.5_instruct_72b_en "
+                 "preset gives the same count", date="2024-09-19"),
+    Model("gemma-2-9b", 42, 3584, 16, 8, 256, 14336, 256000, 8192, tied_embeddings=True,
+          norms_per_layer=4, sliding_window=4096, sliding_layers=_every_other(42),
+          published_params=9_241_705_984, source=_GEMMA.format(size="9b"), date="2024-06-27"),
+    Model("gemma-2-27b", 46, 4608, 32, 16, 128, 36864, 256000, 8192, tied_embeddings=True,
+          norms_per_layer=4, sliding_window=4096, sliding_layers=_every_other(46),
+          published_params=27_227_128_320, source=_GEMMA.format(size="27b"), date="2024-06-27"),
+    Model("deepseek-v3", 61, 7168, 128, 128, 192, 18432, 129280, 163840, n_experts=256,
+          experts_per_token=8, expert_d_ff=2048, n_shared_experts=1, dense_layers=(0, 1, 2),
+          kv_lora_rank=512, q_lora_rank=1536, qk_nope_head_dim=128, qk_rope_head_dim=64,
+          v_head_dim=128, mtp_layers=1, published_params=671_026_404_352,
+          source="Hugging Face config.json of deepseek-ai/DeepSeek-V3 (copy in "
+                 "ai-dynamo/aiconfigurator); DeepSeek-AI 2024 gives 671B (37B active) for the "
+                 "main model. The Hub's safetensors total, 684,531,386,000 (third-party record), "
+                 "is this count, the MTP module as stored (mtp_params plus its copies of the "
+                 "embedding and head), the fp8 block scales and 15,104 router biases, exactly",
+          date="2024-12-26"),
+    Model("qwen3-30b-a3b", 48, 2048, 32, 4, 128, 6144, 151936, 40960, n_experts=128,
+          experts_per_token=8, expert_d_ff=768, qk_norm=True, published_params=30_532_122_624,
+          source=_QWEN.format(repo="Qwen3-30B-A3B") + "; the model card gives 30.5B (3.3B "
+                 "active); GGUF files of it count the same (third party)", date="2025-04-29"),
     Model("gpt-3-175b", 96, 12288, 96, 96, 128, 49152, 50257, 2048,
           gated_ffn=False, tied_embeddings=True, norm="layernorm", attention_bias=True,
           mlp_bias=True, learned_positions=True,

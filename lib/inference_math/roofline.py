@@ -22,6 +22,7 @@ from .formulas import (
     dtype_name,
     flops_per_token,
     kv_dtype_name,
+    kv_bytes_per_sequence,
     kv_bytes_per_token,
     prefill_flops,
     weight_bytes_read,
@@ -99,5 +100,8 @@ def decode_intensity(model, batch, context, dtype: str = "bf16", kv_dtype: str =
     c = checks.count("context", context, minimum=0)
     kv_dtype_name(kv_dtype)
     flops = b * (flops_per_token(m) + attention_flops_per_token(m, c))
-    moved = weight_bytes_read(m, dtype, b) + b * c * kv_bytes_per_token(m, kv_dtype)
+    if m.has_windows:  # a sliding-window layer reads its window at most
+        moved = weight_bytes_read(m, dtype, b) + b * kv_bytes_per_sequence(m, c, kv_dtype)
+    else:
+        moved = weight_bytes_read(m, dtype, b) + b * c * kv_bytes_per_token(m, kv_dtype)
     return flops / moved

@@ -131,7 +131,8 @@ def estimate(
     )
     weights = dep.weight_bytes
     capacity = dep.kv_capacity_tokens
-    fits = (weights <= dep.usable_bytes) & (b * total_tokens <= capacity)
+    # a sequence of N tokens fills attended(N) tokens of capacity: N, unless windows cap it
+    fits = (weights <= dep.usable_bytes) & (b * dep.attended(total_tokens) <= capacity)
 
     # Overflow from absurd inputs is caught below as a non-finite result, not warned about.
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
@@ -144,7 +145,7 @@ def estimate(
         usd_completion = np.where(c > 0, r["completion_gpu_s"] * per_s / (c / 1000), np.nan)
         tokens_per_s = 1.0 / r["itl_s"]
 
-        mean_context = n + (np.maximum(c, 1) + 1) / 2
+        mean_context = dep.attended(n + (np.maximum(c, 1) + 1) / 2)
         memory_time = (
             dep.weight_bytes_read(b) + b * mean_context * dep.kv_bytes_per_token
         ) / dep.achieved_bandwidth
@@ -208,9 +209,15 @@ def fit_problem(dep: Deployment, batch, prompt, completion) -> str | None:
         )
     tokens = float(np.max(np.asarray(batch) * (np.asarray(prompt) + np.asarray(completion))))
     kv_needed = tokens * dep.kv_bytes_per_token
+    what = f"{tokens:,.0f} tokens"
+    if dep.model.has_windows:  # sliding-window layers cache their window at most
+        b = np.asarray(batch, dtype=float)
+        per_sequence = dep.kv_bytes_per_sequence(np.asarray(prompt) + np.asarray(completion))
+        kv_needed = float(np.max(b * per_sequence))
+        what += f" (windowed layers cache {dep.model.sliding_window:,} at most)"
     if kv_needed > usable - weights:
         return (
-            f"KV cache for {tokens:,.0f} tokens needs {kv_needed / GB:,.2f} GB but "
+            f"KV cache for {what} needs {kv_needed / GB:,.2f} GB but "
             f"{where} hold only {(usable - weights) / GB:,.2f} GB beside "
             f"{weights / GB:,.2f} GB of weights"
         )

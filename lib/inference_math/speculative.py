@@ -104,7 +104,7 @@ def verify_step_time(dep: Deployment, batch, context, gamma):
     c = np.asarray(context, dtype=float)
     g = _draft_tokens(gamma, minimum=0)
     tokens = b * (g + 1)
-    memory = dep.weight_bytes_read(tokens) + b * c * dep.kv_bytes_per_token
+    memory = dep.weight_bytes_read(tokens) + b * dep.attended(c) * dep.kv_bytes_per_token
     attention = attention_flops_per_token(dep.model, c) if dep.attention else 0.0
     compute = tokens * (dep.flops_per_token + attention)
     return np.maximum(memory / dep.achieved_bandwidth, compute / dep.achieved_flops)
