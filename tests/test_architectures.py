@@ -216,7 +216,7 @@ def test_cli_says_mistral_fits_on_one_l4():
         )
         assert p.returncode == 0 and p.stderr == "", p.stderr
         assert "sliding window         4,096 tokens on 32 of 32 layers" in p.stdout
-        assert "KV per sequence        0.54 GB (4,096 tokens of capacity)" in p.stdout
+        assert "KV per sequence        0.54 GB (uses 4,096 tokens of the KV capacity)" in p.stdout
 
 
 def test_cli_without_the_window_does_not_fit(tmp_path):

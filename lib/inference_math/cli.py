@@ -216,7 +216,7 @@ def _window_rows(dep, args) -> list:
         (
             "KV per sequence",
             f"{units.fmt_bytes(float(dep.kv_bytes_per_sequence(tokens)), 'GB', decimals=2)} "
-            f"({units.fmt_int(float(dep.attended(tokens)))} tokens of capacity)",
+            f"(uses {units.fmt_int(float(dep.attended(tokens)))} tokens of the KV capacity)",
         ),
     ]
 
