@@ -8,9 +8,19 @@ from __future__ import annotations
 
 import os
 
-# The Makefile sets this while it builds the book: there the glued numbers appear in the
-# prose, so the readable copies that glue() prints for Jupyter users would only be noise.
-_IN_BOOK_BUILD = os.environ.get("WTC_BOOK_BUILD") == "1"
+
+# The Makefile sets this while it builds the book: there the glued numbers and figures appear
+# where the prose asks for them, so showing them where they are made would show them twice.
+# Anywhere else (a notebook run in Jupyter, nbclient) glue() and figure() show what they record.
+def in_book_build() -> bool:
+    return os.environ.get("WTC_BOOK_BUILD") == "1"
+
+
+def _show(*objects) -> None:
+    from IPython.display import display
+
+    display(*objects)
+
 
 # Okabe and Ito's palette: distinguishable with every common colour-vision deficiency.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
@@ -42,9 +52,9 @@ def glue(key: str, value, fmt=None, /, show: bool | None = None, **options) -> N
     "137.95 GB". A string is recorded as it is (no ``fmt``). Numbers are also recorded
     unformatted under ``key-raw``, for the tests.
 
-    Prints ``key = text`` so the number is readable when the notebook runs in Jupyter, where
-    glue roles show as raw text (not during the book's build, where the number is in the
-    prose).
+    Outside the book's build (a notebook run in Jupyter) it also shows the number with its
+    key, as Markdown "**key** = text", so a reader running the chapter sees what the page
+    would show; ``show`` forces either way.
 
     (Transitional: the older form ``glue(key, text, raw)``, a formatted string and its raw
     value, is still accepted.)"""
@@ -70,16 +80,20 @@ def glue(key: str, value, fmt=None, /, show: bool | None = None, **options) -> N
     _glue(key, text, display=False)
     if raw is not None and not isinstance(raw, str):
         _glue(f"{key}-raw", raw if isinstance(raw, bool) else float(raw), display=False)
-    if show if show is not None else not _IN_BOOK_BUILD:
-        print(f"{key} = {text}")
+    if show if show is not None else not in_book_build():
+        from IPython.display import Markdown
+
+        _show(Markdown(f"**{key}** = {text}"))
 
 
-def glue_math(key: str, latex: str) -> None:
-    """Glue an equation for ``{glue:math}``."""
-    from IPython.display import Math
+def glue_math(key: str, latex: str, show: bool | None = None) -> None:
+    """Glue an equation for ``{glue:math}``; outside the book's build, also show it."""
+    from IPython.display import Markdown, Math
     from myst_nb import glue as _glue
 
     _glue(key, Math(latex), display=False)
+    if show if show is not None else not in_book_build():
+        _show(Markdown(f"**{key}**:"), Math(latex))
 
 
 def style() -> None:
@@ -104,10 +118,14 @@ def style() -> None:
     )
 
 
-def figure(key: str, fig) -> None:
-    """Glue a matplotlib figure and close it, so it is drawn once, where the page asks."""
+def figure(key: str, fig, show: bool | None = None) -> None:
+    """Glue a matplotlib figure and close it, so it is drawn once, where the page asks.
+    Outside the book's build (a notebook run in Jupyter) it is also shown here, where it is
+    made, since no page places it."""
     import matplotlib.pyplot as plt
     from myst_nb import glue as _glue
 
     _glue(key, fig, display=False)
+    if show if show is not None else not in_book_build():
+        _show(fig)
     plt.close(fig)
