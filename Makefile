@@ -1,6 +1,7 @@
 # The two commands a reader needs: `make book` and `make test`. Both create .venv on first use.
-# Also: `make student` (the edition without solutions), `make notebooks` (.ipynb copies of the
-# chapters for Jupyter), `make test-browser` (every page in headless Chromium).
+# Also: `make student` (the edition without solutions), `make notebooks` (executed .ipynb copies
+# of the chapters for learners, in notebooks/), `make lab` (JupyterLab on notebooks/),
+# `make test-browser` (every page in headless Chromium).
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -45,8 +46,11 @@ $(BROWSER_STAMP): $(STAMP) requirements-browser.txt
 student: book
 	$(BIN)/python tools/student_edition.py
 
+# One way, chapters/ -> notebooks/: the executed notebooks the pages offer, every glued value
+# and figure shown. A notebook the learner changed is kept (FRESH=1 overwrites it); nothing is
+# written to chapters/. Builds the book first only if its output is missing or stale.
 notebooks: $(STAMP)
-	$(BIN)/jupytext --sync chapters/*.md
+	$(BIN)/python tools/learner_notebooks.py $(if $(FRESH),--fresh)
 
 # The browser test runs last, and only where Chromium is installed (.ci/run installs it).
 test: $(STAMP) lint

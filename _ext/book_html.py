@@ -8,15 +8,19 @@
 
 MyST-NB writes every executed notebook to <build>/jupyter_execute/. sphinx-book-theme shows a
 ".ipynb" entry in its download menu only when a launch service (Binder, JupyterHub, ...) is
-configured; this book has none, so this extension does the copy and sets the same context key
-the theme reads. Pages whose source already is an .ipynb (the student edition) are left alone:
-the theme offers their source as it is.
+configured; this book has none, so this extension writes the file and sets the same context
+key the theme reads. The file is the executed notebook as a learner should get it, showing
+what the page shows (learner_notebook.py): glue roles replaced by their values, glued figures
+as image outputs. Nothing is executed again. Pages whose source already is an .ipynb (the
+student edition) are left alone: the theme offers their source as it is.
 """
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
+
+import nbformat
+from learner_notebook import learner_notebook
 
 
 def _offer_notebook(app, pagename, templatename, context, doctree):
@@ -28,7 +32,7 @@ def _offer_notebook(app, pagename, templatename, context, doctree):
         return  # a plain Markdown page: nothing was executed
     target = Path(app.outdir) / "_sources" / f"{pagename}.ipynb"
     target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copy2(executed, target)
+    nbformat.write(learner_notebook(executed), target)
     context["ipynb_source"] = f"{pagename}.ipynb"
 
 
