@@ -15,8 +15,14 @@ PINS   := $(VENV)/.pins
 SOURCE_HASH = $(shell { find lib data -type f \( -name '*.py' -o -name '*.csv' -o -name '*.json' -o -name '*.md' \) | LC_ALL=C sort; echo requirements.txt; } | xargs cat | sha256sum | cut -c1-16)
 
 BROWSER_STAMP := $(VENV)/.browser-installed
+# JupyterLab lives in a venv of its own, .venv-lab: the book's pins first (its kernel runs the
+# chapters exactly as the build does), then requirements-lab.txt. .venv stays what the book
+# needs, so `make book` and `make test` install nothing for the lab.
+LAB       := .venv-lab
+LAB_STAMP := $(LAB)/.installed
+LAB_FLAGS ?=
 
-.PHONY: book student notebooks test test-browser clean source-hash lint
+.PHONY: book student notebooks lab test test-browser clean source-hash lint
 
 # A changed pin rebuilds the environment from nothing, so that a package dropped from the pins
 # does not linger in it (pip install -r only ever adds).
@@ -51,6 +57,20 @@ student: book
 # written to chapters/. Builds the book first only if its output is missing or stale.
 notebooks: $(STAMP)
 	$(BIN)/python tools/learner_notebooks.py $(if $(FRESH),--fresh)
+
+$(LAB_STAMP): requirements.txt requirements-lab.txt pyproject.toml
+	rm -rf $(LAB)
+	$(PYTHON) -m venv $(LAB)
+	$(LAB)/bin/python -m pip install --quiet --disable-pip-version-check \
+		-r requirements.txt -r requirements-lab.txt
+	$(LAB)/bin/python -m pip install --quiet --disable-pip-version-check --no-deps \
+		--no-build-isolation -e .
+	touch $@
+
+# JupyterLab on the learner notebooks (written first by `make notebooks`). LAB_FLAGS go to it,
+# e.g. `make lab LAB_FLAGS=--no-browser`.
+lab: $(LAB_STAMP) notebooks
+	$(LAB)/bin/jupyter-lab --ServerApp.root_dir=notebooks $(LAB_FLAGS)
 
 # The browser test runs last, and only where Chromium is installed (.ci/run installs it).
 test: $(STAMP) lint
