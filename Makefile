@@ -21,6 +21,8 @@ BROWSER_STAMP := $(VENV)/.browser-installed
 LAB       := .venv-lab
 LAB_STAMP := $(LAB)/.installed
 LAB_FLAGS ?=
+# Jupyter refuses to run as root unless told (a container, CI).
+LAB_ROOT  := $(if $(filter 0,$(shell id -u)),--allow-root)
 
 .PHONY: book student notebooks lab test test-browser clean source-hash lint
 
@@ -70,7 +72,7 @@ $(LAB_STAMP): requirements.txt requirements-lab.txt pyproject.toml
 # JupyterLab on the learner notebooks (written first by `make notebooks`). LAB_FLAGS go to it,
 # e.g. `make lab LAB_FLAGS=--no-browser`.
 lab: $(LAB_STAMP) notebooks
-	$(LAB)/bin/jupyter-lab --ServerApp.root_dir=notebooks $(LAB_FLAGS)
+	$(LAB)/bin/jupyter-lab --ServerApp.root_dir=notebooks $(LAB_ROOT) $(LAB_FLAGS)
 
 # The browser test runs last, and only where Chromium is installed (.ci/run installs it).
 test: $(STAMP) lint

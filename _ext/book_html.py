@@ -1,4 +1,4 @@
-"""Two small fixes to the book's HTML pages.
+"""Small additions to the book's HTML pages.
 
 1. Scripts added twice. Jupyter Book 1 loads sphinx-thebe's configuration twice (a `const
    THEBE_JS_URL` declared twice is a JavaScript error on every page), and with a local
@@ -13,6 +13,9 @@ key the theme reads. The file is the executed notebook as a learner should get i
 what the page shows (learner_notebook.py): glue roles replaced by their values, glued figures
 as image outputs. Nothing is executed again. Pages whose source already is an .ipynb (the
 student edition) are left alone: the theme offers their source as it is.
+
+3. Pages with a what-if figure (chapters 9 and 11) load the vendored plotly.js and
+   _static/whatif.js, which draws it; no other page does.
 """
 
 from __future__ import annotations
@@ -34,6 +37,15 @@ def _offer_notebook(app, pagename, templatename, context, doctree):
     target.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(learner_notebook(executed), target)
     context["ipynb_source"] = f"{pagename}.ipynb"
+
+
+def _whatif_assets(app, pagename, templatename, context, doctree):
+    """A page with a what-if figure (inference_math.book.whatif) gets plotly.js and the script
+    that drives the figure; other pages do not load them."""
+    if "data-wtc-whatif" in (context.get("body") or ""):
+        app.add_js_file("plotly/plotly-basic.min.js")
+        app.add_js_file("whatif.js")
+        app.add_css_file("whatif.css")
 
 
 def _script_key(script):
@@ -59,5 +71,6 @@ def _dedupe_scripts(app, pagename, templatename, context, doctree):
 def setup(app):
     # Before sphinx-book-theme builds its header buttons (priority 501).
     app.connect("html-page-context", _offer_notebook, priority=500)
+    app.connect("html-page-context", _whatif_assets, priority=500)
     app.connect("html-page-context", _dedupe_scripts, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
