@@ -18,6 +18,10 @@ BROWSER_STAMP := $(VENV)/.browser-installed
 # JupyterLab lives in a venv of its own, .venv-lab: the book's pins first (its kernel runs the
 # chapters exactly as the build does), then requirements-lab.txt. .venv stays what the book
 # needs, so `make book` and `make test` install nothing for the lab.
+# JupyterLite (the chapters' launch buttons) is built with its own pins in .venv-lite, so
+# that the book's environment carries no Jupyter server (tools/lite_site.py).
+LITE       := .venv-lite
+LITE_STAMP := $(LITE)/.installed
 LAB       := .venv-lab
 LAB_STAMP := $(LAB)/.installed
 LAB_FLAGS ?=
@@ -39,13 +43,20 @@ $(STAMP): $(PINS) pyproject.toml
 		--no-build-isolation -e .
 	touch $@
 
-book: $(STAMP)
+$(LITE_STAMP): requirements-lite.txt
+	rm -rf $(LITE)
+	$(PYTHON) -m venv $(LITE)
+	$(LITE)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-lite.txt
+	touch $@
+
+book: $(STAMP) $(LITE_STAMP)
 	@mkdir -p _build
 	@if [ "$$(cat _build/.source-hash 2>/dev/null)" != "$(SOURCE_HASH)" ]; then \
 		rm -rf _build/.jupyter_cache _build/.doctrees _build/jupyter_execute; \
 		echo "lib/ or data/ changed: executing every chapter afresh"; fi
 	WTC_BOOK_BUILD=1 $(BIN)/jupyter-book build . --builder html $(BUILD_FLAGS)
 	@echo "$(SOURCE_HASH)" > _build/.source-hash
+	$(BIN)/python tools/lite_site.py
 
 $(BROWSER_STAMP): $(STAMP) requirements-browser.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-browser.txt

@@ -16,6 +16,11 @@ student edition) are left alone: the theme offers their source as it is.
 
 3. Pages with a what-if figure (chapters 9 and 11) load the vendored plotly.js and
    _static/whatif.js, which draws it; no other page does.
+
+4. The theme's JupyterLite launch button (launch_buttons in _config.yml; the site is built
+   by tools/lite_site.py) says that running needs the network. The theme's launch buttons
+   also copy the executed notebook into _sources/ as it is, so the learner's notebook is
+   written after them.
 """
 
 from __future__ import annotations
@@ -26,17 +31,41 @@ import nbformat
 from learner_notebook import learner_notebook
 
 
-def _offer_notebook(app, pagename, templatename, context, doctree):
+def _executed(app, pagename, context) -> Path | None:
     source = context.get("sourcename") or ""
     if not (source.endswith(".md") or source.endswith(".md.txt")):
-        return
+        return None
     executed = Path(app.outdir).parent / "jupyter_execute" / f"{pagename}.ipynb"
-    if not executed.exists():
-        return  # a plain Markdown page: nothing was executed
+    return executed if executed.exists() else None  # None: nothing was executed
+
+
+def _offer_notebook(app, pagename, templatename, context, doctree):
+    if _executed(app, pagename, context) is not None:
+        context["ipynb_source"] = f"{pagename}.ipynb"
+
+
+def _write_notebook(app, pagename, templatename, context, doctree):
+    """After the theme's launch buttons, which copy the executed notebook as it is."""
+    executed = _executed(app, pagename, context)
+    if executed is None:
+        return
     target = Path(app.outdir) / "_sources" / f"{pagename}.ipynb"
     target.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(learner_notebook(executed), target)
-    context["ipynb_source"] = f"{pagename}.ipynb"
+
+
+def _lite_button(app, pagename, templatename, context, doctree):
+    """The JupyterLite launch button says that running needs the network (Pyodide and the
+    chapter's packages come from Pyodide's CDN), and opens the chapter's notebook."""
+    for group in context.get("header_buttons", []):
+        for button in group.get("buttons", []) if isinstance(group, dict) else []:
+            if button.get("text") == "JupyterLite":
+                button["text"] = "JupyterLite (needs the network)"
+                button["tooltip"] = (
+                    "Run this chapter in your browser (JupyterLite, Pyodide): your browser "
+                    "fetches Pyodide, numpy, sympy and matplotlib from Pyodide's CDN"
+                )
+                button["url"] = button["url"].replace("?path=./", "?path=")
 
 
 def _whatif_assets(app, pagename, templatename, context, doctree):
@@ -69,8 +98,10 @@ def _dedupe_scripts(app, pagename, templatename, context, doctree):
 
 
 def setup(app):
-    # Before sphinx-book-theme builds its header buttons (priority 501).
+    # Before sphinx-book-theme builds its header buttons (priority 501), and after.
     app.connect("html-page-context", _offer_notebook, priority=500)
+    app.connect("html-page-context", _write_notebook, priority=502)
+    app.connect("html-page-context", _lite_button, priority=502)
     app.connect("html-page-context", _whatif_assets, priority=500)
     app.connect("html-page-context", _dedupe_scripts, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -233,3 +233,21 @@ def test_whatif_controls_redraw_from_the_library(browser, server, name):
         root.screenshot(path=str(SHOTS / f"whatif-{name}-{mode}.png"))
     page.close()
     assert not problems, "; ".join(problems)
+
+
+def test_launch_button_opens_the_chapter_in_jupyterlite(browser, server):
+    """The page's JupyterLite button opens the chapter's notebook in JupyterLite, served
+    with the book. (Running it needs the network, which this test does not have: Pyodide
+    comes from its CDN; the notebook says so in its first cell.)"""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(f"{server}/chapters/01-parameters.html", wait_until="load")
+    href = page.locator("a[href*='lite/lab/index.html']").first.get_attribute("href")
+    page.goto(f"{server}/chapters/{href}", wait_until="load")
+    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
+    notice = page.locator(".jp-Notebook .jp-MarkdownOutput", has_text="Running in JupyterLite")
+    notice.first.wait_for(timeout=30_000)
+    assert "needs the network" in notice.first.inner_text()
+    assert page.locator(".lm-TabBar-tabLabel", has_text="01-parameters.ipynb").count()
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "jupyterlite-01-parameters.png"))
+    page.close()

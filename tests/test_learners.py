@@ -189,3 +189,28 @@ def test_no_pairing_writes_notebooks_back_into_chapters():
         text = path.read_text(encoding="utf-8")
         again = jupytext.writes(jupytext.reads(text, fmt="md:myst"), fmt="md:myst")
         assert again == text, f"{path.name} is not in Jupytext's format"
+
+
+@pytest.mark.book
+def test_every_chapter_launches_in_jupyterlite(built):
+    """Each chapter's launch button opens its notebook in the JupyterLite site built with the
+    book, which serves the library's wheel; the button and the notebook say that running
+    needs the network (Pyodide and its packages come from Pyodide's CDN)."""
+    import json
+
+    assert built.returncode == 0, "the book did not build"
+    lite = ROOT / "_build" / "html" / "lite"
+    assert (lite / "lab" / "index.html").exists()
+    index = json.loads((lite / "pypi" / "all.json").read_text())
+    assert "inference-math" in index, list(index)
+    assert list((lite / "pypi").glob("inference_math-*.whl"))
+    for path in chapter_files():
+        doc = str(path.relative_to(ROOT).with_suffix(""))
+        page = (ROOT / "_build" / "html" / f"{doc}.html").read_text(encoding="utf-8")
+        link = f"../lite/lab/index.html?path={doc}.ipynb"
+        assert f'href="{link}"' in page, f"{doc}: no JupyterLite launch button"
+        assert "JupyterLite (needs the network)" in page, doc
+        nb = nbformat.read(lite / "files" / f"{doc}.ipynb", as_version=4)
+        assert "needs the network" in nb.cells[0].source and "CDN" in nb.cells[0].source
+        assert "%pip install" in nb.cells[1].source
+        assert not leftover_roles(nb), doc

@@ -16,6 +16,16 @@ def in_book_build() -> bool:
     return os.environ.get("WTC_BOOK_BUILD") == "1"
 
 
+def _record(key: str, value) -> None:
+    """Record ``value`` for the page's ``{glue}`` roles. Where myst-nb is not installed (a
+    notebook run in JupyterLite, in the browser) there is no page to record for."""
+    try:
+        from myst_nb import glue as _glue
+    except ImportError:
+        return
+    _glue(key, value, display=False)
+
+
 def _show(*objects) -> None:
     from IPython.display import display
 
@@ -58,7 +68,6 @@ def glue(key: str, value, fmt=None, /, show: bool | None = None, **options) -> N
 
     (Transitional: the older form ``glue(key, text, raw)``, a formatted string and its raw
     value, is still accepted.)"""
-    from myst_nb import glue as _glue
 
     raw = None
     if isinstance(value, str) and fmt is not None and not callable(fmt) and fmt not in _formats():
@@ -77,9 +86,9 @@ def glue(key: str, value, fmt=None, /, show: bool | None = None, **options) -> N
         text, raw = formatter(value, **options), value
     if not isinstance(text, str):
         raise TypeError(f"glue {key!r}: the formatter returned {text!r}, not a string")
-    _glue(key, text, display=False)
+    _record(key, text)
     if raw is not None and not isinstance(raw, str):
-        _glue(f"{key}-raw", raw if isinstance(raw, bool) else float(raw), display=False)
+        _record(f"{key}-raw", raw if isinstance(raw, bool) else float(raw))
     if show if show is not None else not in_book_build():
         from IPython.display import Markdown
 
@@ -89,9 +98,8 @@ def glue(key: str, value, fmt=None, /, show: bool | None = None, **options) -> N
 def glue_math(key: str, latex: str, show: bool | None = None) -> None:
     """Glue an equation for ``{glue:math}``; outside the book's build, also show it."""
     from IPython.display import Markdown, Math
-    from myst_nb import glue as _glue
 
-    _glue(key, Math(latex), display=False)
+    _record(key, Math(latex))
     if show if show is not None else not in_book_build():
         _show(Markdown(f"**{key}**:"), Math(latex))
 
@@ -123,9 +131,8 @@ def figure(key: str, fig, show: bool | None = None) -> None:
     Outside the book's build (a notebook run in Jupyter) it is also shown here, where it is
     made, since no page places it."""
     import matplotlib.pyplot as plt
-    from myst_nb import glue as _glue
 
-    _glue(key, fig, display=False)
+    _record(key, fig)
     if show if show is not None else not in_book_build():
         _show(fig)
     plt.close(fig)
