@@ -10,6 +10,8 @@ are glued with display off). ``learner_notebook`` rewrites it, executing nothing
 - a ``{glue:math}`` directive becomes display math ($$ ... $$);
 - a ``{glue:figure}`` directive becomes an image output in a cell of its own, where the page
   shows the figure, followed by its caption;
+- other MyST markup Jupyter would show raw (admonitions, exercise and solution markers,
+  citations, cross-references, page labels) becomes plain Markdown;
 - an interactive what-if figure (HTML that needs the book's scripts, which Jupyter does not
   run) is shown by the static image that comes with it.
 
@@ -34,6 +36,24 @@ DIRECTIVE = re.compile(
     flags=re.M | re.S,
 )
 WHATIF_MARK = "data-wtc-whatif"
+
+# MyST markup Jupyter shows as raw text, and what a reader of a notebook sees instead.
+TARGET = re.compile(r"^\([\w.:-]+\)=[ \t]*\n?", re.M)
+ADMONITION = re.compile(
+    r"^(?P<fence>:{3,})\{(?P<kind>[a-z]+)\}[ \t]*(?P<title>[^\n]*)\n"
+    r"(?P<body>.*?)^(?P=fence)[ \t]*$",
+    re.M | re.S,
+)
+EXERCISE = re.compile(
+    r"^`{3,}\{exercise-start\}[ \t]*\n:label:[ \t]*(\S+)[ \t]*\n`{3,}[ \t]*$", re.M
+)
+SOLUTION = re.compile(
+    r"^`{3,}\{solution-start\}[ \t]*(\S+)[ \t]*\n(?::[\w-]+:[^\n]*\n)*`{3,}[ \t]*$", re.M
+)
+END = re.compile(r"^`{3,}\{(?:exercise|solution)-end\}[ \t]*\n`{3,}[ \t]*\n?", re.M)
+CITE = re.compile(r"\{cite:[pt]\}`([^`]+)`")
+REF = re.compile(r"\{(?:ref|numref|doc)\}`(?:([^`<]*?)\s*<[^`>]+>|([^`]+))`")
+EQ = re.compile(r"\{eq\}`([^`]+)`")
 
 
 def _plain(data: dict) -> str:
@@ -74,6 +94,27 @@ def replace_roles(text: str, glued: dict) -> str:
         return m.group(0) if value is None else value
 
     return ROLE.sub(sub, text)
+
+
+def _admonition(m) -> str:
+    body = "\n".join(line for line in m.group("body").splitlines() if not line.startswith(":"))
+    lines = body.strip("\n").splitlines()
+    title = m.group("title").strip() or m.group("kind").capitalize()
+    return "\n".join([f"> **{title}**", ">"] + [f"> {line}".rstrip() for line in lines])
+
+
+def plain_markdown(text: str) -> str:
+    """MyST markup that Jupyter shows as raw text, rewritten as plain Markdown: admonitions
+    as quotes, exercise and solution markers as headings in bold, citations and
+    cross-references as text, page labels removed."""
+    text = TARGET.sub("", text)
+    text = ADMONITION.sub(_admonition, text)
+    text = EXERCISE.sub(lambda m: f"**Exercise** `{m.group(1)}`", text)
+    text = SOLUTION.sub(lambda m: f"**Solution** to `{m.group(1)}`", text)
+    text = END.sub("", text)
+    text = CITE.sub(lambda m: "(" + m.group(1).replace(",", ", ") + ")", text)
+    text = EQ.sub(lambda m: f"equation `{m.group(1)}`", text)
+    return REF.sub(lambda m: (m.group(1) or m.group(2)).strip(), text)
 
 
 def _options_and_caption(body: str) -> tuple[dict, str]:
@@ -131,7 +172,7 @@ def _split_markdown(source: str, glued: dict) -> list:
         if kind == "figure":
             out.append(_figure_cell(*content))
         else:
-            text = replace_roles(content, glued).strip("\n")
+            text = plain_markdown(replace_roles(content, glued)).strip("\n")
             if text.strip():
                 if out and out[-1].cell_type == "markdown":  # join text split by math
                     out[-1].source += "\n\n" + text
