@@ -62,13 +62,19 @@
   function traces(spec, p) {
     var text = spec.text, x = spec.batches;
     var mask = spec.name === "completion-cost" ? p.fits : p.ok;
-    var inside = x.map(function (_, i) { return (mask >> i) & 1 ? p.usd[i] : null; });
+    var inX = [], inY = [];
+    x.forEach(function (b, i) {
+      if ((mask >> i) & 1) { inX.push(b); inY.push(p.usd[i]); }
+    });
     var api = spec.name === "completion-cost" ? spec.api_usd_per_1k_output : p.api_usd;
     var at = spec.name === "completion-cost" ? [p.max_fit, p.max_fit_usd] : [p.best, p.best_usd];
+    if (spec.name === "completion-cost" && at[0] && at[0] > inX[inX.length - 1]) {
+      inX.push(at[0]); inY.push(at[1]); // the line ends where the cache is full
+    }
     var out = [
       { x: x, y: p.usd, mode: "lines", name: text.beyond,
         line: { color: PALETTE[0], dash: "dot", width: 1.5 } },
-      { x: x, y: inside, mode: "lines", name: text.line,
+      { x: inX, y: inY, mode: "lines", name: text.line,
         line: { color: PALETTE[0], width: 3 } },
       { x: [x[0], x[x.length - 1]], y: [api, api], mode: "lines", name: spec.api,
         line: { color: PALETTE[3], dash: "dash", width: 1.5 } }

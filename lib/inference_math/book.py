@@ -207,16 +207,19 @@ def _whatif_figure(name: str, spec: dict, point: dict):
     y = np.array([np.nan if v is None else v for v in point["usd"]], float)
     mask = point["fits"] if name == "completion-cost" else point["ok"]
     inside = np.array([bool(mask >> i & 1) for i in range(len(x))])
-    fig, ax = plt.subplots(figsize=(7, 3.8))
-    ax.loglog(x, y, color=PALETTE[0], linestyle=":", label=text["beyond"])
-    ax.loglog(x[inside], y[inside], color=PALETTE[0], linewidth=2.2, label=text["line"])
-    api = spec["api_usd_per_1k_output"] if name == "completion-cost" else point["api_usd"]
-    ax.axhline(api, color=PALETTE[3], linestyle="--", label=spec["api"])
     at = (
         (point["max_fit"], point["max_fit_usd"])
         if name == "completion-cost"
         else (point["best"], point["best_usd"])
     )
+    line_x, line_y = list(x[inside]), list(y[inside])
+    if name == "completion-cost" and at[0] and (not line_x or at[0] > line_x[-1]):
+        line_x, line_y = line_x + [at[0]], line_y + [at[1]]  # ends where the cache is full
+    fig, ax = plt.subplots(figsize=(7, 3.8))
+    ax.loglog(x, y, color=PALETTE[0], linestyle=":", label=text["beyond"])
+    ax.loglog(line_x, line_y, color=PALETTE[0], linewidth=2.2, label=text["line"])
+    api = spec["api_usd_per_1k_output"] if name == "completion-cost" else point["api_usd"]
+    ax.axhline(api, color=PALETTE[3], linestyle="--", label=spec["api"])
     if at[0]:
         ax.plot(*at, "o", color=PALETTE[1], markeredgecolor="black", label=text["marker"])
     ax.set_xlabel("batch")
