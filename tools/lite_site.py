@@ -67,9 +67,16 @@ def stage() -> Path:
     for path in sorted(LEARNER.glob("*.ipynb")):
         nbformat.write(lite_notebook(path), WORK / "contents" / "chapters" / path.name)
     shutil.copytree(ROOT / "data", WORK / "contents" / "data")
+    # The wheel is built from a copy, so that setuptools' build/ folder never lands in the
+    # working tree.
+    source = WORK / "src"
+    shutil.copytree(ROOT / "lib", source / "lib", ignore=shutil.ignore_patterns(
+        "__pycache__", "*.egg-info"))  # fmt: skip
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy2(ROOT / name, source / name)
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--quiet", "--disable-pip-version-check",
-         "--no-deps", "--no-build-isolation", "-w", str(WORK / "wheels"), str(ROOT)],
+         "--no-deps", "--no-build-isolation", "-w", str(WORK / "wheels"), str(source)],
         check=True,
     )  # fmt: skip
     (wheel,) = (WORK / "wheels").glob("inference_math-*.whl")
