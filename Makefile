@@ -1,6 +1,7 @@
 # The two commands a reader needs: `make book` and `make test`. Both create .venv on first use.
-# Also: `make student` (the edition without solutions), `make notebooks` (.ipynb copies of the
-# chapters for Jupyter), `make test-browser` (every page in headless Chromium).
+# Also: `make student` (the edition without solutions), `make notebooks` (executed .ipynb copies
+# of the chapters for learners, in notebooks/), `make lab` (JupyterLab on notebooks/),
+# `make test-browser` (every page in headless Chromium).
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -14,8 +15,20 @@ PINS   := $(VENV)/.pins
 SOURCE_HASH = $(shell { find lib data -type f \( -name '*.py' -o -name '*.csv' -o -name '*.json' -o -name '*.md' \) | LC_ALL=C sort; echo requirements.txt; } | xargs cat | sha256sum | cut -c1-16)
 
 BROWSER_STAMP := $(VENV)/.browser-installed
+# JupyterLab lives in a venv of its own, .venv-lab: the book's pins first (its kernel runs the
+# chapters exactly as the build does), then requirements-lab.txt. .venv stays what the book
+# needs, so `make book` and `make test` install nothing for the lab.
+# JupyterLite (the chapters' launch buttons) is built with its own pins in .venv-lite, so
+# that the book's environment carries no Jupyter server (tools/lite_site.py).
+LITE       := .venv-lite
+LITE_STAMP := $(LITE)/.installed
+LAB       := .venv-lab
+LAB_STAMP := $(LAB)/.installed
+LAB_FLAGS ?=
+# Jupyter refuses to run as root unless told (a container, CI).
+LAB_ROOT  := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: book student notebooks test test-browser clean source-hash lint
+.PHONY: book student notebooks lab test test-browser clean source-hash lint
 
 # A changed pin rebuilds the environment from nothing, so that a package dropped from the pins
 # does not linger in it (pip install -r only ever adds).
@@ -30,13 +43,20 @@ $(STAMP): $(PINS) pyproject.toml
 		--no-build-isolation -e .
 	touch $@
 
-book: $(STAMP)
+$(LITE_STAMP): requirements-lite.txt
+	rm -rf $(LITE)
+	$(PYTHON) -m venv $(LITE)
+	$(LITE)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-lite.txt
+	touch $@
+
+book: $(STAMP) $(LITE_STAMP)
 	@mkdir -p _build
 	@if [ "$$(cat _build/.source-hash 2>/dev/null)" != "$(SOURCE_HASH)" ]; then \
 		rm -rf _build/.jupyter_cache _build/.doctrees _build/jupyter_execute; \
 		echo "lib/ or data/ changed: executing every chapter afresh"; fi
 	WTC_BOOK_BUILD=1 $(BIN)/jupyter-book build . --builder html $(BUILD_FLAGS)
 	@echo "$(SOURCE_HASH)" > _build/.source-hash
+	$(BIN)/python tools/lite_site.py
 
 $(BROWSER_STAMP): $(STAMP) requirements-browser.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-browser.txt
@@ -45,8 +65,25 @@ $(BROWSER_STAMP): $(STAMP) requirements-browser.txt
 student: book
 	$(BIN)/python tools/student_edition.py
 
+# One way, chapters/ -> notebooks/: the executed notebooks the pages offer, every glued value
+# and figure shown. A notebook the learner changed is kept (FRESH=1 overwrites it); nothing is
+# written to chapters/. Builds the book first only if its output is missing or stale.
 notebooks: $(STAMP)
-	$(BIN)/jupytext --sync chapters/*.md
+	$(BIN)/python tools/learner_notebooks.py $(if $(FRESH),--fresh)
+
+$(LAB_STAMP): requirements.txt requirements-lab.txt pyproject.toml
+	rm -rf $(LAB)
+	$(PYTHON) -m venv $(LAB)
+	$(LAB)/bin/python -m pip install --quiet --disable-pip-version-check \
+		-r requirements.txt -r requirements-lab.txt
+	$(LAB)/bin/python -m pip install --quiet --disable-pip-version-check --no-deps \
+		--no-build-isolation -e .
+	touch $@
+
+# JupyterLab on the learner notebooks (written first by `make notebooks`). LAB_FLAGS go to it,
+# e.g. `make lab LAB_FLAGS=--no-browser`.
+lab: $(LAB_STAMP) notebooks
+	$(LAB)/bin/jupyter-lab --ServerApp.root_dir=notebooks $(LAB_ROOT) $(LAB_FLAGS)
 
 # The browser test runs last, and only where Chromium is installed (.ci/run installs it).
 test: $(STAMP) lint

@@ -1,4 +1,4 @@
-"""Two small fixes to the book's HTML pages.
+"""Small additions to the book's HTML pages.
 
 1. Scripts added twice. Jupyter Book 1 loads sphinx-thebe's configuration twice (a `const
    THEBE_JS_URL` declared twice is a JavaScript error on every page), and with a local
@@ -8,28 +8,73 @@
 
 MyST-NB writes every executed notebook to <build>/jupyter_execute/. sphinx-book-theme shows a
 ".ipynb" entry in its download menu only when a launch service (Binder, JupyterHub, ...) is
-configured; this book has none, so this extension does the copy and sets the same context key
-the theme reads. Pages whose source already is an .ipynb (the student edition) are left alone:
-the theme offers their source as it is.
+configured; this book has none, so this extension writes the file and sets the same context
+key the theme reads. The file is the executed notebook as a learner should get it, showing
+what the page shows (learner_notebook.py): glue roles replaced by their values, glued figures
+as image outputs. Nothing is executed again. Pages whose source already is an .ipynb (the
+student edition) are left alone: the theme offers their source as it is.
+
+3. Pages with a what-if figure (chapters 9 and 11) load the vendored plotly.js and
+   _static/whatif.js, which draws it; no other page does.
+
+4. The theme's JupyterLite launch button (launch_buttons in _config.yml; the site is built
+   by tools/lite_site.py) says that running needs the network. The theme's launch buttons
+   also copy the executed notebook into _sources/ as it is, so the learner's notebook is
+   written after them.
 """
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
+
+import nbformat
+from learner_notebook import learner_notebook
+
+
+def _executed(app, pagename, context) -> Path | None:
+    source = context.get("sourcename") or ""
+    if not (source.endswith(".md") or source.endswith(".md.txt")):
+        return None
+    executed = Path(app.outdir).parent / "jupyter_execute" / f"{pagename}.ipynb"
+    return executed if executed.exists() else None  # None: nothing was executed
 
 
 def _offer_notebook(app, pagename, templatename, context, doctree):
-    source = context.get("sourcename") or ""
-    if not (source.endswith(".md") or source.endswith(".md.txt")):
+    if _executed(app, pagename, context) is not None:
+        context["ipynb_source"] = f"{pagename}.ipynb"
+
+
+def _write_notebook(app, pagename, templatename, context, doctree):
+    """After the theme's launch buttons, which copy the executed notebook as it is."""
+    executed = _executed(app, pagename, context)
+    if executed is None:
         return
-    executed = Path(app.outdir).parent / "jupyter_execute" / f"{pagename}.ipynb"
-    if not executed.exists():
-        return  # a plain Markdown page: nothing was executed
     target = Path(app.outdir) / "_sources" / f"{pagename}.ipynb"
     target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copy2(executed, target)
-    context["ipynb_source"] = f"{pagename}.ipynb"
+    nbformat.write(learner_notebook(executed), target)
+
+
+def _lite_button(app, pagename, templatename, context, doctree):
+    """The JupyterLite launch button says that running needs the network (Pyodide and the
+    chapter's packages come from Pyodide's CDN), and opens the chapter's notebook."""
+    for group in context.get("header_buttons", []):
+        for button in group.get("buttons", []) if isinstance(group, dict) else []:
+            if button.get("text") == "JupyterLite":
+                button["text"] = "JupyterLite (needs the network)"
+                button["tooltip"] = (
+                    "Run this chapter in your browser (JupyterLite, Pyodide): your browser "
+                    "fetches Pyodide, numpy, sympy and matplotlib from Pyodide's CDN"
+                )
+                button["url"] = button["url"].replace("?path=./", "?path=")
+
+
+def _whatif_assets(app, pagename, templatename, context, doctree):
+    """A page with a what-if figure (inference_math.book.whatif) gets plotly.js and the script
+    that drives the figure; other pages do not load them."""
+    if "data-wtc-whatif" in (context.get("body") or ""):
+        app.add_js_file("plotly/plotly-basic.min.js")
+        app.add_js_file("whatif.js")
+        app.add_css_file("whatif.css")
 
 
 def _script_key(script):
@@ -53,7 +98,10 @@ def _dedupe_scripts(app, pagename, templatename, context, doctree):
 
 
 def setup(app):
-    # Before sphinx-book-theme builds its header buttons (priority 501).
+    # Before sphinx-book-theme builds its header buttons (priority 501), and after.
     app.connect("html-page-context", _offer_notebook, priority=500)
+    app.connect("html-page-context", _write_notebook, priority=502)
+    app.connect("html-page-context", _lite_button, priority=502)
+    app.connect("html-page-context", _whatif_assets, priority=500)
     app.connect("html-page-context", _dedupe_scripts, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

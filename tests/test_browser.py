@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import functools
 import http.server
+import re
 import shutil
 import threading
 
+import numpy as np
 import pytest
 
 from bookfiles import ROOT, toc_files
@@ -124,3 +126,128 @@ def test_page(browser, server, doc):
         page.screenshot(path=str(SHOTS / f"{name}-{mode}.png"), full_page=True)
     page.close()
     assert not problems, f"{doc}: " + "; ".join(problems)
+
+
+# ----- what-if figures: controls redraw the figure and its key number, offline -------------
+
+WHATIF_PAGES = {
+    "completion-cost": "chapters/09-completion-tokens-dear",
+    "verdict": "chapters/11-workloads",
+}
+# The options chosen, by index in each control (the first is the page's default).
+WHATIF_CHOICES = [
+    {"gpus": 2, "dtype": 1},  # 8 GPUs, int8
+    {"gpu": 1, "usd_per_gpu_hour": 2, "prompt": 1},  # H100, 4 USD per GPU-hour, short prompts
+]
+
+
+def price_after(text: str, word: str) -> str:
+    """The first price written after ``word`` in ``text``, as written ("0.00418")."""
+    found = re.search(re.escape(word) + r"[^$]*\$([0-9.]+)", text)
+    assert found, f"no price after {word!r} in {text!r}"
+    return found.group(1)
+
+
+def count_after(text: str, words: str) -> int:
+    found = re.search(re.escape(words) + r" ([\d,]+)", text)
+    assert found, f"no number after {words!r} in {text!r}"
+    return int(found.group(1).replace(",", ""))
+
+
+def check_completion_cost(text: str, choice: dict):
+    """The key numbers shown equal the library's: the largest batch that fits (estimate's
+    `fits` holds there and not one further) and the price of a completion token there."""
+    import inference_math as im
+    from inference_math.book import _sig
+
+    top = count_after(text, "largest batch that fits is")
+    r = im.estimate(**choice, batch=np.array([top, top + 1]))
+    assert r["fits"][0] and not r["fits"][1], (text, choice)
+    assert price_after(text, "cost") == _sig(float(r["usd_per_1k_completion"][0])), text
+
+
+def check_verdict(text: str, choice: dict):
+    """With static batching the cheapest batch within the targets, and its price per request,
+    are what `im.price_workload` finds for a workload of that prompt, completion and
+    targets."""
+    import inference_math as im
+    from inference_math.book import _sig
+
+    choice = dict(choice)
+    targets = im.get_workload(choice.pop("targets"))
+    assert choice.pop("batching") == "static"
+    mix = (choice.pop("prompt"), choice.pop("completion"))
+    limits = (targets.ttft_target_s, targets.tokens_per_s_target)
+    w = im.Workload("what-if", *mix, *limits, "the page's choice", "test", "2026")
+    p = im.price_workload(w, **choice)
+    assert count_after(text, "cheapest batch within the targets is") == p.batch, (text, p)
+    assert price_after(text, "at") == _sig(p.usd_per_request), (text, p)
+    assert price_after(text, "per request;") == _sig(p.api_usd_per_request), (text, p)
+
+
+@pytest.mark.parametrize("name", sorted(WHATIF_PAGES))
+def test_whatif_controls_redraw_from_the_library(browser, server, name):
+    from inference_math import whatif
+
+    spec = whatif.grid(name)
+    problems: list[str] = []
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.on("console", lambda m: m.type == "error" and problems.append(f"console: {m.text}"))
+    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+
+    def only_this_server(route):  # the network is off: anything else is a failure
+        if route.request.url.startswith(server):
+            route.continue_()
+        else:
+            problems.append(f"request outside the book: {route.request.url}")
+            route.abort()
+
+    page.route("**/*", only_this_server)
+    page.goto(f"{server}/{WHATIF_PAGES[name]}.html", wait_until="load")
+    root = page.locator(f'[data-wtc-whatif="{name}"]')
+    page.wait_for_selector(f'[data-wtc-whatif="{name}"].wtc-live .main-svg', timeout=15_000)
+    for mode, picks in zip(("light", "dark"), WHATIF_CHOICES):
+        page.emulate_media(color_scheme=mode)
+        page.evaluate(
+            f"document.documentElement.dataset.theme = '{mode}';"
+            f"document.documentElement.dataset.mode = '{mode}'"
+        )
+        for axis, index in picks.items():
+            root.locator(f'select[data-axis="{axis}"]').select_option(index=index)
+        choice = {}
+        for axis in spec["axes"]:
+            index = int(root.locator(f'select[data-axis="{axis["name"]}"]').input_value())
+            choice[axis["name"]] = axis["options"][index][0]
+        text = root.locator(".wtc-key").text_content()
+        point = whatif.lookup(spec, **choice)
+        # the figure drew this point's curve
+        drawn = page.evaluate(
+            f"document.querySelector('[data-wtc-whatif=\"{name}\"] .wtc-plot').data[0].y"
+        )
+        assert drawn == point["usd"], (mode, choice)
+        if name == "completion-cost":
+            check_completion_cost(text, choice)
+        else:
+            check_verdict(text, choice)
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        root.screenshot(path=str(SHOTS / f"whatif-{name}-{mode}.png"))
+    page.close()
+    assert not problems, "; ".join(problems)
+
+
+def test_launch_button_opens_the_chapter_in_jupyterlite(browser, server):
+    """The page's JupyterLite button opens the chapter's notebook in JupyterLite, served
+    with the book. (Running it needs the network, which this test does not have: Pyodide
+    comes from its CDN; the notebook says so in its first cell.)"""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(f"{server}/chapters/01-parameters.html", wait_until="load")
+    href = page.locator("a[href*='lite/lab/index.html']").first.get_attribute("href")
+    page.goto(f"{server}/chapters/{href}", wait_until="load")
+    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
+    notice = page.locator(".jp-Notebook .jp-MarkdownOutput", has_text="Running in JupyterLite")
+    notice.first.wait_for(timeout=30_000)
+    assert "needs the network" in notice.first.inner_text()
+    assert page.locator(".lm-TabBar-tabLabel", has_text="01-parameters.ipynb").count()
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "jupyterlite-01-parameters.png"))
+    page.close()

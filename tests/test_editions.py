@@ -1,9 +1,8 @@
-"""The student edition holds no solutions and no answers; the paired notebooks agree."""
+"""The student edition holds no solutions and no answers."""
 
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 
 import nbformat
@@ -92,30 +91,3 @@ def test_instructors_page_lists_every_exercise(built):
     for ex in im.exercises.all_exercises():
         assert ex.label in text, ex.label
     assert "for-instructors" in toc_files()
-
-
-def test_notebooks_pair_with_chapters(tmp_path):
-    """`make notebooks` (jupytext --sync) writes notebooks/*.ipynb that agree with the .md
-    sources, and leaves the sources as they are (they are kept in jupytext's own format)."""
-    from jupytext import read
-    from jupytext.compare import compare_notebooks
-
-    shutil.copytree(ROOT / "chapters", tmp_path / "chapters")
-    shutil.copy2(ROOT / "jupytext.toml", tmp_path)
-    before = {p.name: p.read_text() for p in (tmp_path / "chapters").glob("*.md")}
-    jupytext = ROOT / ".venv" / "bin" / "jupytext"
-    p = subprocess.run(
-        [str(jupytext), "--sync", *(f"chapters/{n}" for n in sorted(before))],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert p.returncode == 0, p.stderr
-    for name, text in before.items():
-        assert (tmp_path / "chapters" / name).read_text() == text, (
-            f"{name} is not in jupytext's format: run `make notebooks` and commit the result"
-        )
-        ipynb = tmp_path / "notebooks" / name.replace(".md", ".ipynb")
-        assert ipynb.exists(), ipynb
-        compare_notebooks(read(ipynb), read(tmp_path / "chapters" / name), fmt="md:myst")

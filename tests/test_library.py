@@ -26,7 +26,7 @@ FLOORS = [
     {"deployment"},
     {"steps", "batching"},
     {"serving"},
-    {"memory", "breakeven", "workloads", "speculative"},
+    {"memory", "breakeven", "workloads", "speculative", "whatif"},
     {"article", "appendix", "calibration", "errata", "lab", "gpu_run", "measurements"},
     {"formula_records", "symbolic", "symbolic_serving"},
     {"exercises", "answers", "book", "cli", "__main__", "__init__"},

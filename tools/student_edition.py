@@ -153,6 +153,9 @@ def main() -> int:
     config["title"] += " (student edition)"
     config["execute"]["execute_notebooks"] = "off"  # outputs come from the instructor build
     config["html"]["announcement"] = "Student edition: the solutions are not in this copy."
+    # The JupyterLite site (tools/lite_site.py) holds the instructor's notebooks, solutions
+    # included, and is not built for this edition: no launch button points to it.
+    config.pop("launch_buttons", None)
     (SOURCE / "_config.yml").write_text(yaml.safe_dump(config, sort_keys=False))
 
     build = subprocess.run(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import math
+import os
 import pathlib
 
 from .checks import printable, read_text_file
@@ -17,7 +18,12 @@ from .checks import printable, read_text_file
 
 def data_path(name: str) -> pathlib.Path:
     """A file in ``data/`` at the repository root, two levels above this package
-    (``lib/inference_math``). The library is installed editable, so this is the checkout."""
+    (``lib/inference_math``). The library is installed editable, so this is the checkout.
+    Where it is installed from a wheel (JupyterLite, in the browser), the environment
+    variable INFERENCE_MATH_DATA names the folder instead."""
+    folder = os.environ.get("INFERENCE_MATH_DATA")
+    if folder:
+        return pathlib.Path(folder) / name
     return pathlib.Path(__file__).resolve().parents[2] / "data" / name
 
 
