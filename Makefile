@@ -1,6 +1,7 @@
 # The two commands a reader needs: `make book` and `make test`. Both create .venv on first use.
 # Also: `make student` (the edition without solutions), `make notebooks` (.ipynb copies of the
-# chapters for Jupyter), `make test-browser` (every page in headless Chromium).
+# chapters for Jupyter), `make test-browser` (every page in headless Chromium), `make
+# assignments` (graded assignments for otter-grader), `make pdf` (the book as one PDF).
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -11,11 +12,11 @@ PINS   := $(VENV)/.pins
 # would leave stale outputs in the book. Key the cache on a hash of all three and, when it
 # changes, drop the cache and Sphinx's saved environment (without the latter Sphinx would not
 # even re-read a page).
-SOURCE_HASH = $(shell { find lib data -type f \( -name '*.py' -o -name '*.csv' -o -name '*.json' -o -name '*.md' \) | LC_ALL=C sort; echo requirements.txt; } | xargs cat | sha256sum | cut -c1-16)
+SOURCE_HASH = $(shell { find lib answers data -type f \( -name '*.py' -o -name '*.csv' -o -name '*.json' -o -name '*.md' \) | LC_ALL=C sort; echo requirements.txt; } | xargs cat | sha256sum | cut -c1-16)
 
 BROWSER_STAMP := $(VENV)/.browser-installed
 
-.PHONY: book student notebooks test test-browser clean source-hash lint
+.PHONY: book student notebooks test test-browser clean source-hash lint assignments pdf
 
 # A changed pin rebuilds the environment from nothing, so that a package dropped from the pins
 # does not linger in it (pip install -r only ever adds).
@@ -45,6 +46,13 @@ $(BROWSER_STAMP): $(STAMP) requirements-browser.txt
 student: book
 	$(BIN)/python tools/student_edition.py
 
+# Graded assignments in otter-grader's format, one folder per chapter (tools/assignments.py).
+# The registry is checked first, so a bad entry fails in one line before the long build.
+assignments: $(STAMP)
+	$(BIN)/python tools/assignments.py --check-registry
+	@$(MAKE) --no-print-directory book
+	$(BIN)/python tools/assignments.py
+
 notebooks: $(STAMP)
 	$(BIN)/jupytext --sync chapters/*.md
 
@@ -56,8 +64,8 @@ test: $(STAMP) lint
 # ruff, pinned: the library, tests and tools linted and formatted (width 100), and every code
 # cell of the chapters formatted to the text column (width 88, tools/format_cells.py).
 lint: $(STAMP)
-	$(BIN)/ruff check lib tests tools benchmarks
-	$(BIN)/ruff format --check --quiet lib tests tools benchmarks
+	$(BIN)/ruff check lib answers tests tools benchmarks
+	$(BIN)/ruff format --check --quiet lib answers tests tools benchmarks
 	$(BIN)/python tools/format_cells.py --check
 
 test-browser: $(STAMP)

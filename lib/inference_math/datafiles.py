@@ -17,8 +17,12 @@ from .checks import printable, read_text_file
 
 def data_path(name: str) -> pathlib.Path:
     """A file in ``data/`` at the repository root, two levels above this package
-    (``lib/inference_math``). The library is installed editable, so this is the checkout."""
-    return pathlib.Path(__file__).resolve().parents[2] / "data" / name
+    (``lib/inference_math``), where the library is installed editable from a checkout; in a
+    wheel built for students (``make assignments``), the copy bundled as ``_data/``."""
+    here = pathlib.Path(__file__).resolve().parent
+    checkout = here.parents[1] / "data" / name
+    bundled = here / "_data" / name
+    return bundled if bundled.exists() and not checkout.exists() else checkout
 
 
 class Row(dict):
