@@ -53,6 +53,12 @@ assignments: $(STAMP)
 	@$(MAKE) --no-print-directory book
 	$(BIN)/python tools/assignments.py
 
+# The book as one PDF: the single-page HTML build (the same cache as `make book`), printed by
+# headless Chromium once MathJax has typeset it (tools/pdf.py says why not LaTeX).
+pdf: book
+	WTC_BOOK_BUILD=1 $(BIN)/jupyter-book build . --builder singlehtml $(BUILD_FLAGS)
+	$(BIN)/python tools/pdf.py
+
 notebooks: $(STAMP)
 	$(BIN)/jupytext --sync chapters/*.md
 

@@ -79,12 +79,16 @@ def exercise(
     unit: str = "",
 ):
     """Register the decorated function as the answer of exercise ``label`` ("chNN-name", the
-    chapter read from it)::
+    chapter read from it), in a module of ``answers/``::
 
-        @exercise("ch01-int4-gb", title="Llama-3-70B in int4", practises="bytes per dtype",
+        @exercise("ch99-example", title="A title", practises="what it practises",
                   kind="compute", difficulty=1, minutes=5, rel_tol=0.005, unit="GB")
-        def _int4_gb():
-            return weight_bytes("llama-3-70b", "int4") / 1e9
+        def _example():
+            return ...  # the answer, computed with the library
+
+    ``exercise(...)(None)`` registers an exercise without a single numeric answer; neither
+    ``check`` nor ``make assignments`` can grade it. ``rel_tol`` is the relative tolerance a
+    right answer must meet; without it the exercise cannot be graded either.
     """
     chapter = _chapter(label)
     if kind not in KINDS:
