@@ -1,4 +1,4 @@
-"""Two small fixes to the book's HTML pages.
+"""Small fixes to the book's HTML pages (and to the single page `make pdf` prints).
 
 1. Scripts added twice. Jupyter Book 1 loads sphinx-thebe's configuration twice (a `const
    THEBE_JS_URL` declared twice is a JavaScript error on every page), and with a local
@@ -52,7 +52,25 @@ def _dedupe_scripts(app, pagename, templatename, context, doctree):
     context["script_files"] = kept
 
 
+def _skip_hidden_cells_in_singlehtml(app):
+    """`make pdf` builds one HTML page (singlehtml). sphinx-jupyterbook-latex, which Jupyter
+    Book loads for its own PDF route, then turns hidden code cells into a HiddenCellNode that
+    it teaches every builder but singlehtml to skip; teach singlehtml too (and myst-nb's
+    folded cells)."""
+    try:
+        from myst_nb.sphinx_ import HideCodeCellNode, depart_HideCellInput, visit_HideCellInput
+        from sphinx_jupyterbook_latex.nodes import HiddenCellNode, visit_HiddenCellNode
+    except ImportError:
+        return
+    app.add_node(HiddenCellNode, override=True, singlehtml=(visit_HiddenCellNode, None))
+    # and myst-nb's folded cells, which it teaches the html builder only
+    app.add_node(
+        HideCodeCellNode, override=True, singlehtml=(visit_HideCellInput, depart_HideCellInput)
+    )
+
+
 def setup(app):
+    _skip_hidden_cells_in_singlehtml(app)
     # Before sphinx-book-theme builds its header buttons (priority 501).
     app.connect("html-page-context", _offer_notebook, priority=500)
     app.connect("html-page-context", _dedupe_scripts, priority=900)

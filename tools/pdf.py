@@ -42,9 +42,13 @@ PRINT_CSS = (ROOT / "tools" / "pdf-print.css").read_text(encoding="utf-8")
 FRONT_MATTER_JS = (ROOT / "tools" / "pdf-front-matter.js").read_text(encoding="utf-8")
 
 
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
 def serve(directory: Path):
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(directory))
-    handler.log_message = lambda *a, **k: None
+    handler = functools.partial(QuietHandler, directory=str(directory))
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     return httpd
@@ -54,7 +58,7 @@ def main() -> int:
     sys.path.insert(0, str(ROOT / "_ext"))
     from edition import edition_line
 
-    index = SINGLE / "index.html"
+    index = SINGLE / "intro.html"  # the single page is named after the root page
     if not index.exists():
         print("pdf: run `make pdf` (it builds _build/singlehtml first)", file=sys.stderr)
         return 2
@@ -75,7 +79,7 @@ def main() -> int:
             browser = p.chromium.launch(executable_path=chromium, args=FLAGS)
             page = browser.new_page()
             page.emulate_media(color_scheme="light", media="print")
-            page.goto(f"http://127.0.0.1:{httpd.server_address[1]}/index.html", wait_until="load")
+            page.goto(f"http://127.0.0.1:{httpd.server_address[1]}/intro.html", wait_until="load")
             page.evaluate(
                 "document.documentElement.dataset.theme = 'light';"
                 "document.documentElement.dataset.mode = 'light'"
