@@ -11,7 +11,9 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+# The checkout: the folder above _ext/ (or, for the student edition, which builds from a copy
+# of _ext/ under _build/, the first folder above it that holds pyproject.toml).
+ROOT = next(p for p in Path(__file__).resolve().parents if (p / "pyproject.toml").is_file())
 
 
 def project() -> dict:
