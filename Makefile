@@ -56,8 +56,7 @@ assignments: $(STAMP)
 # The book as one PDF: the single-page HTML build (the same cache as `make book`), printed by
 # headless Chromium once MathJax has typeset it (tools/pdf.py says why not LaTeX).
 pdf: book
-	WTC_BOOK_BUILD=1 $(BIN)/jupyter-book build . --builder singlehtml $(BUILD_FLAGS)
-	$(BIN)/python tools/pdf.py
+	$(BIN)/python tools/pdf.py --build
 
 notebooks: $(STAMP)
 	$(BIN)/jupytext --sync chapters/*.md

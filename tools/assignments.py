@@ -223,7 +223,8 @@ def resolve_glue(source: str, glue: dict, attachments: dict) -> str:
         )
         if kind == "math":
             latex = data["text/latex"].strip().strip("$").removeprefix("\\displaystyle").strip()
-            return f"$$\n{latex}\n$$\n"
+            tag = f" \\tag{{{options['label']}}}" if "label" in options else ""
+            return f"$$\n{latex}{tag}\n$$\n"
         name = f"{key}.png"
         attachments[name] = {"image/png": data["image/png"]}
         alt = options.get("alt", key).replace("]", ")")
@@ -242,8 +243,13 @@ def readable_roles(source: str) -> str:
 
     def role(match):
         name, body = match.groups()
+        if name == "eq":  # the equation carries its label as a tag (resolve_glue)
+            return f"({body})"
         body = re.sub(r"\s*<[^>]*>$", "", body)
         return f"[{body}]" if name.startswith("cite") else body
+
+    # labelled display math, $$ ... $$ (label): the label as the equation's tag
+    source = re.sub(r"\$\$[ \t]*\(([\w-]+)\)", lambda m: f"\\tag{{{m.group(1)}}}\n$$", source)
 
     source = ROLE.sub(role, source)
     source = re.sub(r"^\([\w-]+\)=\n", "", source, flags=re.M)  # targets: (ch01)=

@@ -1,6 +1,7 @@
 """The book as one PDF, printed by headless Chromium (`make pdf`, after a single-page build).
 
-    .venv/bin/python tools/pdf.py      # reads _build/singlehtml/, writes _build/pdf/
+    .venv/bin/python tools/pdf.py --build   # builds the single page, then prints it
+    .venv/bin/python tools/pdf.py           # prints the single page built before
 
 `make pdf` builds the book with Sphinx's single-page HTML builder (every chapter and the back
 matter on one page, the same numbered sections, figures and equations as the HTML book,
@@ -27,7 +28,11 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SINGLE = ROOT / "_build" / "singlehtml"
+# The single-page build has a folder of its own, so that it cannot overwrite the HTML build's
+# executed notebooks (_build/jupyter_execute), which the pages offer for download; it reuses
+# the HTML build's execution cache, so nothing is executed twice.
+BUILD = ROOT / "_build" / "pdf-build"
+SINGLE = BUILD / "_build" / "singlehtml"
 OUT = ROOT / "_build" / "pdf" / "what-a-token-costs.pdf"
 FLAGS = [
     "--no-sandbox",
@@ -54,13 +59,36 @@ def serve(directory: Path):
     return httpd
 
 
+def build_single_page() -> int:
+    """jupyter-book's singlehtml builder, strict, into BUILD, with the HTML build's cache."""
+    import os
+    import subprocess
+
+    import yaml
+
+    config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
+    config.setdefault("execute", {})["cache"] = str(ROOT / "_build" / ".jupyter_cache")
+    BUILD.mkdir(parents=True, exist_ok=True)
+    (BUILD / "_config.yml").write_text(yaml.safe_dump(config, sort_keys=False))
+    command = [
+        str(Path(sys.executable).parent / "jupyter-book"), "build", ".",
+        "--config", str(BUILD / "_config.yml"), "--path-output", str(BUILD),
+        "--builder", "singlehtml", "-W", "-n", "--keep-going",
+    ]  # fmt: skip
+    env = {**os.environ, "WTC_BOOK_BUILD": "1"}
+    return subprocess.run(command, cwd=ROOT, env=env).returncode
+
+
 def main() -> int:
     sys.path.insert(0, str(ROOT / "_ext"))
     from edition import edition_line
 
+    if "--build" in sys.argv[1:] and build_single_page():
+        return 1
+
     index = SINGLE / "intro.html"  # the single page is named after the root page
     if not index.exists():
-        print("pdf: run `make pdf` (it builds _build/singlehtml first)", file=sys.stderr)
+        print("pdf: run `make pdf` (it builds the single page first)", file=sys.stderr)
         return 2
     chromium = next(
         filter(None, map(shutil.which, ("chromium", "chromium-browser", "google-chrome"))), None
