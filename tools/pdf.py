@@ -68,6 +68,12 @@ def build_single_page() -> int:
 
     config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
     config.setdefault("execute", {})["cache"] = str(ROOT / "_build" / ".jupyter_cache")
+    # paths in the configuration are read from its folder: make them absolute
+    sphinx = config["sphinx"]
+    sphinx["local_extensions"] = {k: str(ROOT / v) for k, v in sphinx["local_extensions"].items()}
+    config["bibtex_bibfiles"] = [str(ROOT / f) for f in config.get("bibtex_bibfiles", [])]
+    if config.get("html", {}).get("favicon"):
+        config["html"]["favicon"] = str(ROOT / config["html"]["favicon"])
     BUILD.mkdir(parents=True, exist_ok=True)
     (BUILD / "_config.yml").write_text(yaml.safe_dump(config, sort_keys=False))
     command = [
