@@ -87,7 +87,15 @@ def graded_exercises(chapters=None):
     import inference_math as im
 
     wanted = set(chapters or book_chapters())
-    exercises = [e for e in im.exercises.all_exercises() if e.chapter in wanted]
+    try:
+        registry = im.exercises.all_exercises()
+    except Exception as e:  # a module of answers/ that does not load: say so in one line
+        raise RegistryError(f"the answers in {im.exercises.answers_dir()} do not load: {e!r}")
+    if not registry:
+        raise RegistryError(
+            "no exercises registered: make assignments needs answers/ of a checkout of the book"
+        )
+    exercises = [e for e in registry if e.chapter in wanted]
     for ex in exercises:
         where = f"answers/ch{ex.chapter:02d}.py"
         if ex.answer is None:
