@@ -29,7 +29,27 @@ def _offer_notebook(app, pagename, templatename, context, doctree):
     target = Path(app.outdir) / "_sources" / f"{pagename}.ipynb"
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copy2(executed, target)
+    _outputs_from_cache(app, target)
     context["ipynb_source"] = f"{pagename}.ipynb"
+
+
+def _outputs_from_cache(app, path: Path) -> None:
+    """MyST-NB writes a page's notebook to jupyter_execute/ with its outputs only when it has
+    just executed it: a page re-read from the execution cache (after a change of
+    configuration, say) is written without them. Take them from the cache then."""
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    if any(c.get("outputs") for c in nb.cells if c.cell_type == "code"):
+        return
+    cache = app.config.nb_execution_cache_path or str(Path(app.outdir).parent / ".jupyter_cache")
+    try:
+        from jupyter_cache import get_cache
+
+        _, merged = get_cache(cache).merge_match_into_notebook(nb)
+    except Exception:  # no cache, or no record of this notebook: keep it as it is
+        return
+    nbformat.write(merged, path)
 
 
 def _script_key(script):
