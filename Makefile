@@ -1,7 +1,8 @@
 # The two commands a reader needs: `make book` and `make test`. Both create .venv on first use.
 # Also: `make student` (the edition without solutions), `make notebooks` (executed .ipynb copies
 # of the chapters for learners, in notebooks/), `make lab` (JupyterLab on notebooks/),
-# `make test-browser` (every page in headless Chromium).
+# `make test-browser` (every page in headless Chromium), `make assignments` (graded
+# assignments for otter-grader), `make pdf` (the book as one PDF).
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -12,7 +13,7 @@ PINS   := $(VENV)/.pins
 # would leave stale outputs in the book. Key the cache on a hash of all three and, when it
 # changes, drop the cache and Sphinx's saved environment (without the latter Sphinx would not
 # even re-read a page).
-SOURCE_HASH = $(shell { find lib data -type f \( -name '*.py' -o -name '*.csv' -o -name '*.json' -o -name '*.md' \) | LC_ALL=C sort; echo requirements.txt; } | xargs cat | sha256sum | cut -c1-16)
+SOURCE_HASH = $(shell { find lib answers data -type f \( -name '*.py' -o -name '*.csv' -o -name '*.json' -o -name '*.md' \) | LC_ALL=C sort; echo requirements.txt; } | xargs cat | sha256sum | cut -c1-16)
 
 BROWSER_STAMP := $(VENV)/.browser-installed
 # JupyterLab lives in a venv of its own, .venv-lab: the book's pins first (its kernel runs the
@@ -28,7 +29,7 @@ LAB_FLAGS ?=
 # Jupyter refuses to run as root unless told (a container, CI).
 LAB_ROOT  := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: book student notebooks lab test test-browser clean source-hash lint
+.PHONY: book student notebooks lab test test-browser clean source-hash lint assignments pdf
 
 # A changed pin rebuilds the environment from nothing, so that a package dropped from the pins
 # does not linger in it (pip install -r only ever adds).
@@ -65,6 +66,18 @@ $(BROWSER_STAMP): $(STAMP) requirements-browser.txt
 student: book
 	$(BIN)/python tools/student_edition.py
 
+# Graded assignments in otter-grader's format, one folder per chapter (tools/assignments.py).
+# The registry is checked first, so a bad entry fails in one line before the long build.
+assignments: $(STAMP)
+	$(BIN)/python tools/assignments.py --check-registry
+	@$(MAKE) --no-print-directory book
+	$(BIN)/python tools/assignments.py
+
+# The book as one PDF: the single-page HTML build (the same cache as `make book`), printed by
+# headless Chromium once MathJax has typeset it (tools/pdf.py says why not LaTeX).
+pdf: book
+	$(BIN)/python tools/pdf.py --build
+
 # One way, chapters/ -> notebooks/: the executed notebooks the pages offer, every glued value
 # and figure shown. A notebook the learner changed is kept (FRESH=1 overwrites it); nothing is
 # written to chapters/. Builds the book first only if its output is missing or stale.
@@ -93,8 +106,8 @@ test: $(STAMP) lint
 # ruff, pinned: the library, tests and tools linted and formatted (width 100), and every code
 # cell of the chapters formatted to the text column (width 88, tools/format_cells.py).
 lint: $(STAMP)
-	$(BIN)/ruff check lib tests tools benchmarks
-	$(BIN)/ruff format --check --quiet lib tests tools benchmarks
+	$(BIN)/ruff check lib answers tests tools benchmarks
+	$(BIN)/ruff format --check --quiet lib answers tests tools benchmarks
 	$(BIN)/python tools/format_cells.py --check
 
 test-browser: $(STAMP)

@@ -1,4 +1,4 @@
-"""Small additions to the book's HTML pages.
+"""Small additions to the book's HTML pages (and to the single page `make pdf` prints).
 
 1. Scripts added twice. Jupyter Book 1 loads sphinx-thebe's configuration twice (a `const
    THEBE_JS_URL` declared twice is a JavaScript error on every page), and with a local
@@ -49,9 +49,29 @@ def _write_notebook(app, pagename, templatename, context, doctree):
     executed = _executed(app, pagename, context)
     if executed is None:
         return
+    _outputs_from_cache(app, executed)
     target = Path(app.outdir) / "_sources" / f"{pagename}.ipynb"
     target.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(learner_notebook(executed), target)
+
+
+def _outputs_from_cache(app, path: Path) -> None:
+    """MyST-NB writes a page's notebook to jupyter_execute/ with its outputs only when it has
+    just executed it: a page re-read from the execution cache (after a change of
+    configuration, say) is written without them. Take them from the cache then."""
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    if any(c.get("outputs") for c in nb.cells if c.cell_type == "code"):
+        return
+    cache = app.config.nb_execution_cache_path or str(Path(app.outdir).parent / ".jupyter_cache")
+    try:
+        from jupyter_cache import get_cache
+
+        _, merged = get_cache(cache).merge_match_into_notebook(nb)
+    except Exception:  # no cache, or no record of this notebook: keep it as it is
+        return
+    nbformat.write(merged, path)
 
 
 def _lite_button(app, pagename, templatename, context, doctree):
@@ -97,7 +117,25 @@ def _dedupe_scripts(app, pagename, templatename, context, doctree):
     context["script_files"] = kept
 
 
+def _skip_hidden_cells_in_singlehtml(app):
+    """`make pdf` builds one HTML page (singlehtml). sphinx-jupyterbook-latex, which Jupyter
+    Book loads for its own PDF route, then turns hidden code cells into a HiddenCellNode that
+    it teaches every builder but singlehtml to skip; teach singlehtml too (and myst-nb's
+    folded cells)."""
+    try:
+        from myst_nb.sphinx_ import HideCodeCellNode, depart_HideCellInput, visit_HideCellInput
+        from sphinx_jupyterbook_latex.nodes import HiddenCellNode, visit_HiddenCellNode
+    except ImportError:
+        return
+    app.add_node(HiddenCellNode, override=True, singlehtml=(visit_HiddenCellNode, None))
+    # and myst-nb's folded cells, which it teaches the html builder only
+    app.add_node(
+        HideCodeCellNode, override=True, singlehtml=(visit_HideCellInput, depart_HideCellInput)
+    )
+
+
 def setup(app):
+    _skip_hidden_cells_in_singlehtml(app)
     # Before sphinx-book-theme builds its header buttons (priority 501), and after.
     app.connect("html-page-context", _offer_notebook, priority=500)
     app.connect("html-page-context", _write_notebook, priority=502)

@@ -118,3 +118,25 @@ def test_figures_are_opaque_so_they_read_in_dark_mode(built):
             if im.mode in ("RGBA", "LA") or "transparency" in im.info:
                 alpha = im.convert("RGBA").getchannel("A")
                 assert alpha.getextrema()[0] == 255, f"{path.name} has transparent pixels"
+
+
+def test_exercise_headers_show_their_level_from_the_registry(built):
+    """Each exercise's header on the built page shows its kind, difficulty and minutes, as the
+    registry (answers/) records them: the extension _ext/exercise_levels.py puts them there."""
+    from bs4 import BeautifulSoup
+
+    import inference_math as im
+
+    for path in chapter_files():
+        doc = str(path.relative_to(ROOT).with_suffix(""))
+        soup = BeautifulSoup(
+            (ROOT / "_build" / "html" / f"{doc}.html").read_text(encoding="utf-8"), "html.parser"
+        )
+        for label in exercise_labels(path):
+            ex = im.exercises.get(label)
+            box = soup.find(id=label)
+            assert box is not None, f"{doc}: no exercise {label}"
+            shown = box.select_one(".admonition-title .exercise-level")
+            assert shown is not None, f"{label}: its header shows no level"
+            assert shown.get_text(strip=True) == ex.level
+            assert ex.kind in ex.level and f"{ex.minutes} min" in ex.level

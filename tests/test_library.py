@@ -29,7 +29,7 @@ FLOORS = [
     {"memory", "breakeven", "workloads", "speculative", "whatif"},
     {"article", "appendix", "calibration", "errata", "lab", "gpu_run", "measurements"},
     {"formula_records", "symbolic", "symbolic_serving"},
-    {"exercises", "answers", "book", "cli", "__main__", "__init__"},
+    {"exercises", "book", "cli", "__main__", "__init__"},
 ]
 FLOOR = {name: level for level, names in enumerate(FLOORS) for name in names}
 
@@ -73,7 +73,7 @@ def test_imports_go_downwards_and_never_to_private_names(path):
         if target == room:
             continue
         assert target in FLOOR, f"{path.name} imports {target}, which has no floor"
-        if room != "answers" and FLOOR[room] < FLOOR[target]:
+        if FLOOR[room] < FLOOR[target]:
             pytest.fail(
                 f"{path.name} (floor {FLOOR[room]}) imports upwards from {target} "
                 f"(floor {FLOOR[target]})"

@@ -18,7 +18,7 @@ def make(*args, cwd=ROOT):
 def test_a_changed_pin_rekeys_the_chapter_cache(tmp_path):
     for name in ("Makefile", "requirements.txt"):
         shutil.copy(ROOT / name, tmp_path / name)
-    for name in ("lib", "data"):
+    for name in ("lib", "answers", "data"):
         shutil.copytree(
             ROOT / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info")
         )

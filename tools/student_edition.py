@@ -50,9 +50,11 @@ START = re.compile(r"```\{exercise-start\}\s*\n:label:\s*(\S+)")
 TOKENS = re.compile(r"(```\{exercise-start\}\s*\n:label:\s*\S+|```\{exercise-end\})")
 
 
-def strip_solutions(nb, numeric: set[str]):
+def strip_solutions(nb, numeric: set[str], cells_for=None):
     """Remove solution blocks (which span markdown and code cells), and put a call to
-    im.check just before the end of each exercise with a numeric answer."""
+    im.check just before the end of each exercise with a numeric answer (or the cells
+    ``cells_for(label)`` returns: make assignments puts otter's answer cells there)."""
+    cells_for = cells_for or (lambda label: [check_cell(label)])
     cells = []
     inside = False  # within a solution block, which may span several cells
     current = None  # the exercise being read
@@ -84,7 +86,7 @@ def strip_solutions(nb, numeric: set[str]):
                 if buffer.strip():
                     cells.append(nbformat.v4.new_markdown_cell(buffer))
                 if current in numeric:
-                    cells.append(check_cell(current))
+                    cells.extend(cells_for(current))
                 buffer = ""
             buffer += token
         if buffer.strip():

@@ -18,13 +18,17 @@ from .checks import printable, read_text_file
 
 def data_path(name: str) -> pathlib.Path:
     """A file in ``data/`` at the repository root, two levels above this package
-    (``lib/inference_math``). The library is installed editable, so this is the checkout.
-    Where it is installed from a wheel (JupyterLite, in the browser), the environment
-    variable INFERENCE_MATH_DATA names the folder instead."""
+    (``lib/inference_math``), where the library is installed editable from a checkout. Where
+    it is installed from a wheel, the environment variable INFERENCE_MATH_DATA names the
+    folder (JupyterLite, in the browser), or else the copy bundled as ``_data/`` is used (the
+    wheel ``make assignments`` builds for students)."""
     folder = os.environ.get("INFERENCE_MATH_DATA")
     if folder:
         return pathlib.Path(folder) / name
-    return pathlib.Path(__file__).resolve().parents[2] / "data" / name
+    here = pathlib.Path(__file__).resolve().parent
+    checkout = here.parents[1] / "data" / name
+    bundled = here / "_data" / name
+    return bundled if bundled.exists() and not checkout.exists() else checkout
 
 
 class Row(dict):

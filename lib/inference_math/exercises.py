@@ -6,16 +6,23 @@ so that a change of scenario changes the answer too. ``check`` says whether a le
 is right within the exercise's tolerance and, when it is not, names the slip its ratio to the
 right answer suggests (KB versus KiB, query heads versus KV heads, ...).
 
-The chapters' registrations live in ``inference_math.answers``, one module per chapter.
+The chapters' registrations live outside the installable package, in the folder ``answers/``
+of a checkout of the book (one module per chapter), which this module finds beside ``lib/``
+(or wherever the environment variable ``INFERENCE_MATH_ANSWERS`` points). A library installed
+from a wheel has no answers: a student given it for graded work cannot import them, and
+``check`` says that self-study needs the checkout. ``make assignments`` turns the same registry
+into graded assignments (tools/assignments.py).
 """
 
 from __future__ import annotations
 
-import importlib
+import importlib.util
 import math
-import pkgutil
+import os
 import re
+import sys
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable
 
 from .checks import lookup
@@ -31,12 +38,19 @@ class Exercise:
     difficulty: int  # 1 (warm-up) to 3 (hard)
     minutes: int
     answer: Callable[[], float] | None = None  # None: not a single number
-    rel_tol: float = 0.01
+    rel_tol: float | None = None  # None: no tolerance given (neither check nor grading works)
     unit: str = ""
+
+    @property
+    def level(self) -> str:
+        """How the book shows the exercise's level: "compute · difficulty 1 of 3 · 5 min"."""
+        return f"{self.kind} · difficulty {self.difficulty} of 3 · {self.minutes} min"
 
 
 KINDS = ("compute", "derive", "explain", "extend")
 EXERCISES: dict[str, Exercise] = {}
+ANSWERS_ENV = "INFERENCE_MATH_ANSWERS"
+_loaded: list[Path] = []  # the answers folder once its modules have been read
 
 # Ratios of a wrong answer to the right one, and the slip each usually means.
 _SLIPS = [
@@ -61,16 +75,20 @@ def exercise(
     kind: str,
     difficulty: int,
     minutes: int,
-    rel_tol: float = 0.01,
+    rel_tol: float | None = None,
     unit: str = "",
 ):
     """Register the decorated function as the answer of exercise ``label`` ("chNN-name", the
-    chapter read from it)::
+    chapter read from it), in a module of ``answers/``::
 
-        @exercise("ch01-int4-gb", title="Llama-3-70B in int4", practises="bytes per dtype",
+        @exercise("ch99-example", title="A title", practises="what it practises",
                   kind="compute", difficulty=1, minutes=5, rel_tol=0.005, unit="GB")
-        def _int4_gb():
-            return weight_bytes("llama-3-70b", "int4") / 1e9
+        def _example():
+            return ...  # the answer, computed with the library
+
+    ``exercise(...)(None)`` registers an exercise without a single numeric answer; neither
+    ``check`` nor ``make assignments`` can grade it. ``rel_tol`` is the relative tolerance a
+    right answer must meet; without it the exercise cannot be graded either.
     """
     chapter = _chapter(label)
     if kind not in KINDS:
@@ -96,22 +114,46 @@ def _chapter(label: str) -> int:
     return int(match.group(1))
 
 
-def _load() -> None:
-    from . import answers
+def answers_dir() -> Path | None:
+    """The folder the answers are read from: ``$INFERENCE_MATH_ANSWERS`` if set, else
+    ``answers/`` beside ``lib/`` in a checkout of the book; None where there is none (a library
+    installed from a wheel)."""
+    env = os.environ.get(ANSWERS_ENV)
+    if env:
+        return Path(env)
+    here = Path(__file__).resolve().parents[2] / "answers"
+    return here if (here / "__init__.py").is_file() else None
 
-    for info in pkgutil.iter_modules(answers.__path__):
-        importlib.import_module(f"{answers.__name__}.{info.name}")
+
+def _load() -> None:
+    folder = answers_dir()
+    if folder is None or _loaded:
+        return
+    _loaded.append(folder)
+    for path in sorted(folder.glob("ch[0-9][0-9]*.py")):
+        name = f"_inference_math_answers.{path.stem}"
+        spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+
+
+class AnswersNotInstalled(LookupError):
+    """The library was installed without the book's answers (as it is for graded work)."""
 
 
 def get(label: str) -> Exercise:
+    _load()
     if not EXERCISES:
-        _load()
+        raise AnswersNotInstalled(
+            f"exercise {label!r}: this installation of inference_math has no answers (they live "
+            "in answers/ of a checkout of the book, which im.check needs for self-study)"
+        )
     return lookup("exercise", label, EXERCISES)
 
 
 def all_exercises() -> list[Exercise]:
-    if not EXERCISES:
-        _load()
+    _load()
     return sorted(EXERCISES.values(), key=lambda e: (e.chapter, e.label))
 
 
@@ -121,6 +163,25 @@ def expected(label: str) -> float:
     if ex.answer is None:
         raise ValueError(f"exercise {label!r} has no single numeric answer to check")
     return float(ex.answer())
+
+
+def why_unset(env: dict, name: str) -> str:
+    """Why a graded notebook's answer variable ``name`` is not set, for its tests' message: the
+    error its cell raises (the cell is found in IPython's input history, ``In``, and run again
+    on a copy of the notebook's namespace), or that no cell set it."""
+    for source in reversed(list(env.get("In") or [])):
+        if re.search(rf"^\s*{re.escape(name)}\s*=", source, flags=re.M):
+            try:
+                exec(compile(source, "<answer cell>", "exec"), dict(env))
+            except Exception as e:  # the student's error, reported, never raised
+                return f"its cell raises {type(e).__name__}: {e}"
+            return "its cell runs but does not set it"
+    return "no cell that sets it has run"
+
+
+def slip_texts() -> list[str]:
+    """The slips ``hint`` can name, one sentence each ("off by 8: query heads ...?")."""
+    return [text for _, text in _SLIPS]
 
 
 def hint(answer: float, right: float) -> str:
@@ -151,6 +212,8 @@ def check(label: str, answer, quiet: bool = False) -> bool:
         return False
     ex = get(label)
     right = expected(label)
+    if ex.rel_tol is None:
+        raise ValueError(f"exercise {label!r} has no tolerance to check against")
     value = float(answer)
     ok = math.isclose(value, right, rel_tol=ex.rel_tol)
     if not quiet:

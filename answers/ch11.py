@@ -1,7 +1,14 @@
 """Chapter 11, Llama-2-70B or GPT-3.5? It depends on the workload."""
 
-from .. import ARTICLE_API, WORKLOADS, Workload, compute_bound_prompt, deployment, price_workload
-from ..exercises import exercise
+from inference_math import (
+    ARTICLE_API,
+    WORKLOADS,
+    Workload,
+    compute_bound_prompt,
+    deployment,
+    price_workload,
+)
+from inference_math.exercises import exercise
 
 ARTICLE = dict(scenario="article-2023")
 

@@ -2,7 +2,7 @@
 
 import math
 
-from .. import (
+from inference_math import (
     API_PRICES,
     MODELS,
     SCENARIOS,
@@ -12,7 +12,7 @@ from .. import (
     optimal_draft_tokens,
     speculative_time_per_token,
 )
-from ..exercises import exercise
+from inference_math.exercises import exercise
 
 # The chapter's worked example: prompts and completions of 512 tokens on the article's setup;
 # a Llama-2-7B draft at an assumed acceptance rate, 1,024 tokens of context; the dated

@@ -1,7 +1,7 @@
 """Chapter 5, Prompt processing is compute-bound and cheap."""
 
-from .. import compute_bound_prompt, deployment, estimate, prefill_time
-from ..exercises import exercise
+from inference_math import compute_bound_prompt, deployment, estimate, prefill_time
+from inference_math.exercises import exercise
 
 
 @exercise(

@@ -1,8 +1,8 @@
 """Chapter 10, Theory against measurement."""
 
-from ..calibration import TERMS, fit, held_out_errors
-from .. import get_gpu, kv_bytes_per_token, load_appendix, weight_bytes
-from ..exercises import exercise
+from inference_math.calibration import TERMS, fit, held_out_errors
+from inference_math import get_gpu, kv_bytes_per_token, load_appendix, weight_bytes
+from inference_math.exercises import exercise
 
 REFINED_TERMS = ("prefill_overhead", "kv_efficiency")
 

@@ -1,7 +1,7 @@
 """Chapter 6, Generating tokens is memory-bound and slow; batching trades latency for cost."""
 
-from .. import decode_step_time, deployment, estimate, memory_bound_context
-from ..exercises import exercise
+from inference_math import decode_step_time, deployment, estimate, memory_bound_context
+from inference_math.exercises import exercise
 
 
 @exercise(

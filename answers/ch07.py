@@ -4,7 +4,7 @@ Every answer here is a formula of the lab's configuration and the library's cata
 GPU run shipped in data/, never a timing taken on the reader's machine: a learner's check gives
 the same verdict on every machine."""
 
-from .. import (
+from inference_math import (
     attention_flops_per_token,
     compute_bound_batch,
     deployment,
@@ -15,7 +15,7 @@ from .. import (
     load_gpu_run,
     weight_bytes_read,
 )
-from ..exercises import exercise
+from inference_math.exercises import exercise
 
 CONTEXT = 64  # the context of the chapter's decode sweep (lab.SWEEPS["lab-156m"])
 

@@ -2,7 +2,7 @@
 
 import warnings
 
-from .. import (
+from inference_math import (
     API_PRICES,
     ARTICLE_API,
     ContextLengthWarning,
@@ -16,8 +16,8 @@ from .. import (
     min_gpus,
     weight_bytes,
 )
-from ..exercises import exercise
-from ..units import GB, GiB
+from inference_math.exercises import exercise
+from inference_math.units import GB, GiB
 
 
 @exercise(

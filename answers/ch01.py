@@ -3,8 +3,8 @@
 import dataclasses
 import math
 
-from .. import DEFAULT_USABLE_MEMORY, GPUS, MODELS, weight_bytes
-from ..exercises import exercise
+from inference_math import DEFAULT_USABLE_MEMORY, GPUS, MODELS, weight_bytes
+from inference_math.exercises import exercise
 
 
 @exercise(

@@ -2,7 +2,7 @@
 
 import dataclasses
 
-from .. import (
+from inference_math import (
     MODELS,
     article_claim,
     attention_flops_per_token,
@@ -10,7 +10,7 @@ from .. import (
     flops_per_token,
     prefill_flops,
 )
-from ..exercises import exercise
+from inference_math.exercises import exercise
 
 
 @exercise(

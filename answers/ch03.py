@@ -2,8 +2,16 @@
 
 import dataclasses
 
-from .. import GPUS, MODELS, article_claim, deployment, kv_bytes_per_token, max_batch, min_gpus
-from ..exercises import exercise
+from inference_math import (
+    GPUS,
+    MODELS,
+    article_claim,
+    deployment,
+    kv_bytes_per_token,
+    max_batch,
+    min_gpus,
+)
+from inference_math.exercises import exercise
 
 _A100 = GPUS["a100-80gb-sxm"]
 

@@ -2,7 +2,7 @@
 
 import math
 
-from .. import (
+from inference_math import (
     attainable_flops,
     attention_flops_per_token,
     decode_intensity,
@@ -11,7 +11,7 @@ from .. import (
     matmul_rate,
     ops_per_byte,
 )
-from ..exercises import exercise
+from inference_math.exercises import exercise
 
 
 @exercise(

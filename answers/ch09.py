@@ -1,6 +1,6 @@
 """Chapter 9, Completion tokens are dear."""
 
-from .. import (
+from inference_math import (
     API_PRICES,
     ARTICLE_API,
     break_even_batch,
@@ -9,7 +9,7 @@ from .. import (
     max_batch,
     usd_per_1k_completion,
 )
-from ..exercises import exercise
+from inference_math.exercises import exercise
 
 _SCENARIO = "article-2023"
 _LONG = 4096  # tokens per sequence in the chapter's long case: half prompt, half completion

@@ -1,1 +1,0 @@
-"""Exercise registrations, one module per chapter (imported by ``inference_math.exercises``)."""

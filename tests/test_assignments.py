@@ -1,0 +1,275 @@
+"""`make assignments`: otter-grader assignments from the exercise registry. Students' materials
+hold no answer and no code that computes one; the autograder grades a right, a partly wrong
+and a broken submission locally, without Docker, with full, partial and zero marks."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import zipfile
+
+import nbformat
+import pytest
+
+import inference_math as im
+from bookfiles import ROOT, answers_shown
+
+pytestmark = pytest.mark.book
+OUT = ROOT / "_build" / "assignments"
+PYTHON = ROOT / ".venv" / "bin" / "python"
+TOOL = ROOT / "tools" / "assignments.py"
+
+
+@pytest.fixture(scope="module")
+def assignments(built):
+    assert built.returncode == 0, "the book did not build"
+    p = subprocess.run(
+        ["make", "--no-print-directory", "assignments"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
+    assert p.returncode == 0, (p.stdout + p.stderr)[-3000:]
+    return OUT
+
+
+def chapters():
+    return sorted({e.chapter for e in im.exercises.all_exercises()})
+
+
+def exercises_of(chapter):
+    return [e for e in im.exercises.all_exercises() if e.chapter == chapter]
+
+
+def test_every_chapter_has_a_student_and_an_autograder_folder(assignments):
+    for ch in chapters():
+        base = assignments / f"ch{ch:02d}"
+        assert (base / "student" / f"ch{ch:02d}.ipynb").exists()
+        assert (base / "autograder" / "autograder.zip").exists()
+        with zipfile.ZipFile(base / "autograder" / "autograder.zip") as z:
+            names = set(z.namelist())
+        for ex in exercises_of(ch):
+            assert f"tests/{ex.label}.py" in names
+            assert (base / "student" / "tests" / f"{ex.label}.py").exists()
+        assert {"run_autograder", "setup.sh", "otter_config.json", "run_otter.py"} <= names
+
+
+def student_files(ch):
+    folder = OUT / f"ch{ch:02d}" / "student"
+    return [p for p in folder.rglob("*") if p.is_file()]
+
+
+@pytest.mark.parametrize("ch", chapters())
+def test_student_materials_hold_no_answer(assignments, ch):
+    nb = nbformat.read(OUT / f"ch{ch:02d}" / "student" / f"ch{ch:02d}.ipynb", as_version=4)
+    text = "\n".join(c.source for c in nb.cells)
+    assert "{glue" not in text, "a glue role is left in the student notebook"
+    assert "solution-start" not in text and "im.check(" not in text
+    assert not any("solution" in c.metadata.get("tags", []) for c in nb.cells)
+    assert not any(c.get("outputs") for c in nb.cells if c.cell_type == "code")
+    tests = "\n".join(p.read_text() for p in (OUT / f"ch{ch:02d}" / "student" / "tests").glob("*"))
+    assert "hidden=True" not in tests
+    for ex in exercises_of(ch):
+        right = im.exercises.expected(ex.label)
+        assert f'grader.check("{ex.label}")' in text
+        assert not answers_shown(ex.label, text), f"{ex.label}: its answer is in the notebook"
+        assert repr(right) not in tests and not answers_shown(ex.label, tests), ex.label
+    for path in student_files(ch):
+        assert "answers" not in path.parts, path
+        if path.suffix == ".whl":
+            with zipfile.ZipFile(path) as z:
+                assert not [n for n in z.namelist() if "answers" in n.split("/")]
+
+
+def test_prompts_show_the_numbers_the_book_shows(assignments):
+    nb = nbformat.read(OUT / "ch01" / "student" / "ch01.ipynb", as_version=4)
+    text = "\n".join(c.source for c in nb.cells)
+    page = (
+        ROOT / "_build" / "jupyter_execute" / "chapters" / "01-parameters.glue.json"
+    ).read_text()
+    shown = json.loads(json.loads(page)["params-exact"]["data"]["text/plain"].replace("'", '"'))
+    assert shown in text
+    assert "**Exercise 1** (compute · difficulty 1 of 3 · 5 min)" in text
+    figures = [c for c in nb.cells if c.get("attachments")]
+    assert figures, "the glued figures are not in the student notebook"
+
+
+def test_the_student_library_has_no_answers_but_works(assignments, tmp_path):
+    (wheel,) = (OUT / "ch01" / "student").glob("inference_math-*.whl")
+    target = tmp_path / "site"
+    subprocess.run(
+        [
+            str(PYTHON),
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "--no-deps",
+            "--target",
+            str(target),
+            str(wheel),
+        ],
+        check=True,
+        timeout=300,
+    )
+    probe = (
+        "import inference_math as im\n"
+        "assert im.exercises.all_exercises() == []\n"
+        "try:\n    im.check('ch01-int4-gb', 35.3)\nexcept im.exercises.AnswersNotInstalled as e:\n"
+        "    print('refused:', e)\n"
+        "print(len(im.load_appendix()))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(target)}
+    env.pop(im.exercises.ANSWERS_ENV, None)
+    p = subprocess.run(
+        [str(PYTHON), "-c", probe], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
+    assert p.returncode == 0, p.stderr
+    assert "refused: exercise 'ch01-int4-gb'" in p.stdout and "no answers" in p.stdout
+    assert int(p.stdout.split()[-1]) > 0  # the data files travel with it
+
+
+def submission(tmp_path, name, values):
+    """The ch01 student notebook with answers filled in: values maps label -> source text."""
+    nb = nbformat.read(OUT / "ch01" / "student" / "ch01.ipynb", as_version=4)
+    for cell in nb.cells:
+        if "otter_answer_cell" in cell.metadata.get("tags", []):
+            label = re.search(r"\((ch\d\d-[\w-]+)\)", cell.source).group(1)
+            if label in values:
+                cell.source = cell.source.replace("= ...", f"= {values[label]}")
+    path = tmp_path / name
+    nbformat.write(nb, path)
+    return path
+
+
+def grade(*paths):
+    grader = OUT / "ch01" / "autograder" / "grade.py"
+    p = subprocess.run(
+        [str(PYTHON), str(grader), *map(str, paths)], capture_output=True, text=True, timeout=600
+    )
+    assert p.returncode == 0, p.stderr[-2000:]
+    results = {}
+    for path in paths:
+        data = json.loads(path.with_suffix(".results.json").read_text())
+        results[path.name] = {
+            t["name"]: (t["score"], t["max_score"], t.get("output", ""))
+            for t in data["tests"]
+            if t.get("max_score") is not None
+        }
+    return results
+
+
+def test_grading_gives_full_partial_and_zero_marks(assignments, tmp_path):
+    right = {e.label: im.exercises.expected(e.label) for e in exercises_of(1)}
+    tol = {e.label: e.rel_tol for e in exercises_of(1)}
+    points = {e.label: e.difficulty for e in exercises_of(1)}
+    correct = submission(
+        tmp_path,
+        "correct.ipynb",
+        {
+            **{k: repr(v) for k, v in right.items()},
+            # within the tolerance is right too
+            "ch01-int4-gb": repr(right["ch01-int4-gb"] * (1 + tol["ch01-int4-gb"] / 2)),
+        },
+    )
+    partial = submission(
+        tmp_path,
+        "partial.ipynb",
+        {
+            **{k: repr(v) for k, v in right.items()},
+            "ch01-int4-gb": repr(right["ch01-int4-gb"] * 1.024**3),  # GiB for GB
+            "ch01-gpus-gpt3": "1 / 0",  # a cell that does not run
+        },
+    )
+    broken = tmp_path / "broken.ipynb"
+    broken.write_text("this is not a notebook")
+    results = grade(correct, partial, broken)
+
+    full = results["correct.ipynb"]
+    assert {k: v[:2] for k, v in full.items()} == {k: (p, p) for k, p in points.items()}
+
+    part = results["partial.ipynb"]
+    assert part["ch01-int4-gb"][0] == 0 and "GiB versus GB" in part["ch01-int4-gb"][2]
+    assert part["ch01-gpus-gpt3"][0] == 0
+    assert "ZeroDivisionError" in part["ch01-gpus-gpt3"][2]
+    assert part["ch01-mha-params"][:2] == (points["ch01-mha-params"],) * 2
+    got = sum(v[0] for v in part.values())
+    assert 0 < got < sum(points.values())
+
+    zero = results["broken.ipynb"]
+    assert set(zero) == set(points)
+    assert all(v[0] == 0 and "could not be graded" in v[2] for v in zero.values())
+    assert "NotJSONError" in zero["ch01-int4-gb"][2]
+
+
+def broken_registry(tmp_path, edit):
+    folder = tmp_path / "answers"
+    shutil.copytree(ROOT / "answers", folder)
+    path = folder / "ch03.py"
+    path.write_text(edit(path.read_text()))
+    return {**os.environ, im.exercises.ANSWERS_ENV: str(folder)}
+
+
+def run_tool(env, *args):
+    return subprocess.run(
+        [str(PYTHON), str(TOOL), *args], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+
+
+@pytest.mark.parametrize("what", ["tolerance", "answer"])
+def test_a_registry_entry_without_tolerance_or_answer_fails_in_one_line(tmp_path, what):
+    if what == "tolerance":
+
+        def edit(text):
+            return text.replace("rel_tol=0.001,", "", 1)
+
+        label = "ch03-kv-int8"
+    else:
+
+        def edit(text):
+            return text + (
+                '\n\nexercise("ch03-no-answer", title="t", practises="p", kind="explain",'
+                " difficulty=1, minutes=5, rel_tol=0.01)(None)\n"
+            )
+
+        label = "ch03-no-answer"
+    env = broken_registry(tmp_path, edit)
+    p = run_tool(env, "--check-registry")
+    assert p.returncode == 2
+    lines = p.stderr.strip().splitlines()
+    assert len(lines) == 1 and label in lines[0] and what in lines[0], p.stderr
+    # and through make, before any build
+    m = subprocess.run(
+        ["make", "--no-print-directory", "assignments"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert m.returncode != 0 and lines[0] in m.stderr
+    assert "jupyter-book" not in m.stdout
+
+
+def test_answers_are_not_in_the_installable_package():
+    package = ROOT / "lib" / "inference_math"
+    assert not (package / "answers").exists()
+    sources = "\n".join(p.read_text() for p in package.rglob("*.py"))
+    for ex in im.exercises.all_exercises():
+        assert f'"{ex.label}"' not in sources, f"{ex.label} is named inside the package"
+
+
+def test_check_still_works_in_the_checkout(capsys):
+    assert im.exercises.answers_dir() == ROOT / "answers"
+    assert im.check("ch01-int4-gb", im.exercises.expected("ch01-int4-gb"))
+    assert "correct" in capsys.readouterr().out
+
+
+if __name__ == "__main__":
+    sys.exit(pytest.main([__file__]))
