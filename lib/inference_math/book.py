@@ -64,15 +64,10 @@ def glue(key: str, value, fmt=None, /, show: bool | None = None, **options) -> N
 
     Outside the book's build (a notebook run in Jupyter) it also shows the number with its
     key, as Markdown "**key** = text", so a reader running the chapter sees what the page
-    would show; ``show`` forces either way.
-
-    (Transitional: the older form ``glue(key, text, raw)``, a formatted string and its raw
-    value, is still accepted.)"""
+    would show; ``show`` forces either way."""
 
     raw = None
-    if isinstance(value, str) and fmt is not None and not callable(fmt) and fmt not in _formats():
-        text, raw = value, fmt  # the older form
-    elif fmt is None:
+    if fmt is None:
         if not isinstance(value, str):
             raise TypeError(f"glue {key!r}: say how to format {value!r} (fmt=...)")
         text = value
