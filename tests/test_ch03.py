@@ -114,3 +114,36 @@ def test_article_claims_against_the_computation():
     # its own 20-25 GB over 1.3 GB allow 15 to 19 sequences, not 8; 8192-token ones allow 7
     assert np.floor(20e9 / 1.3e9) == 15 and np.floor(25e9 / 1.3e9) == 19
     assert im.max_batch(im.deployment(scenario="article-2023"), 8192) == 7
+
+
+def test_window_derivation_matches_library():
+    """Section 'Shrinking the cache': a layer with a window W caches min(N, W) tokens."""
+    W, L_W = sp.symbols("W L_W", positive=True, integer=True)
+    kv = 2 * s.L * s.K * s.d_h * s.b_kv
+    kv_seq = kv / s.L * ((s.L - L_W) * s.N + L_W * sp.Min(s.N, W))
+    for name, sliding in (("mistral-7b", 32), ("gemma-2-9b", 21), ("gemma-2-27b", 23)):
+        m = im.get_model(name)
+        values = s.values(m, b_kv=2) | {W: 4096, L_W: sliding}
+        for n in (1, 4096, 4097, 8192, m.max_context):
+            assert int(kv_seq.subs(values | {s.N: n})) == im.kv_bytes_per_sequence(m, n)
+    mistral = im.get_model("mistral-7b")
+    assert 4 * im.kv_bytes_per_sequence(mistral, 32768) == 2_147_483_648
+    # on one H100 SXM, sequences of 8,192 tokens (the section's table)
+    h100 = im.get_gpu("h100-sxm")
+    assert im.max_batch(im.deployment(mistral, h100, 1), 8192) == 117
+    assert im.max_batch(im.deployment("llama-3.1-8b", h100, 1), 8192) == 57
+    fp8 = im.deployment("llama-3.1-8b", h100, 1, kv_dtype="fp8")
+    assert im.max_batch(fp8, 8192) == 114
+
+
+def test_latent_attention_derivation_matches_library():
+    r_kv, d_R, d_v = sp.symbols("r_kv d_R d_v", positive=True, integer=True)
+    kv_mla = s.L * (r_kv + d_R) * s.b_kv
+    kv_mha = s.L * s.H * (s.d_h + d_v) * s.b_kv
+    ds = im.get_model("deepseek-v3")
+    values = s.values(ds, b_kv=2) | {r_kv: 512, d_R: 64, d_v: 128}
+    assert int(kv_mla.subs(values)) == im.kv_bytes_per_token(ds) == 61 * 576 * 2 == 70_272
+    assert int(kv_mha.subs(values)) == 61 * 128 * (192 + 128) * 2 == 4_997_120
+    # its weights fit neither two A100-80GB nor one H100 SXM, even in int4
+    assert im.weight_bytes(ds, "int4") > 2 * A100.memory_bytes * im.DEFAULT_USABLE_MEMORY
+    assert im.min_gpus(ds, "h100-sxm", dtype="fp8", tokens=8192, power_of_two=False) == 9

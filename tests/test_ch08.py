@@ -97,3 +97,22 @@ def test_exercise_answers():
         for line in ["ch08-h100-prompt", "ch08-even-price", "ch08-one-token", "ch08-later-api"]
     }
     assert kinds == set(im.exercises.KINDS)
+
+
+def test_gpus_compared_at_one_provider_on_one_day():
+    quotes = {q.gpu: q for q in im.GPU_HOUR_QUOTES if q.provider == "Hyperstack"}
+    assert {q.date for q in quotes.values()} == {"2026-08-26"}
+
+    def cost(gpu):
+        price = quotes[gpu].usd_per_gpu_hour
+        dep = im.deployment(scenario="article-2023", gpu=gpu, usd_per_gpu_hour=price)
+        return float(im.usd_per_1k_prompt(dep, 2048))
+
+    # two GPUs at $3.20 an hour, 140 GFLOP per token at 200/312 of 989 TFLOP/s each
+    assert cost("h100-sxm") == pytest.approx(
+        3.20 * 2 / 3600 * 140e9 / (2 * 989e12 * 200 / 312) * 1000, rel=1e-12
+    )
+    costs = {g: cost(g) for g in quotes}
+    assert min(costs, key=costs.get) == "b200"  # 2,250 TFLOP/s at $6.00
+    assert costs["h200-sxm"] > costs["h100-sxm"]  # the same peak, a higher price
+    assert max(costs.values()) < float(im.usd_per_1k_prompt(ARTICLE, 2048))

@@ -20,10 +20,26 @@ from bookfiles import ROOT
 pytestmark = pytest.mark.book
 sys.path.insert(0, str(ROOT / "tools"))
 
+# Chapter 8 compares GPUs at one provider's prices of one day (issue 12).
+SAME_DAY = (
+    "GPUs are now compared at one provider's prices of one day (Hyperstack on-demand, "
+    "2026-08-26), not at catalog defaults of different providers and months"
+)
+
 # page -> {key: why its value changed on purpose}
 CHANGED: dict[str, dict[str, str]] = {
     "chapters/04-roofline": {
         "m-ridge-eq": "the ops:byte ratio is written I*, as the ridge is elsewhere (R is a rate)",
+    },
+    "chapters/08-prompt-tokens-cheap": {
+        "h100-hour": SAME_DAY,
+        "h100-usd": SAME_DAY,
+        "h100-flops-gain": SAME_DAY + "; the A100 it is compared with is the same day's",
+        "h100-later-ratio": SAME_DAY,
+        "h200-hour": SAME_DAY,
+        "h200-usd": SAME_DAY,
+        "h100-date": "removed: one date for all GPUs, glued as quote-date",
+        "h200-date": "removed: one date for all GPUs, glued as quote-date",
     },
     "chapters/13-pitfalls": {
         "n-pitfalls": "two pitfalls added: static batching, tensor-parallel communication",
