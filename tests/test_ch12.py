@@ -183,3 +183,147 @@ def test_exercise_answers_by_hand():
 
 
 # ----- the page -------------------------------------------------------------------------------
+
+
+# ----- the comparison redone for today (Llama-3.3-70B and DeepSeek-V3 in fp8) ------------------
+
+CHAT = im.get_workload("chat")
+HYPERSTACK = {q.gpu: q for q in im.GPU_HOUR_QUOTES if q.provider == "Hyperstack"}
+FP8 = dict(dtype="fp8", kv_dtype="fp8")
+TODAY = {  # (model, gpu): the fewest GPUs, a power of two, that hold it on one node
+    ("llama-3.3-70b", "h100-sxm"): 1,
+    ("llama-3.3-70b", "h200-sxm"): 1,
+    ("llama-3.3-70b", "b200"): 1,
+    ("deepseek-v3", "h200-sxm"): 8,
+    ("deepseek-v3", "b200"): 4,
+}
+
+
+def _deploy(model, gpu):
+    price = HYPERSTACK[gpu].usd_per_gpu_hour
+    return dict(model=model, gpu=gpu, gpus=TODAY[model, gpu], usd_per_gpu_hour=price, **FP8)
+
+
+def _chat(model, gpu, **batching):
+    return im.price_workload(
+        CHAT, **(batching or {"batching": "continuous"}), **_deploy(model, gpu)
+    )
+
+
+def test_today_gpu_prices_are_one_provider_on_one_day():
+    assert {q.date for q in HYPERSTACK.values()} == {"2026-08-26"}
+    assert {g: q.usd_per_gpu_hour for g, q in HYPERSTACK.items() if g != "a100-80gb-sxm"} == {
+        "h100-sxm": 3.20,
+        "h200-sxm": 3.99,
+        "b200": 6.00,
+    }
+
+
+def test_deepseek_v3_in_fp8_does_not_fit_on_one_h100_node():
+    ds = im.get_model("deepseek-v3")
+    assert im.weight_bytes(ds, "fp8") == 671_026_404_352  # one byte per parameter
+    assert ds.active_params == 37_552_282_624
+    # MLA caches kv_lora_rank + qk_rope_head_dim = 576 numbers per layer: 61 x 576 x 2 bytes
+    assert im.kv_bytes_per_token(ds, "bf16") == 61 * 576 * 2 == 70_272
+    assert im.kv_bytes_per_token(ds, "fp8") == 35_136
+    assert im.kv_bytes_per_token("llama-3.3-70b", "fp8") == 2 * 80 * 8 * 128 == 163_840
+    # eight H100s: 8 x 80 GiB x 0.9 usable, less than the weights alone
+    assert 8 * 80 * 2**30 * 0.9 == pytest.approx(618_475_290_624)
+    tokens = CHAT.prompt + CHAT.completion
+    need = 671_026_404_352 + tokens * 35_136
+    for gpu, exact, rounded in [("h100-sxm", 9, 16), ("h200-sxm", 5, 8), ("b200", 4, 4)]:
+        usable = im.get_gpu(gpu).memory_bytes * 0.9
+        assert math.ceil(need / usable) == exact
+        assert im.min_gpus(ds, gpu, **FP8, tokens=tokens, power_of_two=False) == exact
+        assert im.min_gpus(ds, gpu, **FP8, tokens=tokens) == rounded
+    for gpu in ("h100-sxm", "h200-sxm", "b200"):
+        assert im.min_gpus("llama-3.3-70b", gpu, **FP8, tokens=tokens) == 1
+
+
+def test_fp8_on_blackwell_falls_back_to_the_round_efficiencies():
+    fit = im.efficiency
+    assert not any(gen == "blackwell" for gen, _ in [*fit.MFU, *fit.MBU])
+    assert im.server_efficiency("b200", "fp8") == (0.6, 0.6)
+    assert im.server_efficiency("h100-sxm", "fp8") == (0.5305, 0.8972)
+    assert im.server_efficiency("h200-sxm", "fp8") == (0.5305, 0.8972)
+
+
+def test_chat_batches_under_the_targets():
+    # Llama-3.3-70B on one H100: memory. (0.9 x 80 GiB - 70,553,706,496) / 163,840 = 41,233
+    # tokens of cache; a request holds 1,020 + 128 of them, so 35 fit
+    assert (80 * 2**30 * 0.9 - 70_553_706_496) // 163_840 == 41_233
+    assert 41_233 // (CHAT.prompt + CHAT.completion - 1) == 35
+    batches = {k: _chat(*k).batch for k in TODAY}
+    assert batches == {
+        ("llama-3.3-70b", "h100-sxm"): 35,
+        ("llama-3.3-70b", "h200-sxm"): 70,
+        ("llama-3.3-70b", "b200"): 143,
+        ("deepseek-v3", "h200-sxm"): 207,
+        ("deepseek-v3", "b200"): 134,
+    }
+    for k, b in batches.items():
+        p = _chat(*k)
+        assert p.ttft_s <= CHAT.ttft_target_s and p.tokens_per_s_per_sequence >= 10
+        kw = dict(prompt=CHAT.prompt, completion=CHAT.completion, batching="continuous")
+        assert im.max_feasible_batch(**kw, **_deploy(*k)) >= b
+        targets = dict(ttft_target_s=1.0, tokens_per_s_target=10.0)
+        assert im.max_feasible_batch(**targets, **kw, **_deploy(*k)) == b
+
+
+def test_a_chat_request_splits_into_prompt_and_completion_prices():
+    # continuous batching: a request pays its prefill t_p and C / B of the decode steps
+    for k in TODAY:
+        p = _chat(*k)
+        dep = im.deployment(**_deploy(*k))
+        steps = CHAT.completion - 1
+        t_p = float(im.prefill_time(dep, CHAT.prompt, 1))
+        t_d = float(im.mean_decode_step_time(dep, p.batch, CHAT.prompt, steps))
+        usd = dep.usd_per_second * (t_p + steps * t_d / p.batch)
+        assert p.usd_per_request == pytest.approx(usd, rel=1e-9)
+        e = im.estimate(
+            dep, batch=p.batch, prompt=CHAT.prompt, completion=steps, batching="continuous"
+        )
+        split = (CHAT.prompt * e["usd_per_1k_prompt"] + steps * e["usd_per_1k_completion"]) / 1000
+        assert float(split) == pytest.approx(usd, rel=1e-9)
+
+
+def test_today_verdicts():
+    def api(name, cached=False):
+        a = im.get_api_price(name)
+        p_in = a.usd_per_1k_cached_input if cached else a.usd_per_1k_input
+        return (CHAT.prompt * p_in + CHAT.completion * a.usd_per_1k_output) / 1000
+
+    # gpt-4o-mini: (1,020 x $0.00015 + 129 x $0.0006) / 1000
+    assert api("gpt-4o-mini") == pytest.approx(0.0002304)
+    assert float(im.api_usd_per_request("gpt-4o-mini", 1020, 129)) == pytest.approx(0.0002304)
+    b200 = _chat("llama-3.3-70b", "b200").usd_per_request
+    assert b200 == pytest.approx(0.00015258, rel=1e-4)
+    assert b200 / api("gpt-4o-mini") == pytest.approx(0.662, abs=0.001)
+    assert b200 / api("groq/llama-3.3-70b-versatile") == pytest.approx(0.217, abs=0.001)
+    # gpt-5-nano is cheaper than every deployment; hosted Llama dearer than every Llama
+    for k in TODAY:
+        cost = _chat(*k).usd_per_request
+        assert cost > api("gpt-5-nano")
+        if k[0] == "llama-3.3-70b":
+            hosted = ["groq/llama-3.3-70b-versatile", "together/llama-3.3-70b-instruct-turbo"]
+            for name in [*hosted, "vercel/llama-3.3-70b", "gpt-4.1-mini"]:
+                assert im.usd_at_utilisation(cost, 0.5) < api(name)
+    # with chunked prefill DeepSeek-V3 on four B200s undercuts every API price
+    chunked = _chat("deepseek-v3", "b200", batching="continuous", chunked_prefill=True)
+    names = ["gpt-4o-mini", "gpt-4.1-mini", "gpt-4.1-nano", "gpt-5-mini", "gpt-5-nano"]
+    assert all(chunked.usd_per_request < api(n) for n in [*names, "deepseek-chat"])
+    assert _chat("deepseek-v3", "b200").usd_per_request > api("deepseek-chat")
+    # cached input at its cheapest takes gpt-4.1-nano back from Llama-3.3-70B on one B200
+    assert b200 < api("gpt-4.1-nano") and b200 > api("gpt-4.1-nano", cached=True)
+
+
+def test_deepseek_v3_reads_nearly_all_experts_at_chat_batches():
+    ds = im.get_model("deepseek-v3")
+    # 256 routed experts, 8 per token: 256 (1 - (31/32)^134) touched at batch 134
+    assert float(im.expected_experts_touched(256, 8, 134)) == pytest.approx(
+        256 * (1 - (31 / 32) ** 134)
+    )
+    share = float(im.weight_bytes_read(ds, "fp8", 134) / im.weight_bytes(ds, "fp8"))
+    assert share == pytest.approx(0.98616, abs=1e-5)
+    one_prompt = float(im.weight_bytes_read(ds, "fp8", CHAT.prompt) / im.weight_bytes(ds, "fp8"))
+    assert one_prompt == pytest.approx(1.0, abs=1e-9)
