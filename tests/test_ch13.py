@@ -129,3 +129,86 @@ def test_context_warning_is_raised_and_catchable():
         im.estimate(scenario="article-2023", batch=2, prompt=7584, completion=512)
     assert [w.category for w in caught] == [im.ContextLengthWarning]
     assert "8,096" in str(caught[0].message) and "4,096" in str(caught[0].message)
+
+
+# ----- the data behind the pitfalls added in issue 12 ---------------------------------------
+
+
+def test_token_counts_as_measured():
+    counts = im.load_token_counts()
+    by = {(c.text.rsplit("/", 1)[-1], c.tokenizer): c for c in counts}
+    assert {k: c.tokens for k, c in by.items()} == {
+        ("GPL-3", "llama-2"): 8707,
+        ("GPL-3", "llama-3"): 7455,
+        ("GPL-3", "cl100k_base"): 7455,
+        ("GPL-3", "o200k_base"): 7446,
+        ("Apache-2.0", "llama-2"): 2716,
+        ("Apache-2.0", "llama-3"): 2270,
+        ("Apache-2.0", "cl100k_base"): 2270,
+        ("Apache-2.0", "o200k_base"): 2262,
+    }
+    gpl = by["GPL-3", "llama-2"]
+    assert (gpl.words, gpl.chars) == (5644, 35149)
+    assert gpl.tokens_per_word == 8707 / 5644 and gpl.chars_per_token == 35149 / 8707
+    assert gpl.sha256.startswith("3972dc97")
+    header = im.token_counts_path().read_text(encoding="utf-8").splitlines()[0]
+    assert header.startswith("# source: tools/tokenizer_counts.mjs")
+
+
+def test_tokens_ratio():
+    assert im.tokens_ratio("llama-2", "cl100k_base", "GPL-3") == 8707 / 7455
+    assert im.tokens_ratio("LLAMA-2", "cl100k_base", "/usr/share/common-licenses/GPL-3") == (
+        8707 / 7455
+    )
+    every = im.tokens_ratio("llama-2", "cl100k_base")
+    assert list(every.values()) == [8707 / 7455, 2716 / 2270]
+    assert im.tokens_ratio("cl100k_base", "cl100k_base", "Apache-2.0") == 1.0
+    with pytest.raises(ValueError, match="unknown tokenizer 'llama-4'"):
+        im.tokens_ratio("llama-4", "cl100k_base")
+    with pytest.raises(ValueError, match="unknown text 'MIT'"):
+        im.tokens_ratio("llama-2", "cl100k_base", "MIT")
+    published = im.PUBLISHED_CHARS_PER_TOKEN
+    assert (published["llama-2"].chars_per_token, published["llama-3"].chars_per_token) == (
+        3.17,
+        3.94,
+    )
+
+
+@pytest.mark.parametrize(
+    "text,message",
+    [
+        ("text,words\nx,1\n", "missing column(s) text_sha256"),
+        ("{h}\nt,s,10,2,llama-2,p,0\n", "column tokens: '0' must be above 0"),
+        ("{h}\nt,s,10,2,llama-2,p,3\nt,s,10,2,llama-2,p,3\n", "repeats line"),
+        ("{h}\nt,s,10,2,llama-2,p,3\nt,s,11,2,cl100k_base,p,3\n", "another hash, length"),
+        ("{h}\nt,s,10,2,llama-2,p,x\n", "'x' is not a number"),
+        ("# only a comment\n{h}\n", "no token counts"),
+    ],
+)
+def test_load_token_counts_refuses(text, message, tmp_path):
+    header = "text,text_sha256,chars,words,tokenizer,package,tokens"
+    path = tmp_path / "counts.csv"
+    path.write_text(text.format(h=header), encoding="utf-8")
+    with pytest.raises(ValueError) as err:
+        im.load_token_counts(path)
+    assert message in str(err.value)
+
+
+def test_quant_recovery_as_published():
+    expected = {
+        "meta-llama-3.1-8b-instruct-quantized.w4a16": (67.57, 69.32, "int4", "llama-3.1-8b"),
+        "meta-llama-3.1-8b-instruct-fp8": (73.44, 73.79, "fp8", "llama-3.1-8b"),
+        "meta-llama-3.1-70b-instruct-quantized.w4a16": (78.54, 78.67, "int4", "llama-3.1-70b"),
+        "meta-llama-3.1-70b-instruct-fp8": (84.29, 84.40, "fp8", "llama-3.1-70b"),
+    }
+    assert {k: (r.score, r.baseline, r.dtype, r.model) for k, r in im.QUANT_RECOVERY.items()} == (
+        expected
+    )
+    for r in im.QUANT_RECOVERY.values():
+        assert r.source and r.date.startswith("2024-07") and r.model in im.MODELS
+        assert r.dtype in im.BYTES_PER_PARAM
+    int4_8b = im.get_quant_recovery("Meta-Llama-3.1-8B-Instruct-quantized.w4a16")
+    assert int4_8b.recovery == 67.57 / 69.32 and round(int4_8b.recovery, 3) == 0.975
+    assert im.get_quant_recovery(int4_8b) is int4_8b
+    with pytest.raises(ValueError, match="unknown quantized checkpoint"):
+        im.get_quant_recovery("llama-int2")
