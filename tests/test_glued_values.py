@@ -26,8 +26,12 @@ CHANGED: dict[str, dict[str, str]] = {
         "m-ridge-eq": "the ops:byte ratio is written I*, as the ridge is elsewhere (R is a rate)",
     },
     "chapters/13-pitfalls": {
-        "n-pitfalls": "two pitfalls added: static batching, tensor-parallel communication",
-        "n-flatter": "ignoring tensor-parallel communication flatters self-hosting",
+        "n-pitfalls": "seven pitfalls added: static batching, tensor-parallel communication "
+        "(issue 15); the minimum monthly bill, tail latency under load, quantization quality, "
+        "tokens of different tokenizers, API discounts (issue 12)",
+        "n-flatter": "six of the added pitfalls flatter self-hosting: tensor-parallel "
+        "communication, the monthly bill, tail latency, quantization quality, tokenizers, "
+        "API discounts",
     },
 }
 
