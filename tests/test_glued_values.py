@@ -32,6 +32,7 @@ CHANGED: dict[str, dict[str, str]] = {
         "n-flatter": "six of the added pitfalls flatter self-hosting: tensor-parallel "
         "communication, the monthly bill, tail latency, quantization quality, tokenizers, "
         "API discounts",
+        "fig-factors": "taller (8 x 6.4 inches instead of 8 x 4.8) to hold seventeen bars",
     },
 }
 
