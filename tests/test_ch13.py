@@ -212,3 +212,59 @@ def test_quant_recovery_as_published():
     assert im.get_quant_recovery(int4_8b) is int4_8b
     with pytest.raises(ValueError, match="unknown quantized checkpoint"):
         im.get_quant_recovery("llama-int2")
+
+
+def test_new_pitfalls_by_hand():
+    """The key values of the pitfalls added in issue 12, recomputed from the library."""
+    api = im.get_api_price(im.ARTICLE_API)
+    chat = im.price_workload("chat", gpus=2, batching="continuous", scenario="article-2023")
+    w = chat.workload
+    cost = im.self_hosted_cost(
+        w.prompt, w.completion, chat.batch, batching="continuous", gpus=2,
+        scenario="article-2023",
+    )  # fmt: skip
+    # the minimum bill: two A100s at $2.21 an hour for thirty days, whatever the traffic
+    assert 2 * 2.21 * 24 * 30 == pytest.approx(3182.4, rel=1e-12)
+    peak_per_day = 86400 / float(cost["gpu_seconds"])
+    wrong = 10_000 * 30 * chat.usd_per_request
+    assert 3182.4 / wrong == pytest.approx(peak_per_day / 10_000, rel=1e-9)  # 1 / utilisation
+    assert wrong < 10_000 * 30 * chat.api_usd_per_request < 3182.4
+    # the tail: Little's law, then Erlang's tail at 95% busy
+    service = chat.ttft_s + (w.completion - 1) / chat.tokens_per_s_per_sequence
+    assert service == pytest.approx(chat.batch * float(cost["gpu_seconds"]), rel=1e-12)
+    mu = 1 / service
+    lam = 0.95 * chat.batch * mu
+    c = im.erlang_c(chat.batch, lam / mu)
+    wait = np.log(c / 0.01) / (chat.batch * mu - lam)
+    assert im.wait_quantile(chat.batch, lam, mu, 0.99) == pytest.approx(wait, rel=1e-12)
+    assert chat.ttft_s + wait > 60 * w.ttft_target_s  # far beyond the target
+    rho = im.max_utilisation(chat.batch, mu, w.ttft_target_s - chat.ttft_s, 0.99)
+    assert chat.ratio < 1 < chat.ratio / rho  # the target at the p99 costs the verdict
+    # tokens: the conversion is exactly the ratio of counts, and flips the verdict
+    b_even = float(im.break_even_batch(ARTICLE, api.usd_per_1k_output))
+    own = float(im.usd_per_1k_completion(ARTICLE, b_even)) / api.usd_per_1k_output
+    assert b_even == 34 and own < 1 < own * 8707 / 7455
+    assert float(im.break_even_batch(ARTICLE, api.usd_per_1k_output * 7455 / 8707)) == 39
+    # the Batch API halves every token's price: the ratio doubles exactly
+    h200 = next(q for q in im.GPU_HOUR_QUOTES if q.provider == "Hyperstack" and q.gpu == "h200-sxm")
+    assert int(im.min_gpus("llama-3.3-70b", "h200-sxm")) == 2 and h200.usd_per_gpu_hour == 3.99
+    mini = im.get_api_price("gpt-5-mini")
+    half = dataclasses.replace(
+        mini,
+        usd_per_1k_input=mini.usd_per_1k_input / 2,
+        usd_per_1k_output=mini.usd_per_1k_output / 2,
+    )
+    kw = dict(model="llama-3.3-70b", gpu="h200-sxm", gpus=2, usd_per_gpu_hour=3.99,
+              batching="continuous")  # fmt: skip
+    at_list = im.price_workload("offline batch job", api=mini, **kw)
+    batch = im.price_workload("offline batch job", api=half, **kw)
+    assert batch.ratio == pytest.approx(2 * at_list.ratio, rel=1e-12)
+    assert at_list.ratio < 1 < batch.ratio
+    # quantization: int4 fails a 99% bar for Llama-3.1-8B, fp8 passes, and costs more
+    by = {(r.model, r.dtype): r.recovery for r in im.QUANT_RECOVERY.values()}
+    assert by["llama-3.1-8b", "int4"] < 0.99 <= by["llama-3.1-8b", "fp8"]
+    price = {}
+    for dtype in ("int4", "fp8"):
+        dep = im.deployment("llama-3.1-8b", "h100-sxm", 1, dtype, usd_per_gpu_hour=3.2)
+        price[dtype] = float(im.usd_per_1k_completion(dep, 1, w.prompt, w.completion))
+    assert price["int4"] < price["fp8"] < 2 * price["int4"]
