@@ -129,3 +129,142 @@ def test_context_warning_is_raised_and_catchable():
         im.estimate(scenario="article-2023", batch=2, prompt=7584, completion=512)
     assert [w.category for w in caught] == [im.ContextLengthWarning]
     assert "8,096" in str(caught[0].message) and "4,096" in str(caught[0].message)
+
+
+# ----- the data behind the pitfalls added in issue 12 ---------------------------------------
+
+
+def test_token_counts_as_measured():
+    counts = im.load_token_counts()
+    by = {(c.text.rsplit("/", 1)[-1], c.tokenizer): c for c in counts}
+    assert {k: c.tokens for k, c in by.items()} == {
+        ("GPL-3", "llama-2"): 8707,
+        ("GPL-3", "llama-3"): 7455,
+        ("GPL-3", "cl100k_base"): 7455,
+        ("GPL-3", "o200k_base"): 7446,
+        ("Apache-2.0", "llama-2"): 2716,
+        ("Apache-2.0", "llama-3"): 2270,
+        ("Apache-2.0", "cl100k_base"): 2270,
+        ("Apache-2.0", "o200k_base"): 2262,
+    }
+    gpl = by["GPL-3", "llama-2"]
+    assert (gpl.words, gpl.chars) == (5644, 35149)
+    assert gpl.tokens_per_word == 8707 / 5644 and gpl.chars_per_token == 35149 / 8707
+    assert gpl.sha256.startswith("3972dc97")
+    header = im.token_counts_path().read_text(encoding="utf-8").splitlines()[0]
+    assert header.startswith("# source: tools/tokenizer_counts.mjs")
+
+
+def test_tokens_ratio():
+    assert im.tokens_ratio("llama-2", "cl100k_base", "GPL-3") == 8707 / 7455
+    assert im.tokens_ratio("LLAMA-2", "cl100k_base", "/usr/share/common-licenses/GPL-3") == (
+        8707 / 7455
+    )
+    every = im.tokens_ratio("llama-2", "cl100k_base")
+    assert list(every.values()) == [8707 / 7455, 2716 / 2270]
+    assert im.tokens_ratio("cl100k_base", "cl100k_base", "Apache-2.0") == 1.0
+    with pytest.raises(ValueError, match="unknown tokenizer 'llama-4'"):
+        im.tokens_ratio("llama-4", "cl100k_base")
+    with pytest.raises(ValueError, match="unknown text 'MIT'"):
+        im.tokens_ratio("llama-2", "cl100k_base", "MIT")
+    published = im.PUBLISHED_CHARS_PER_TOKEN
+    assert (published["llama-2"].chars_per_token, published["llama-3"].chars_per_token) == (
+        3.17,
+        3.94,
+    )
+
+
+@pytest.mark.parametrize(
+    "text,message",
+    [
+        ("text,words\nx,1\n", "missing column(s) text_sha256"),
+        ("{h}\nt,s,10,2,llama-2,p,0\n", "column tokens: '0' must be above 0"),
+        ("{h}\nt,s,10,2,llama-2,p,3\nt,s,10,2,llama-2,p,3\n", "repeats line"),
+        ("{h}\nt,s,10,2,llama-2,p,3\nt,s,11,2,cl100k_base,p,3\n", "another hash, length"),
+        ("{h}\nt,s,10,2,llama-2,p,x\n", "'x' is not a number"),
+        ("# only a comment\n{h}\n", "no token counts"),
+    ],
+)
+def test_load_token_counts_refuses(text, message, tmp_path):
+    header = "text,text_sha256,chars,words,tokenizer,package,tokens"
+    path = tmp_path / "counts.csv"
+    path.write_text(text.format(h=header), encoding="utf-8")
+    with pytest.raises(ValueError) as err:
+        im.load_token_counts(path)
+    assert message in str(err.value)
+
+
+def test_quant_recovery_as_published():
+    expected = {
+        "meta-llama-3.1-8b-instruct-quantized.w4a16": (67.57, 69.32, "int4", "llama-3.1-8b"),
+        "meta-llama-3.1-8b-instruct-fp8": (73.44, 73.79, "fp8", "llama-3.1-8b"),
+        "meta-llama-3.1-70b-instruct-quantized.w4a16": (78.54, 78.67, "int4", "llama-3.1-70b"),
+        "meta-llama-3.1-70b-instruct-fp8": (84.29, 84.40, "fp8", "llama-3.1-70b"),
+    }
+    assert {k: (r.score, r.baseline, r.dtype, r.model) for k, r in im.QUANT_RECOVERY.items()} == (
+        expected
+    )
+    for r in im.QUANT_RECOVERY.values():
+        assert r.source and r.date.startswith("2024-07") and r.model in im.MODELS
+        assert r.dtype in im.BYTES_PER_PARAM
+    int4_8b = im.get_quant_recovery("Meta-Llama-3.1-8B-Instruct-quantized.w4a16")
+    assert int4_8b.recovery == 67.57 / 69.32 and round(int4_8b.recovery, 3) == 0.975
+    assert im.get_quant_recovery(int4_8b) is int4_8b
+    with pytest.raises(ValueError, match="unknown quantized checkpoint"):
+        im.get_quant_recovery("llama-int2")
+
+
+def test_new_pitfalls_by_hand():
+    """The key values of the pitfalls added in issue 12, recomputed from the library."""
+    api = im.get_api_price(im.ARTICLE_API)
+    chat = im.price_workload("chat", gpus=2, batching="continuous", scenario="article-2023")
+    w = chat.workload
+    cost = im.self_hosted_cost(
+        w.prompt, w.completion, chat.batch, batching="continuous", gpus=2,
+        scenario="article-2023",
+    )  # fmt: skip
+    # the minimum bill: two A100s at $2.21 an hour for thirty days, whatever the traffic
+    assert 2 * 2.21 * 24 * 30 == pytest.approx(3182.4, rel=1e-12)
+    peak_per_day = 86400 / float(cost["gpu_seconds"])
+    wrong = 10_000 * 30 * chat.usd_per_request
+    assert 3182.4 / wrong == pytest.approx(peak_per_day / 10_000, rel=1e-9)  # 1 / utilisation
+    assert wrong < 10_000 * 30 * chat.api_usd_per_request < 3182.4
+    # the tail: Little's law, then Erlang's tail at 95% busy
+    service = chat.ttft_s + (w.completion - 1) / chat.tokens_per_s_per_sequence
+    assert service == pytest.approx(chat.batch * float(cost["gpu_seconds"]), rel=1e-12)
+    mu = 1 / service
+    lam = 0.95 * chat.batch * mu
+    c = im.erlang_c(chat.batch, lam / mu)
+    wait = np.log(c / 0.01) / (chat.batch * mu - lam)
+    assert im.wait_quantile(chat.batch, lam, mu, 0.99) == pytest.approx(wait, rel=1e-12)
+    assert chat.ttft_s + wait > 60 * w.ttft_target_s  # far beyond the target
+    rho = im.max_utilisation(chat.batch, mu, w.ttft_target_s - chat.ttft_s, 0.99)
+    assert chat.ratio < 1 < chat.ratio / rho  # the target at the p99 costs the verdict
+    # tokens: the conversion is exactly the ratio of counts, and flips the verdict
+    b_even = float(im.break_even_batch(ARTICLE, api.usd_per_1k_output))
+    own = float(im.usd_per_1k_completion(ARTICLE, b_even)) / api.usd_per_1k_output
+    assert b_even == 34 and own < 1 < own * 8707 / 7455
+    assert float(im.break_even_batch(ARTICLE, api.usd_per_1k_output * 7455 / 8707)) == 39
+    # the Batch API halves every token's price: the ratio doubles exactly
+    h200 = next(q for q in im.GPU_HOUR_QUOTES if q.provider == "Hyperstack" and q.gpu == "h200-sxm")
+    assert int(im.min_gpus("llama-3.3-70b", "h200-sxm")) == 2 and h200.usd_per_gpu_hour == 3.99
+    mini = im.get_api_price("gpt-5-mini")
+    half = dataclasses.replace(
+        mini,
+        usd_per_1k_input=mini.usd_per_1k_input / 2,
+        usd_per_1k_output=mini.usd_per_1k_output / 2,
+    )
+    kw = dict(model="llama-3.3-70b", gpu="h200-sxm", gpus=2, usd_per_gpu_hour=3.99,
+              batching="continuous")  # fmt: skip
+    at_list = im.price_workload("offline batch job", api=mini, **kw)
+    batch = im.price_workload("offline batch job", api=half, **kw)
+    assert batch.ratio == pytest.approx(2 * at_list.ratio, rel=1e-12)
+    assert at_list.ratio < 1 < batch.ratio
+    # quantization: int4 fails a 99% bar for Llama-3.1-8B, fp8 passes, and costs more
+    by = {(r.model, r.dtype): r.recovery for r in im.QUANT_RECOVERY.values()}
+    assert by["llama-3.1-8b", "int4"] < 0.99 <= by["llama-3.1-8b", "fp8"]
+    price = {}
+    for dtype in ("int4", "fp8"):
+        dep = im.deployment("llama-3.1-8b", "h100-sxm", 1, dtype, usd_per_gpu_hour=3.2)
+        price[dtype] = float(im.usd_per_1k_completion(dep, 1, w.prompt, w.completion))
+    assert price["int4"] < price["fp8"] < 2 * price["int4"]

@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT / "tools"))
 SAME_DAY = (
     "GPUs are now compared at one provider's prices of one day (Hyperstack on-demand, "
     "2026-08-26), not at catalog defaults of different providers and months"
-=======
+)
 # The values of chapter 12's old comparison section that no longer exist.
 _CH12_OLD_TODAY = (
     "the old 'comparison redone for today' was a dated scenario with the article's step "
@@ -72,8 +72,13 @@ CHANGED: dict[str, dict[str, str]] = {
         "today-h100-vs-35": _CH12_OLD_TODAY,
     },
     "chapters/13-pitfalls": {
-        "n-pitfalls": "two pitfalls added: static batching, tensor-parallel communication",
-        "n-flatter": "ignoring tensor-parallel communication flatters self-hosting",
+        "n-pitfalls": "seven pitfalls added: static batching, tensor-parallel communication "
+        "(issue 15); the minimum monthly bill, tail latency under load, quantization quality, "
+        "tokens of different tokenizers, API discounts (issue 12)",
+        "n-flatter": "six of the added pitfalls flatter self-hosting: tensor-parallel "
+        "communication, the monthly bill, tail latency, quantization quality, tokenizers, "
+        "API discounts",
+        "fig-factors": "taller (8 x 6.4 inches instead of 8 x 4.8) to hold seventeen bars",
     },
 }
 

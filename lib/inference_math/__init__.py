@@ -8,11 +8,13 @@ dollars internally; ``units`` turns them into prose.
     68976648192
 
 Modules, floor by floor (each imports only from the floors below it): units, checks and
-datafiles; models (with architecture, the counting behind it), hfconfig, gpus and prices
-(catalogs, each entry with its source and date);
+datafiles; models (with architecture, the counting behind it), hfconfig, gpus, prices,
+token_counts and quant_quality (catalogs and measured data, each entry with its
+source and date);
 formulas (bytes and FLOPs); roofline (peak rates, intensity); deployment (what a deployment
 holds and how fast it runs, scenarios); steps (prefill and decode times); serving
-(``estimate``); memory, breakeven, workloads and speculative (what fits, what it costs);
+(``estimate``); memory, breakeven, workloads, speculative and queueing (what fits, what it
+costs, how long a request waits for a slot);
 article, appendix, calibration, errata and gpu_run (the source article's figures and the
 measurements); symbolic (the formulas in sympy); lab (a numpy Llama for chapter 7); exercises,
 answers, book (the chapters' helpers) and cli.
@@ -35,6 +37,15 @@ from .prices import (
     get_api_latency,
     get_api_price,
 )
+from .token_counts import (
+    PUBLISHED_CHARS_PER_TOKEN,
+    PublishedCompression,
+    TokenCount,
+    load_token_counts,
+    token_counts_path,
+    tokens_ratio,
+)
+from .quant_quality import QUANT_RECOVERY, QuantRecovery, get_quant_recovery
 
 # Bytes and FLOPs
 from .formulas import (
@@ -119,6 +130,7 @@ from .workloads import (
     self_hosted_cost,
     usd_at_utilisation,
 )
+from .queueing import erlang_c, max_utilisation, mean_wait, wait_quantile
 from .speculative import (
     expected_tokens_per_step,
     optimal_draft_tokens,
@@ -144,7 +156,7 @@ from .gpu_run import (
     load_gpu_run,
 )
 
-from . import calibration, efficiency, exercises, lab, measurements, units
+from . import calibration, efficiency, exercises, lab, measurements, queueing, units
 from .exercises import check
 
 __version__ = "0.1.0"
