@@ -12,13 +12,22 @@ def test_every_chapter_exercise_is_registered_and_vice_versa():
     assert in_chapters == registered
 
 
-def test_every_chapter_has_exercises_of_the_four_kinds():
-    by_chapter = {}
+def test_every_chapter_has_exercises_of_every_kind_and_a_hard_one():
+    by_chapter, hardest = {}, {}
     for e in im.exercises.all_exercises():
         by_chapter.setdefault(e.chapter, set()).add(e.kind)
+        hardest[e.chapter] = max(hardest.get(e.chapter, 0), e.difficulty)
     assert sorted(by_chapter) == list(range(1, 14))
     for chapter, kinds in by_chapter.items():
         assert kinds == set(im.exercises.KINDS), f"chapter {chapter}: {sorted(kinds)}"
+        assert hardest[chapter] == 3, f"chapter {chapter} has no exercise of difficulty 3"
+
+
+def test_estimates_are_checked_with_a_stated_tolerance():
+    # napkin math is right within its tolerance, not to the last digit
+    for e in im.exercises.all_exercises():
+        if e.kind == "estimate":
+            assert e.answer is not None and e.rel_tol is not None and e.rel_tol >= 0.05
 
 
 @pytest.mark.parametrize("ex", im.exercises.all_exercises(), ids=lambda e: e.label)

@@ -34,7 +34,7 @@ class Exercise:
     chapter: int
     title: str
     practises: str
-    kind: str  # compute, derive, explain or extend
+    kind: str  # compute, derive, explain, extend or estimate (napkin math, by hand)
     difficulty: int  # 1 (warm-up) to 3 (hard)
     minutes: int
     answer: Callable[[], float] | None = None  # None: not a single number
@@ -47,7 +47,7 @@ class Exercise:
         return f"{self.kind} · difficulty {self.difficulty} of 3 · {self.minutes} min"
 
 
-KINDS = ("compute", "derive", "explain", "extend")
+KINDS = ("compute", "derive", "explain", "extend", "estimate")
 EXERCISES: dict[str, Exercise] = {}
 ANSWERS_ENV = "INFERENCE_MATH_ANSWERS"
 _loaded: list[Path] = []  # the answers folder once its modules have been read
