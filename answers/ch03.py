@@ -78,7 +78,7 @@ def _llama3_sequences() -> float:
 @exercise(
     "ch03-mha-gpus",
     title="Multi-head Llama-2-70B: GPUs and batch",
-    practises="the cache, not the weights, setting the GPU count",
+    practises="the weights setting the GPU count, the cache the batch",
     kind="extend",
     difficulty=3,
     minutes=15,
