@@ -3,7 +3,7 @@
 import dataclasses
 import math
 
-from inference_math import DEFAULT_USABLE_MEMORY, GPUS, MODELS, weight_bytes
+from inference_math import DEFAULT_USABLE_MEMORY, GPUS, MODELS, param_breakdown, weight_bytes
 from inference_math.exercises import exercise
 
 
@@ -63,3 +63,39 @@ def _int4_gb() -> float:
 )
 def _mha_params() -> float:
     return dataclasses.replace(MODELS["llama-2-70b"], n_kv_heads=64).params
+
+
+@exercise(
+    "ch01-embed-share",
+    title="Llama-3.1-8B's embeddings on a napkin",
+    practises="estimating where the parameters are with round numbers: 2Vd against P",
+    kind="estimate",
+    difficulty=1,
+    minutes=5,
+    rel_tol=0.1,
+    unit="",
+)
+def _embed_share() -> float:
+    m = MODELS["llama-3.1-8b"]
+    parts = param_breakdown(m)
+    return (parts["embedding"] + parts["lm_head"]) / m.params
+
+
+@exercise(
+    "ch01-mixtral-experts",
+    title="How many experts fit on two A100s?",
+    practises="extending the sympy count to a mixture of experts; bytes against usable memory",
+    kind="derive",
+    difficulty=3,
+    minutes=25,
+    rel_tol=1e-9,
+    unit="experts",
+)
+def _mixtral_experts() -> float:
+    m = MODELS["mixtral-8x7b"]
+    usable = GPUS["a100-80gb-sxm"].memory_bytes * DEFAULT_USABLE_MEMORY
+    room = math.ceil(weight_bytes("llama-2-70b", "bf16") / usable) * usable  # 2 GPUs
+    experts = 1
+    while weight_bytes(dataclasses.replace(m, n_experts=experts + 1), "bf16") <= room:
+        experts += 1
+    return float(experts)

@@ -3,11 +3,13 @@
 import dataclasses
 
 from inference_math import (
+    GPUS,
     MODELS,
     article_claim,
     attention_flops_per_token,
     attention_share_context,
     flops_per_token,
+    matmul_rate,
     prefill_flops,
 )
 from inference_math.exercises import exercise
@@ -84,3 +86,34 @@ def _attention_equals_matmul() -> float:
 )
 def _mistral_share() -> float:
     return attention_share_context("mistral-7b", 0.1)
+
+
+@exercise(
+    "ch02-prefill-napkin",
+    title="A prompt's arithmetic on a napkin",
+    practises="about 2P FLOPs per token over the peak rate; what the rule of thumb misses",
+    kind="estimate",
+    difficulty=1,
+    minutes=5,
+    rel_tol=0.2,
+    unit="ms",
+)
+def _prefill_napkin_ms() -> float:
+    flops = prefill_flops("llama-3.1-8b", 4096)
+    return float(flops / matmul_rate(GPUS["h100-sxm"], "bf16")) * 1e3
+
+
+@exercise(
+    "ch02-twice-2p",
+    title="When a prompt costs twice 2PN",
+    practises="combining f, the causal attention sum and chapter 1's P in one sympy solve",
+    kind="derive",
+    difficulty=3,
+    minutes=25,
+    rel_tol=1e-6,
+    unit="tokens",
+)
+def _twice_2p() -> float:
+    m = MODELS["llama-3.1-8b"]
+    per_context_token = float(attention_flops_per_token(m, 1))  # 4 L H d_h
+    return 2 * (4 * m.params - float(flops_per_token(m))) / per_context_token - 1

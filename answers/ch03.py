@@ -6,6 +6,7 @@ from inference_math import (
     GPUS,
     MODELS,
     article_claim,
+    decode_bytes_read,
     deployment,
     kv_bytes_per_token,
     max_batch,
@@ -14,6 +15,7 @@ from inference_math import (
 from inference_math.exercises import exercise
 
 _A100 = GPUS["a100-80gb-sxm"]
+_H100 = GPUS["h100-sxm"]
 
 
 @exercise(
@@ -76,7 +78,7 @@ def _llama3_sequences() -> float:
 @exercise(
     "ch03-mha-gpus",
     title="Multi-head Llama-2-70B: GPUs and batch",
-    practises="the cache, not the weights, setting the GPU count",
+    practises="the weights setting the GPU count, the cache the batch",
     kind="extend",
     difficulty=3,
     minutes=15,
@@ -88,3 +90,40 @@ def _mha_sequences() -> float:
     mha = dataclasses.replace(m, n_kv_heads=m.n_heads)
     gpus = int(min_gpus(mha, _A100, tokens=4096))
     return float(max_batch(deployment(mha, _A100, gpus), 4096))
+
+
+@exercise(
+    "ch03-step-napkin",
+    title="A decode step on a napkin",
+    practises="bytes read per step over bandwidth, in round numbers; the cache against the weights",
+    kind="estimate",
+    difficulty=1,
+    minutes=5,
+    rel_tol=0.2,
+    unit="ms",
+)
+def _step_napkin_ms() -> float:
+    dep = deployment("llama-3.1-8b", _H100, 1)
+    return float(decode_bytes_read(dep, 32, 8192) / _H100.bandwidth_bytes_per_s) * 1e3
+
+
+@exercise(
+    "ch03-two-constraints",
+    title="Memory or bandwidth: GPUs for a long-context service",
+    practises="sizing for two constraints at once; the step time below which bandwidth decides",
+    kind="derive",
+    difficulty=3,
+    minutes=25,
+    rel_tol=1e-9,
+    unit="GPUs",
+)
+def _two_constraints_gpus() -> float:
+    batch, tokens, step = 32, 32_768, 1 / 50  # the service: sequences, tokens, seconds
+    gpus = 1
+    while True:
+        dep = deployment("llama-3.1-8b", _H100, gpus)
+        fits = max_batch(dep, tokens) >= batch
+        read = decode_bytes_read(dep, batch, tokens) / (gpus * _H100.bandwidth_bytes_per_s)
+        if fits and read <= step:
+            return float(gpus)
+        gpus *= 2

@@ -100,3 +100,15 @@ def test_gqa_changes_projections_not_scores():
     assert np.array_equal(
         im.attention_flops_per_token(mha, [1, 4096]), im.attention_flops_per_token(LLAMA, [1, 4096])
     )
+
+
+def test_prompt_that_costs_twice_2pn():
+    """The hard exercise's answer: a causal prefill of Llama-3.1-8B costs 4PN FLOPs between
+    65,275 and 65,276 tokens, about half its 131,072-token context."""
+    m = im.get_model("llama-3.1-8b")
+    n = im.exercises.expected("ch02-twice-2p")
+    assert n == pytest.approx(65_275.0625, rel=1e-12)
+    lo, hi = int(n), int(n) + 1
+    assert im.prefill_flops(m, lo) < 4 * m.params * lo
+    assert im.prefill_flops(m, hi) > 4 * m.params * hi
+    assert 0.49 < n / m.max_context < 0.5

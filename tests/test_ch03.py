@@ -147,3 +147,18 @@ def test_latent_attention_derivation_matches_library():
     # its weights fit neither two A100-80GB nor one H100 SXM, even in int4
     assert im.weight_bytes(ds, "int4") > 2 * A100.memory_bytes * im.DEFAULT_USABLE_MEMORY
     assert im.min_gpus(ds, "h100-sxm", dtype="fp8", tokens=8192, power_of_two=False) == 9
+
+
+def test_service_sized_by_bandwidth_not_memory():
+    """The hard exercise: 32 sequences of 32,768 tokens of Llama-3.1-8B fit on 2 H100 SXM,
+    but a 20 ms step at peak bandwidth needs 3, so 4; one H100 reads its usable memory in
+    about 23 ms (M u / beta)."""
+    m, h100 = im.get_model("llama-3.1-8b"), im.get_gpu("h100-sxm")
+    assert im.max_batch(im.deployment(m, h100, 2), 32_768) >= 32
+    four = im.deployment(m, h100, 4)
+    two = im.deployment(m, h100, 2)
+    assert im.decode_bytes_read(two, 32, 32_768) / (2 * h100.bandwidth_bytes_per_s) > 0.02
+    assert im.decode_bytes_read(four, 32, 32_768) / (4 * h100.bandwidth_bytes_per_s) < 0.02
+    assert im.exercises.expected("ch03-two-constraints") == 4
+    t_star = h100.memory_bytes * im.DEFAULT_USABLE_MEMORY / h100.bandwidth_bytes_per_s
+    assert t_star == pytest.approx(0.023077, rel=1e-4)
