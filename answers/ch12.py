@@ -4,13 +4,17 @@ import math
 
 from inference_math import (
     API_PRICES,
+    GPU_HOUR_QUOTES,
     MODELS,
     SCENARIOS,
+    WORKLOADS,
     decode_step_time,
     deployment,
     estimate,
     optimal_draft_tokens,
+    price_workload,
     speculative_time_per_token,
+    usd_per_1k_completion,
 )
 from inference_math.exercises import exercise
 
@@ -134,3 +138,58 @@ def _mixtral_today() -> float:
 def _int4_with_scales_gb() -> float:
     bits = 4 + (16 + 4) / 128  # a 16-bit scale and a 4-bit zero point per group of 128
     return MODELS["llama-2-70b"].params * bits / 8 / 1e9
+
+
+def _hyperstack(gpu: str) -> float:
+    """The GPU-hour price of the chapter's comparison for today: Hyperstack's, one day."""
+    return next(
+        q.usd_per_gpu_hour
+        for q in GPU_HOUR_QUOTES
+        if q.provider == "Hyperstack" and q.gpu == gpu
+    )
+
+
+@exercise(
+    "ch12-b200-batch-one",
+    title="A batch-1 token on a B200",
+    practises="napkin math: weight bytes over bandwidth, times the price of a second",
+    kind="estimate",
+    difficulty=1,
+    minutes=5,
+    rel_tol=0.2,
+    unit="USD per 1K completion tokens",
+)
+def _b200_batch_one() -> float:
+    chat = WORKLOADS["chat"]
+    dep = deployment(
+        "llama-3.3-70b", "b200", 1, "fp8", kv_dtype="fp8", usd_per_gpu_hour=_hyperstack("b200")
+    )
+    return float(usd_per_1k_completion(dep, 1, chat.prompt, chat.completion))
+
+
+@exercise(
+    "ch12-int4-h100-chat",
+    title="int4 weights for chat on one H100",
+    practises="quantization, continuous batching and latency targets together: a verdict that flips",
+    kind="explain",
+    difficulty=3,
+    minutes=30,
+    rel_tol=0.005,
+    unit="of gpt-4o-mini's price",
+)
+def _int4_h100_chat() -> float:
+    """Llama-3.3-70B with weight-only int4 and an fp8 cache on one H100 at Hyperstack's price,
+    per-op steps, continuous batching, chat at its cheapest batch within the targets: cost
+    per request over gpt-4o-mini's."""
+    p = price_workload(
+        WORKLOADS["chat"],
+        "gpt-4o-mini",
+        batching="continuous",
+        model="llama-3.3-70b",
+        gpu="h100-sxm",
+        gpus=1,
+        dtype="int4",
+        kv_dtype="fp8",
+        usd_per_gpu_hour=_hyperstack("h100-sxm"),
+    )
+    return p.ratio

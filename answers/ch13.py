@@ -13,7 +13,11 @@ from inference_math import (
     deployment,
     estimate,
     get_api_latency,
+    max_utilisation,
     min_gpus,
+    price_workload,
+    tokens_ratio,
+    usd_at_utilisation,
     weight_bytes,
 )
 from inference_math.exercises import exercise
@@ -108,3 +112,44 @@ def _llama3_long_run_kv_gb() -> float:
             step_model="article",
         )
     return float(2 * (7584 + 512) * r["kv_bytes_per_token"]) / GB
+
+
+@exercise(
+    "ch13-four-a100-cache",
+    title="Room for the cache on four A100s",
+    practises="napkin math: usable memory less the weights, over the cache per token, in GiB",
+    kind="estimate",
+    difficulty=1,
+    minutes=5,
+    rel_tol=0.1,
+    unit="tokens",
+)
+def _four_a100_kv_tokens() -> float:
+    """KV-cache tokens of Llama-2-70B in bf16 that fit beside its bf16 weights on four
+    A100-80GB at the library's usable fraction."""
+    return float(deployment("llama-2-70b", "a100-80gb-sxm", 4).kv_capacity_tokens)
+
+
+@exercise(
+    "ch13-tail-eight-same-text",
+    title="Eight A100s under a p99 target, for the same text",
+    practises="combining the queue's tail, the cost of idle slots and tokens of two tokenizers",
+    kind="extend",
+    difficulty=3,
+    minutes=30,
+    rel_tol=0.005,
+    unit="x gpt-3.5-turbo's price",
+)
+def _tail_eight_same_text() -> float:
+    """Chat on eight A100s (the article's assumptions, continuous batching) at the highest
+    utilisation whose p99 time to first token meets chat's target (Erlang's delay model, the
+    batch as slots, a request holding its slot for its time to first token and its decode),
+    over gpt-3.5-turbo's price for the same text (Llama-2 tokens converted to cl100k_base
+    tokens with the GPL-3 counts)."""
+    p = price_workload("chat", gpus=8, batching="continuous", scenario="article-2023")
+    w = p.workload
+    service = p.ttft_s + (w.completion - 1) / p.tokens_per_s_per_sequence
+    rho = max_utilisation(p.batch, 1 / service, w.ttft_target_s - p.ttft_s, 0.99)
+    cost = usd_at_utilisation(p.usd_per_request, rho)
+    same_text = p.api_usd_per_request / tokens_ratio("llama-2", "cl100k_base", "GPL-3")
+    return cost / same_text
