@@ -1,7 +1,17 @@
 """Chapter 10, Theory against measurement."""
 
-from inference_math.calibration import TERMS, fit, held_out_errors
-from inference_math import get_gpu, kv_bytes_per_token, load_appendix, weight_bytes
+import numpy as np
+
+from inference_math import measurements as ms
+from inference_math.calibration import TERMS, fit, held_out_errors, predict
+from inference_math import (
+    ARTICLE_REFINED,
+    get_gpu,
+    get_model,
+    kv_bytes_per_token,
+    load_appendix,
+    weight_bytes,
+)
 from inference_math.exercises import exercise
 
 REFINED_TERMS = ("prefill_overhead", "kv_efficiency")
@@ -81,3 +91,58 @@ def _third_term() -> float:
 )
 def _prefill_in_completion() -> float:
     return held_out_errors(REFINED_TERMS, completion_includes_prefill=True)["completion"]
+
+
+@exercise(
+    "ch10-napkin-batch32",
+    title="The batch-32 runs on paper",
+    practises="napkin math with the refined model: the weights at MBU and the KV cache at "
+    "the mean context at its own, much lower, efficiency",
+    kind="estimate",
+    difficulty=2,
+    minutes=15,
+    rel_tol=0.15,
+    unit="s",
+)
+def _napkin_batch32() -> float:
+    # what the refined model (im.ARTICLE_REFINED) predicts for the largest batch's runs
+    runs = load_appendix()
+    pick = runs["batch"] == runs["batch"].max()
+    b, n, c = (int(runs[k][pick][0]) for k in ("batch", "prompt_tokens", "completion_tokens"))
+    return float(predict(ARTICLE_REFINED, b, n, c)["completion_s"])
+
+
+@exercise(
+    "ch10-hopper-fixed-cost",
+    title="A fixed cost for Hopper",
+    practises="least squares on relative error in closed form, applied to the per-op model's "
+    "fixed cost per prefill; fitting on the past and testing on the future; when a held-out "
+    "test stops being blind",
+    kind="extend",
+    difficulty=3,
+    minutes=40,
+    rel_tol=0.005,
+    unit="",
+)
+def _hopper_fixed_cost() -> float:
+    # The library's defaults, except a fixed cost per prefill layer of Hopper's own, fitted by
+    # least squares on relative error to the fitting sources' Hopper first-token times (the
+    # prediction is a + c L, linear in c); the held-out first-token times' mean absolute
+    # relative error with it.
+    public = ms.load_public_measurements()
+    defaults = ms.library_defaults()
+    no_layer = ms.replace(defaults, prefill_overhead_per_layer_s=0.0)
+
+    def hopper(r):
+        return get_gpu(r.gpu).generation == "hopper"
+
+    train = [r for r in ms.fit_sources(public) if hopper(r) and r.metric == "ttft_s"]
+    a = np.array([ms.predict(r, no_layer) for r in train])
+    layers = np.array([get_model(r.model).n_layers for r in train])
+    t = np.array([r.value for r in train])
+    q = layers / t
+    c_hopper = float((q * (1 - a / t)).sum() / (q * q).sum())
+    with_hopper = ms.replace(defaults, prefill_overhead_per_layer_s=c_hopper)
+    test = [r for r in ms.held_out(public) if r.metric_kind == "ttft_s"]
+    pred = np.array([ms.predict(r, with_hopper if hopper(r) else defaults) for r in test])
+    return float(np.mean(np.abs(pred / np.array([r.value for r in test]) - 1)))
