@@ -90,6 +90,19 @@ def glue(key: str, value, fmt=None, /, show: bool | None = None, **options) -> N
         _show(Markdown(f"**{key}** = {text}"))
 
 
+def glue_tolerance(key: str, label: str) -> None:
+    """Glue exercise ``label``'s tolerance (its ``rel_tol``, as a percentage) for its prompt.
+    A student's library has no answers, and so no tolerances: there it records nothing, and
+    the prompt shows the value the instructor's build put there."""
+    from . import exercises
+
+    try:
+        tolerance = exercises.get(label).rel_tol
+    except exercises.AnswersNotInstalled:
+        return
+    glue(key, tolerance, "percent")
+
+
 def glue_math(key: str, latex: str, show: bool | None = None) -> None:
     """Glue an equation for ``{glue:math}``; outside the book's build, also show it."""
     from IPython.display import Markdown, Math
