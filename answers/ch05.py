@@ -1,6 +1,14 @@
 """Chapter 5, Prompt processing is compute-bound and cheap."""
 
-from inference_math import compute_bound_prompt, deployment, estimate, prefill_time
+import math
+
+from inference_math import (
+    compute_bound_prompt,
+    deployment,
+    estimate,
+    prefill_attention_flops,
+    prefill_time,
+)
 from inference_math.exercises import exercise
 
 
@@ -65,3 +73,43 @@ def _h100_prompt_cost() -> float:
             "usd_per_1k_prompt"
         ]
     )
+
+
+@exercise(
+    "ch05-long-prompt-napkin",
+    title="A full-context prompt on two H100s, by hand",
+    practises="napkin math: prefill time = 2 x parameters x prompt tokens / achieved FLOP/s",
+    kind="estimate",
+    difficulty=1,
+    minutes=5,
+    rel_tol=0.2,
+    unit="s",
+)
+def _long_prompt_napkin(prompt: int = 4096) -> float:
+    """Batch-1 prefill of a ``prompt``-token prompt of Llama-2-70B on two H100-SXM GPUs at
+    the default MFU and MBU (the article's step model, as in the chapter)."""
+    dep = deployment("llama-2-70b", "h100-sxm", 2, step_model="article")
+    return float(prefill_time(dep, prompt))
+
+
+@exercise(
+    "ch05-ttft-budget",
+    title="The longest prompt within a time-to-first-token budget",
+    practises="solving the compute branch of the prefill time, attention scores included, for "
+    "the prompt length (a quadratic, with sympy); checking the regime, the context and the "
+    "GPUs a full-context prompt would need",
+    kind="derive",
+    difficulty=3,
+    minutes=30,
+    rel_tol=0.005,
+    unit="tokens",
+)
+def _ttft_budget(budget_s: float = 1.0) -> float:
+    """The prompt length whose batch-1 prefill on two A100-80GB GPUs (default MFU, the
+    article's step model) takes ``budget_s``: the positive root of
+    a N^2 + (f + a) N = budget x G F MFU, where a N (N + 1) is the prompt's attention FLOPs."""
+    dep = deployment("llama-2-70b", "a100-80gb-sxm", 2, step_model="article")
+    a = float(prefill_attention_flops("llama-2-70b", 1)) / 2  # 2 L H d_h
+    linear = dep.flops_per_token + a
+    flops = budget_s * float(dep.achieved_flops)
+    return (-linear + math.sqrt(linear**2 + 4 * a * flops)) / (2 * a)

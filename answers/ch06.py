@@ -1,6 +1,16 @@
 """Chapter 6, Generating tokens is memory-bound and slow; batching trades latency for cost."""
 
-from inference_math import decode_step_time, deployment, estimate, memory_bound_context
+import math
+
+import numpy as np
+
+from inference_math import (
+    decode_step_time,
+    deployment,
+    estimate,
+    max_batch,
+    memory_bound_context,
+)
 from inference_math.exercises import exercise
 
 
@@ -70,3 +80,52 @@ def _memory_wall_a100() -> float:
 )
 def _memory_wall_h100() -> float:
     return _wall("h100-sxm")
+
+
+@exercise(
+    "ch06-batch64-napkin",
+    title="A batch-64 decode step on eight A100s, by hand",
+    practises="napkin math: a memory-bound decode step = (weights + every sequence's cache) / "
+    "achieved bandwidth",
+    kind="estimate",
+    difficulty=1,
+    minutes=5,
+    rel_tol=0.2,
+    unit="ms",
+)
+def _batch64_napkin(batch: int = 64, context: int = 1024) -> float:
+    dep = deployment("llama-2-70b", "a100-80gb-sxm", 8, step_model="article")
+    return 1e3 * float(decode_step_time(dep, batch, context))
+
+
+TPOT_BUDGET_S = 0.05  # at least 20 tokens/s for every user
+TPOT_CONTEXT = 1024  # the last step of a 512 + 512 request, taken for every step
+TPOT_GPUS = (2, 4, 8)
+
+
+@exercise(
+    "ch06-tpot-budget",
+    title="The cheapest deployment that streams fast enough",
+    practises="solving the per-op step for the largest batch under a latency target (sympy, "
+    "with its max); the memory limit on the batch; cost per token against GPU count with "
+    "all-reduces",
+    kind="derive",
+    difficulty=3,
+    minutes=40,
+    rel_tol=0.005,
+    unit="USD per 1K completion tokens",
+)
+def _tpot_budget() -> float:
+    """The lowest decode cost per 1K completion tokens of Llama-2-70B on 2, 4 or 8
+    A100-80GB GPUs (per-op step model, fitted defaults) with every step at TPOT_CONTEXT
+    tokens, over the batches that fit in memory and keep a step within TPOT_BUDGET_S."""
+    best = math.inf
+    for gpus in TPOT_GPUS:
+        dep = deployment("llama-2-70b", "a100-80gb-sxm", gpus)
+        batches = np.arange(1, int(max_batch(dep, TPOT_CONTEXT)) + 1)
+        steps = decode_step_time(dep, batches, TPOT_CONTEXT)
+        ok = steps <= TPOT_BUDGET_S
+        if ok.any():
+            usd = steps[ok] * float(dep.usd_per_second) / batches[ok] * 1000
+            best = min(best, float(usd.min()))
+    return best

@@ -7,6 +7,7 @@ the same verdict on every machine."""
 from inference_math import (
     attention_flops_per_token,
     compute_bound_batch,
+    decode_step_time,
     deployment,
     flops_per_token,
     get_gpu,
@@ -104,3 +105,46 @@ def _gpu_bandwidth_share() -> float:
         run.model, run.dtype
     )
     return read / s / get_gpu(run.catalog_gpu).bandwidth_bytes_per_s
+
+
+@exercise(
+    "ch07-h100-napkin",
+    title="Llama-2-7B's batch-one step from the datasheet, by hand",
+    practises="napkin math: a batch-one decode step = weight bytes / bandwidth",
+    kind="estimate",
+    difficulty=1,
+    minutes=5,
+    rel_tol=0.2,
+    unit="ms",
+)
+def _h100_napkin() -> float:
+    """A decode step of one Llama-2-7B sequence (context 0) in bf16 on an H100-SXM reading at
+    its datasheet bandwidth, in ms: a catalog value, not the run's measurement."""
+    dep = deployment("llama-2-7b", "h100-sxm", 1, mfu=1.0, mbu=1.0, step_model="article")
+    return 1e3 * float(decode_step_time(dep, 1, 0))
+
+
+@exercise(
+    "ch07-ridge-embedding",
+    title="The ridge batch without the embedding table",
+    practises="re-deriving the ridge batch when a step reads one embedding row per sequence; "
+    "how the library's overcount moves a small model's ridge and not a large one's",
+    kind="extend",
+    difficulty=3,
+    minutes=30,
+    rel_tol=0.001,
+    unit="sequences",
+)
+def _ridge_embedding() -> float:
+    """The default lab model's ridge batch in bf16 on one A100-80GB (MFU = MBU = 1) at the
+    chapter's decode context, when a step reads the weights but the input embedding, one
+    embedding row per sequence, and every sequence's cache."""
+    m = lab.lab_config("default")
+    gpu = get_gpu("a100-80gb-sxm")
+    per_weight = 2  # bf16 weights and cache
+    others = (m.params - m.vocab_size * m.d_model) * per_weight / gpu.bandwidth_bytes_per_s
+    flops = (flops_per_token(m) + attention_flops_per_token(m, CONTEXT)) / gpu.bf16_flops
+    reads = (CONTEXT * kv_bytes_per_token(m, "bf16") + m.d_model * per_weight) / (
+        gpu.bandwidth_bytes_per_s
+    )
+    return float(others / (flops - reads))
