@@ -52,7 +52,7 @@ SOLUTION = re.compile(
 )
 END = re.compile(r"^`{3,}\{(?:exercise|solution)-end\}[ \t]*\n`{3,}[ \t]*\n?", re.M)
 CITE = re.compile(r"\{cite:[pt]\}`([^`]+)`")
-REF = re.compile(r"\{(?:ref|numref|doc)\}`(?:([^`<]*?)\s*<[^`>]+>|([^`]+))`")
+REF = re.compile(r"\{(?:ref|numref|doc|term)\}`(?:([^`<]*?)\s*<[^`>]+>|([^`]+))`")
 EQ = re.compile(r"\{eq\}`([^`]+)`")
 
 
@@ -216,6 +216,7 @@ def learner_notebook(executed: Path):
 
 
 def leftover_roles(nb) -> list[str]:
-    """Glue roles or directives still in the Markdown of ``nb`` (the tests use it)."""
+    """Glue, cross-reference and glossary roles or glue directives still in the Markdown of
+    ``nb``, which Jupyter would show as raw text (the tests use it)."""
     text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
-    return re.findall(r"\{glue(?::\w+)?\}`?[^\s`]*`?", text)
+    return re.findall(r"\{(?:glue(?::\w+)?|ref|numref|doc|term|eq|cite:[pt])\}`?[^\s`]*`?", text)

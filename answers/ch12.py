@@ -143,9 +143,7 @@ def _int4_with_scales_gb() -> float:
 def _hyperstack(gpu: str) -> float:
     """The GPU-hour price of the chapter's comparison for today: Hyperstack's, one day."""
     return next(
-        q.usd_per_gpu_hour
-        for q in GPU_HOUR_QUOTES
-        if q.provider == "Hyperstack" and q.gpu == gpu
+        q.usd_per_gpu_hour for q in GPU_HOUR_QUOTES if q.provider == "Hyperstack" and q.gpu == gpu
     )
 
 
@@ -170,7 +168,7 @@ def _b200_batch_one() -> float:
 @exercise(
     "ch12-int4-h100-chat",
     title="int4 weights for chat on one H100",
-    practises="quantization, continuous batching and latency targets together: a verdict that flips",
+    practises="quantization, continuous batching and latency targets together: a flipped verdict",
     kind="explain",
     difficulty=3,
     minutes=30,

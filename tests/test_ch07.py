@@ -78,9 +78,10 @@ def test_prompt_ridge_equals_library():
 
 
 def test_exercise_answers_by_hand():
-    # the input embedding minus the one row a batch-one step looks up, over all weights
+    # Llama-3.1-8B: the input embedding minus the one row a batch-one step looks up, over
+    # all its weights (128,256 x 4,096 embedding; 8,030,261,248 parameters)
     assert im.exercises.expected("ch07-embedding-share") == pytest.approx(
-        31_999 * 1024 / 155_730_944, rel=1e-12
+        128_255 * 4096 / 8_030_261_248, rel=1e-12
     )
     # batch 8 at context 64: 8 x (2 x 122,945,536 + 4 x 8 x 16 x 64 x 64) FLOPs over
     # 4 x 155,730,944 + 8 x 64 x 16,384 bytes

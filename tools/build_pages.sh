@@ -19,6 +19,7 @@ toc="$out/_toc.yml"
   echo "  - caption: Back matter"
   echo "    chapters:"
   echo "      - file: notation"
+  echo "      - file: glossary"
   echo "      - file: bibliography"
 } > "$toc"
 WTC_BOOK_BUILD=1 .venv/bin/jupyter-book build . --toc "$toc" --path-output "$out" --builder html -W -n --keep-going
