@@ -1,4 +1,5 @@
 import math
+import re
 
 import pytest
 
@@ -57,3 +58,16 @@ def test_check_reports(capsys):
     assert "GiB versus GB" in capsys.readouterr().out
     assert not im.check("ch01-int4-gb", ...)
     assert "replace the ..." in capsys.readouterr().out
+
+
+def test_no_cell_outside_a_solution_needs_the_answers():
+    # A student's library has no answers (make assignments), and every cell outside the
+    # solutions stays in the graded notebook: such a cell must not ask the registry for
+    # them. Tolerances for a prompt go through book.glue_tolerance, which stays silent there.
+    needs = re.compile(r"exercises\.(get|expected|all_exercises)\(|\bim\.check\(")
+    for path in chapter_files():
+        text = path.read_text(encoding="utf-8")
+        outside = re.sub(r"```\{solution-start\}.*?```\{solution-end\}", "", text, flags=re.S)
+        cells = re.findall(r"```\{code-cell\}[^\n]*\n(.*?)```", outside, flags=re.S)
+        hits = [line for cell in cells for line in cell.splitlines() if needs.search(line)]
+        assert not hits, f"{path.name}: {hits[:3]}"
