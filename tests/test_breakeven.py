@@ -108,18 +108,7 @@ def test_floor_is_compute_at_short_context_and_costs_fall_towards_it():
 
 def test_break_even_batch_equals_the_symbolic_formula_when_memory_bound():
     expr = s.break_even_batch_memory_bound()
-    m = ARTICLE.model
-    sub = {
-        s.P: 70e9,
-        s.b_w: 2,
-        s.b_kv: 2,
-        s.L: m.n_layers,
-        s.K: m.n_kv_heads,
-        s.d_h: m.head_dim,
-        s.beta: 2e12,
-        s.mbu: 0.65,
-        s.price: 2.21,
-    }
+    sub = s.values(dep=ARTICLE)  # the article's 70e9 parameters, 2 TB/s, MBU 0.65
     for price in [0.01, 0.002, 0.0015]:
         for context in [1, 512, 2048]:
             b_star = float(expr.subs(sub | {s.api_price: price, s.N: context}))

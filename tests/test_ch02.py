@@ -13,18 +13,6 @@ import inference_math.symbolic as s
 LLAMA = im.get_model("llama-2-70b")
 
 
-def subs_model(m):
-    return {
-        s.L: m.n_layers,
-        s.d: m.d_model,
-        s.H: m.n_heads,
-        s.K: m.n_kv_heads,
-        s.d_h: m.head_dim,
-        s.d_ff: m.d_ff,
-        s.V: m.vocab_size,
-    }
-
-
 def mm(k_in, n_out):
     """One token (m = 1) through a k_in x n_out matrix, from the library's 2mnk."""
     return s.matmul_flops().subs({s.m_: 1, s.k_: k_in, s.n_: n_out}, simultaneous=True)
@@ -46,7 +34,7 @@ def test_per_token_sum_equals_library():
     assert sp.expand(f - s.flops_per_token()) == 0
     for name in ("llama-2-7b", "llama-2-13b", "llama-2-70b", "llama-3-70b", "mistral-7b"):
         m = im.get_model(name)
-        assert int(f.subs(subs_model(m))) == im.flops_per_token(m), name
+        assert int(f.subs(s.values(m))) == im.flops_per_token(m), name
 
 
 def test_the_three_figures():
@@ -69,15 +57,13 @@ def test_attention_per_token_and_causal_prefill():
     # Llama-2-70B: 4 x 80 x 64 x 128 = 2,621,440 FLOPs per token of context
     assert im.attention_flops_per_token(LLAMA, 1) == 2_621_440
     assert im.prefill_attention_flops(LLAMA, 4096) == 1_310_720 * 4096 * 4097
-    assert int(prefill.subs(subs_model(LLAMA) | {N: 4096})) == im.prefill_attention_flops(
-        LLAMA, 4096
-    )
+    assert int(prefill.subs(s.values(LLAMA) | {N: 4096})) == im.prefill_attention_flops(LLAMA, 4096)
 
 
 def test_share_context_solves_the_equation():
     share = sp.Symbol("s", positive=True)
     n_share = sp.solve(sp.Eq(s.attention_flops_per_token(), share * s.flops_per_token()), s.N)[0]
-    value = float(n_share.subs(subs_model(LLAMA) | {share: sp.Rational(1, 10)}))
+    value = float(n_share.subs(s.values(LLAMA) | {share: sp.Rational(1, 10)}))
     assert value == pytest.approx(im.attention_share_context(LLAMA, 0.1), rel=1e-12)
     assert im.attention_share_context(LLAMA, 0.1) == pytest.approx(5242.4, rel=1e-12)
     assert im.attention_share_context(LLAMA, 0.1) > LLAMA.max_context

@@ -14,27 +14,6 @@ LLAMA = im.get_model("llama-2-70b")
 KV = 327_680  # 2 x 80 layers x 8 KV heads x 128 x 2 bytes
 
 
-def subs_for(dep):
-    m = dep.model
-    return {
-        s.L: m.n_layers,
-        s.d: m.d_model,
-        s.H: m.n_heads,
-        s.K: m.n_kv_heads,
-        s.d_h: m.head_dim,
-        s.d_ff: m.d_ff,
-        s.V: m.vocab_size,
-        s.P: m.params,
-        s.b_w: im.bytes_per_param(dep.dtype),
-        s.b_kv: im.bytes_per_param(dep.kv_dtype),
-        s.G: float(dep.gpus),
-        s.F: dep.gpu.bf16_flops,
-        s.beta: dep.gpu.bandwidth_bytes_per_s,
-        s.mfu: float(dep.mfu),
-        s.mbu: float(dep.mbu),
-    }
-
-
 CATALOG = [
     im.deployment(LLAMA, gpu, g, step_model="article")
     for gpu in ("a100-80gb-sxm", "h100-sxm", "h200-sxm")
@@ -44,21 +23,21 @@ CATALOG = [
 
 @pytest.mark.parametrize("dep", CATALOG, ids=lambda d: d.label)
 def test_symbolic_decode_step_equals_library(dep):
-    fn = sp.lambdify((s.B, s.N), s.decode_step_time().subs(subs_for(dep)), "numpy")
+    fn = sp.lambdify((s.B, s.N), s.decode_step_time().subs(s.values(dep=dep)), "numpy")
     b, n = np.meshgrid([1, 8, 64, 512, 2048], [0, 1, 512, 2048, 4096])
     assert np.allclose(fn(b, n), im.decode_step_time(dep, b, n), rtol=1e-12)
 
 
 @pytest.mark.parametrize("dep", CATALOG, ids=lambda d: d.label)
 def test_symbolic_compute_bound_batch_with_kv_equals_library(dep):
-    expr = s.compute_bound_batch().subs(subs_for(dep))
+    expr = s.compute_bound_batch().subs(s.values(dep=dep))
     wall = float(im.memory_bound_context(dep))
     for n in [0, 1, 256, 512, 1024, int(wall) - 1]:
         assert np.isclose(
             float(expr.subs(s.N, n)), float(im.compute_bound_batch(dep, n)), rtol=1e-10
         ), n
     # at the wall the decode step is equally long in both terms at every batch
-    assert np.isclose(float(s.memory_bound_context().subs(subs_for(dep))), wall, rtol=1e-12)
+    assert np.isclose(float(s.memory_bound_context().subs(s.values(dep=dep))), wall, rtol=1e-12)
     assert np.all(np.isinf(im.compute_bound_batch(dep, [np.ceil(wall), 4096, 100_000])))
 
 

@@ -29,22 +29,9 @@ def ridge_batch_sympy():
 
 def substitute(expr, f, s_kv, m, dtype, flops, bandwidth, context):
     b = im.bytes_per_param(dtype)
-    return float(
-        expr.subs(
-            {
-                ims.P: m.params,
-                ims.b_w: b,
-                ims.N: context,
-                ims.L: m.n_layers,
-                ims.H: m.n_heads,
-                ims.d_h: m.head_dim,
-                f: im.flops_per_token(m),
-                s_kv: im.kv_bytes_per_token(m, dtype),
-                ims.F: flops,
-                ims.beta: bandwidth,
-            }
-        )
-    )
+    known = {f: im.flops_per_token(m), s_kv: im.kv_bytes_per_token(m, dtype)}
+    at = ims.values(m, P=m.params, b_w=b, N=context, F=flops, beta=bandwidth) | known
+    return float(expr.subs(at))
 
 
 @pytest.mark.parametrize("flops,bandwidth", [(1e11, 1e10), (1.4e11, 1.9e10), (2e12, 1e11)])

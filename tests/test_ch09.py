@@ -22,22 +22,6 @@ def chapter_cost():
     return sp.cancel(step * s.G * s.price / 3600 / (s.B / 1000))
 
 
-def article_values(gpus=2):
-    m = ARTICLE.model
-    return {
-        s.P: 70e9,
-        s.b_w: 2,
-        s.b_kv: 2,
-        s.L: m.n_layers,
-        s.K: m.n_kv_heads,
-        s.d_h: m.head_dim,
-        s.beta: 2e12,
-        s.mbu: 0.65,
-        s.price: 2.21,
-        s.G: gpus,
-    }
-
-
 def test_derivation_equals_symbolic_module():
     per_1k = chapter_cost()
     assert sp.cancel(per_1k - s.usd_per_1k_completion_memory_bound()) == 0
@@ -49,7 +33,7 @@ def test_derivation_equals_symbolic_module():
 @pytest.mark.parametrize("gpus", [2, 8])
 def test_derivation_equals_library(gpus):
     dep = im.deployment(scenario="article-2023", gpus=gpus)
-    fn = sp.lambdify((s.B, s.N), chapter_cost().subs(article_values(gpus)))
+    fn = sp.lambdify((s.B, s.N), chapter_cost().subs(s.values(dep=dep)))
     b, n = np.meshgrid([1, 8, 34, 100], [1, 512, 2048, 4096])
     assert np.allclose(fn(b, n), im.usd_per_1k_completion(dep, b, n - 1, 1), rtol=1e-12)
 
@@ -101,7 +85,7 @@ def test_exercise_answers():
         4096 * KV / 2.6e12 * 4.42 / 3600 * 1000, rel=1e-12
     )
     floor = sp.limit(chapter_cost(), s.B, sp.oo)
-    assert float(floor.subs(article_values() | {s.N: 4096})) == pytest.approx(
+    assert float(floor.subs(s.values(dep=ARTICLE) | {s.N: 4096})) == pytest.approx(
         im.exercises.expected("ch09-kv-floor"), rel=1e-12
     )
     full = (140e9 + 14 * (2048 + 1024.5) * KV) / 2.6e12 * 4.42 / 3600 * 1000 / 14

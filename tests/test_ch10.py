@@ -262,7 +262,7 @@ def test_bad_inputs_raise_value_errors(runs):
 
 
 def test_chapter_derivation_equals_the_library(runs):
-    B, N, C, G, F, beta = ims.B, ims.N, ims.C, ims.G, ims.F, ims.beta
+    B, N, C, G, beta = ims.B, ims.N, ims.C, ims.G, ims.beta
     t_pf, MBU_kv = sp.symbols("t_pf MBU_kv", positive=True)
     j = sp.symbols("j", positive=True, integer=True)
     step_j = ims.weight_bytes() / (G * beta * ims.mbu) + B * (N + j) * ims.kv_bytes_per_token() / (
@@ -278,26 +278,8 @@ def test_chapter_derivation_equals_the_library(runs):
     assert sp.expand(tidy - lib["completion"]) == 0
     assert lib["ttft"] == t_pf + ims.prefill_time()
 
-    m, g, r = im.get_model("llama-2-70b"), im.get_gpu("a100-80gb-sxm"), im.ARTICLE_REFINED
-    values = {
-        ims.L: m.n_layers,
-        ims.d: m.d_model,
-        ims.H: m.n_heads,
-        ims.K: m.n_kv_heads,
-        ims.d_h: m.head_dim,
-        ims.d_ff: m.d_ff,
-        ims.V: m.vocab_size,
-        ims.P: m.params,
-        ims.b_w: 2,
-        ims.b_kv: 2,
-        G: 2,
-        F: g.bf16_flops,
-        beta: g.bandwidth_bytes_per_s,
-        ims.mfu: r.mfu,
-        ims.mbu: r.mbu,
-        t_pf: r.prefill_overhead_s,
-        MBU_kv: r.kv_mbu,
-    }
+    r = im.ARTICLE_REFINED
+    values = ims.values(dep=r.deployment()) | {t_pf: r.prefill_overhead_s, MBU_kv: r.kv_mbu}
     f_t = sp.lambdify((B, N), lib["ttft"].subs(values), "numpy")
     f_c = sp.lambdify((B, N, C), tidy.subs(values), "numpy")
     b, n, c = (runs[k] * 1.0 for k in ("batch", "prompt_tokens", "completion_tokens"))

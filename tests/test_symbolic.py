@@ -30,34 +30,21 @@ def dense_models(draw):
     )
 
 
-def subs_model(m):
-    return {
-        s.L: m.n_layers,
-        s.d: m.d_model,
-        s.H: m.n_heads,
-        s.K: m.n_kv_heads,
-        s.d_h: m.head_dim,
-        s.d_ff: m.d_ff,
-        s.V: m.vocab_size,
-        s.tied: int(m.tied_embeddings),
-    }
-
-
 @given(dense_models())
 def test_params_symbolic_equals_library(m):
-    assert int(s.llama_params().subs(subs_model(m))) == m.params
+    assert int(s.llama_params().subs(s.values(m))) == m.params
 
 
 @given(dense_models(), st.sampled_from(["bf16", "int8", "fp32"]))
 def test_kv_and_flops(m, dtype):
-    sub = subs_model(m) | {s.b_kv: im.bytes_per_param(dtype)}
+    sub = s.values(m) | {s.b_kv: im.bytes_per_param(dtype)}
     assert float(s.kv_bytes_per_token().subs(sub)) == im.kv_bytes_per_token(m, dtype)
     assert int(s.flops_per_token().subs(sub)) == im.flops_per_token(m)
 
 
 @given(dense_models(), st.integers(1, 100_000))
 def test_attention_flops(m, n):
-    sub = subs_model(m) | {s.N: n}
+    sub = s.values(m) | {s.N: n}
     assert int(s.attention_flops_per_token().subs(sub)) == im.attention_flops_per_token(m, n)
     assert int(s.prefill_attention_flops().subs(sub)) == im.prefill_attention_flops(m, n)
 
@@ -131,7 +118,7 @@ def test_compute_bound_batch_without_kv(gpu, g, mfu, mbu):
     m = im.get_model("llama-2-70b")
     dep = im.deployment(m, gpu, g, mfu=mfu, mbu=mbu)
     expr = s.compute_bound_batch_no_kv().subs(
-        subs_model(m)
+        s.values(m)
         | {
             s.P: m.params,
             s.b_w: 2,
@@ -149,7 +136,7 @@ def test_kv_capacity(gpu, g, u):
     m = im.get_model("llama-2-70b")
     dep = im.deployment(m, gpu, g, usable_memory=u)
     expr = s.kv_capacity_tokens().subs(
-        subs_model(m)
+        s.values(m)
         | {s.G: g, s.M: dep.gpu.memory_bytes, s.u: u, s.P: m.params, s.b_w: 2, s.b_kv: 2}
     )
     assert float(dep.kv_capacity_tokens) == max(np.floor(float(expr)), 0)
