@@ -25,7 +25,9 @@ def built():
     return subprocess.run(
         ["make", "--no-print-directory", "book"],
         cwd=ROOT,
-        capture_output=True,
+        # one stream, in order, so a test can tell Sphinx's part of the log from pip's
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
         text=True,
         timeout=1800,
     )
