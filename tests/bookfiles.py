@@ -75,9 +75,17 @@ TYPED_NUMBER = re.compile(
 )
 
 
+def alt_lines(path: pathlib.Path):
+    """(line number, text) of each figure's alt text. Alt text cannot hold a glue role, so it
+    describes the figure in words and leaves the computed values to the caption."""
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if line.startswith(":alt:"):
+            yield n, line.removeprefix(":alt:")
+
+
 def typed_numbers(path: pathlib.Path) -> list[str]:
     hits = []
-    for n, text in prose_lines(path):
+    for n, text in [*prose_lines(path), *alt_lines(path)]:
         for m in TYPED_NUMBER.finditer(text):
             hits.append(f"{path.relative_to(ROOT)}:{n}: {m.group(0)!r} in {text.strip()[:90]!r}")
     return hits
