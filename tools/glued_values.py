@@ -8,10 +8,11 @@ build of a few pages, tools/build_pages.sh, works too) with tests/data/glued-val
 lists what moved; exit status 1 if anything did.
 
 For each page, each glue key maps to the text the page shows (a number formatted as prose,
-or LaTeX for an equation); a figure maps to "figure WxH". Keys
-ending in "-raw" (unformatted values kept for the tests) are left out: the page never shows
-them. tests/test_glued_values.py compares a fresh build with the committed snapshot, so a
-refactoring that changes a number the reader sees cannot pass unnoticed.
+or LaTeX for an equation); a figure maps to "figure WxH". A key ending in "-raw" holds the
+number behind the formatted text at full precision: two builds are compared on it to a part
+in a billion, so a drift that rounding would hide (0.3% of a value shown to two figures)
+still counts as moved. tests/test_glued_values.py compares a fresh build with the committed
+snapshot, so a refactoring that changes a number the reader sees cannot pass unnoticed.
 """
 
 from __future__ import annotations
@@ -82,16 +83,35 @@ MEASURED_HERE = {
 }
 
 
+# Two full values agree when they differ by less than this share: float arithmetic done in
+# another order moves the last digits, a changed formula or constant moves far more.
+RAW_TOLERANCE = 1e-9
+
+
+def same(key: str, a: str, b: str) -> bool:
+    """Whether two snapshot entries agree: text exactly, a ``-raw`` number to
+    ``RAW_TOLERANCE``."""
+    if a == b:
+        return True
+    if not key.endswith("-raw"):
+        return False
+    try:
+        x, y = float(a), float(b)
+    except ValueError:
+        return False
+    return abs(x - y) <= RAW_TOLERANCE * max(abs(x), abs(y))
+
+
 def moved(now: dict, before: dict, changed: dict | None = None, pages=None) -> list[str]:
     """What ``now`` shows differently from ``before`` on ``pages`` (default: all of
     ``before``), skipping values measured on the building machine and the keys ``changed``
-    lists (page -> {key: reason})."""
+    lists (page -> {key: reason}); a key's ``-raw`` value is skipped with it."""
     out = []
     for page in pages or before:
         skip = MEASURED_HERE.get(page, set()) | set((changed or {}).get(page, {}))
         for key, text in before.get(page, {}).items():
             shown = now.get(page, {}).get(key, "<missing>")
-            if key not in skip and shown != text:
+            if key.removesuffix("-raw") not in skip and not same(key, text, shown):
                 out.append(f"{page} {key}: {text[:60]!r} -> {shown[:60]!r}")
     return out
 
@@ -103,8 +123,6 @@ def glued_values(build: pathlib.Path) -> dict[str, dict[str, str]]:
         page = str(path.relative_to(root)).removesuffix(".glue.json")
         values = {}
         for key, output in json.loads(path.read_text(encoding="utf-8")).items():
-            if key.endswith("-raw"):
-                continue
             data = output.get("data", {})
             if "image/png" in data:
                 from PIL import Image
