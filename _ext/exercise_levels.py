@@ -1,5 +1,5 @@
 """Each exercise's header shows its level: kind, difficulty and minutes, read from the exercise
-registry (inference_math.exercises), so no number about an exercise is typed into a chapter.
+registry (inference_math.book.exercises), so no number about an exercise is typed into a chapter.
 
 sphinx-exercise builds the exercise boxes ("Exercise 3"); after its post-transforms have given
 them their titles, this adds a span to each title, "compute · difficulty 1 of 3 · 5 min",

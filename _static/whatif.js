@@ -1,9 +1,9 @@
 /* What-if figures (chapters 9 and 11): controls that redraw a figure and its key numbers.
  *
- * Every value shown was computed by the library (inference_math.whatif) when the book was
+ * Every value shown was computed by the library (inference_math.book.whatif_grid) when the book was
  * built and sits in the page as JSON; this script computes nothing: it finds the point for
  * the chosen options (a mixed-radix index over the controls, as whatif.lookup does), writes
- * the same sentence as inference_math.book.whatif_key, and plots the stored curve with the
+ * the same sentence as inference_math.book.whatif_figure.whatif_key, and plots the stored curve with the
  * vendored plotly.js. No kernel, no network.
  */
 (function () {

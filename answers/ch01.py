@@ -4,7 +4,7 @@ import dataclasses
 import math
 
 from inference_math import DEFAULT_USABLE_MEMORY, GPUS, MODELS, param_breakdown, weight_bytes
-from inference_math.exercises import exercise
+from inference_math.book.exercises import exercise
 
 
 @exercise(

@@ -12,7 +12,7 @@ from inference_math import (
     matmul_rate,
     prefill_flops,
 )
-from inference_math.exercises import exercise
+from inference_math.book.exercises import exercise
 
 
 @exercise(

@@ -12,7 +12,7 @@ from inference_math import (
     max_batch,
     min_gpus,
 )
-from inference_math.exercises import exercise
+from inference_math.book.exercises import exercise
 
 _A100 = GPUS["a100-80gb-sxm"]
 _H100 = GPUS["h100-sxm"]

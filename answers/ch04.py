@@ -13,7 +13,7 @@ from inference_math import (
     prefill_attention_flops,
     weight_bytes,
 )
-from inference_math.exercises import exercise
+from inference_math.book.exercises import exercise
 
 
 @exercise(

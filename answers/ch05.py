@@ -9,7 +9,7 @@ from inference_math import (
     prefill_attention_flops,
     prefill_time,
 )
-from inference_math.exercises import exercise
+from inference_math.book.exercises import exercise
 
 
 @exercise(

@@ -11,7 +11,7 @@ from inference_math import (
     max_batch,
     memory_bound_context,
 )
-from inference_math.exercises import exercise
+from inference_math.book.exercises import exercise
 
 
 @exercise(

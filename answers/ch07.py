@@ -17,7 +17,7 @@ from inference_math import (
     load_gpu_run,
     weight_bytes_read,
 )
-from inference_math.exercises import exercise
+from inference_math.book.exercises import exercise
 
 CONTEXT = 64  # the context of the chapter's decode sweep (lab.SWEEPS["lab-156m"])
 

@@ -1,7 +1,7 @@
 """Chapter 8, Prompt tokens are cheap."""
 
 from inference_math import API_PRICES, ARTICLE_API, GPU_HOUR_QUOTES, deployment, usd_per_1k_prompt
-from inference_math.exercises import exercise
+from inference_math.book.exercises import exercise
 
 _SCENARIO = "article-2023"
 _LONG_PROMPT = 2048  # the chapter's long prompt: compute-bound, so any long length gives the same

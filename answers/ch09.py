@@ -10,7 +10,7 @@ from inference_math import (
     max_batch,
     usd_per_1k_completion,
 )
-from inference_math.exercises import exercise
+from inference_math.book.exercises import exercise
 
 _SCENARIO = "article-2023"
 _GROQ = "groq/llama-3.3-70b-versatile"  # the same model, hosted, 2026

@@ -3,7 +3,8 @@
 import numpy as np
 
 from inference_math import measurements as ms
-from inference_math.calibration import TERMS, fit, held_out_errors, predict
+from inference_math.evidence.calibration import TERMS, predict
+from inference_math.evidence.calibration_fit import fit, held_out_errors
 from inference_math import (
     ARTICLE_REFINED,
     get_gpu,
@@ -12,7 +13,7 @@ from inference_math import (
     load_appendix,
     weight_bytes,
 )
-from inference_math.exercises import exercise
+from inference_math.book.exercises import exercise
 
 REFINED_TERMS = ("prefill_overhead", "kv_efficiency")
 

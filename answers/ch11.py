@@ -12,7 +12,7 @@ from inference_math import (
     price_workload,
     self_hosted_cost,
 )
-from inference_math.exercises import exercise
+from inference_math.book.exercises import exercise
 
 ARTICLE = dict(scenario="article-2023")
 

@@ -16,7 +16,7 @@ from inference_math import (
     speculative_time_per_token,
     usd_per_1k_completion,
 )
-from inference_math.exercises import exercise
+from inference_math.book.exercises import exercise
 
 # The chapter's worked example: prompts and completions of 512 tokens on the article's setup;
 # a Llama-2-7B draft at an assumed acceptance rate, 1,024 tokens of context; the dated

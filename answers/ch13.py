@@ -20,8 +20,8 @@ from inference_math import (
     usd_at_utilisation,
     weight_bytes,
 )
-from inference_math.exercises import exercise
-from inference_math.units import GB, GiB
+from inference_math.book.exercises import exercise
+from inference_math.core.units import GB, GiB
 
 
 @exercise(

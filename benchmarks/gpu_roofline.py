@@ -58,7 +58,7 @@ import torch.nn.functional as F
 
 import inference_math as im
 from inference_math import lab
-from inference_math.gpu_run import GPU_PROFILE_COLUMNS, GPU_RUN_COLUMNS, KERNEL_CATEGORIES
+from inference_math.evidence.gpu_run import GPU_PROFILE_COLUMNS, GPU_RUN_COLUMNS, KERNEL_CATEGORIES
 
 TORCH_DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16, "fp32": torch.float32}
 

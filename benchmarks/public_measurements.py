@@ -4,7 +4,7 @@
 
 Fits the model's constants on the sources published up to 2023 (``FIT_SOURCES``), gives
 each a bootstrap interval (whole sources resampled, N times, default 50), and reports the
-error of the library's committed defaults (``inference_math.efficiency``) on the sources it
+error of the library's committed defaults (``inference_math.hardware.efficiency``) on the sources it
 was not fitted on, by source and by metric; then, as a second view, leave-one-source-out
 errors (each source predicted by a fit on all the others). Prints the constants as
 ``efficiency.py`` holds them, so a refit can be pasted there. The last line is exactly
@@ -21,7 +21,7 @@ import time
 
 import numpy as np
 
-import inference_math.measurements as ms
+from inference_math import measurements as ms
 
 
 def show(constants: ms.ServerConstants, draws=None) -> list[str]:

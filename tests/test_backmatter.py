@@ -30,7 +30,7 @@ def test_numeric_functions_compute_their_formulas():
     assert float(s.weight_bytes().subs({s.P: 68_976_648_192, s.b_w: 2})) == weights
     assert s.get_formula("KV bytes per token").numeric("llama-2-70b") == 327_680
     assert np.isclose(s.get_formula("ops:byte").numeric("a100-80gb-sxm"), 312e12 / 2.039e12)
-    tokens = float(s.speculative_tokens_per_step().subs({s.alpha_acc: 0.8, s.gamma_d: 4}))
+    tokens = float(s.speculative_tokens_per_step().subs({s.alpha: 0.8, s.gamma: 4}))
     assert np.isclose(s.get_formula("speculative tokens per step").numeric(0.8, 4), tokens)
     per_token = s.usd_per_token_at_utilisation()
     assert np.isclose(

@@ -1,7 +1,7 @@
-"""inference_math.breakeven (prompt and completion cost on a deployment, the break-even batch)
-and the dated API latency observations in inference_math.prices. Hand-checkable values from the
-source article's assumptions: 140e9 bytes and FLOPs per token, 2 x A100 at 200 TFLOP/s and
-1.3 TB/s each, $4.42 per hour for the pair."""
+"""inference_math.economics.breakeven (prompt and completion cost on a deployment, the
+break-even batch) and the dated API latency observations in inference_math.economics.prices.
+Hand-checkable values from the source article's assumptions: 140e9 bytes and FLOPs per
+token, 2 x A100 at 200 TFLOP/s and 1.3 TB/s each, $4.42 per hour for the pair."""
 
 import math
 
@@ -111,7 +111,7 @@ def test_break_even_batch_equals_the_symbolic_formula_when_memory_bound():
     sub = s.values(dep=ARTICLE)  # the article's 70e9 parameters, 2 TB/s, MBU 0.65
     for price in [0.01, 0.002, 0.0015]:
         for context in [1, 512, 2048]:
-            b_star = float(expr.subs(sub | {s.api_price: price, s.N: context}))
+            b_star = float(expr.subs(sub | {s.p_API: price, s.N: context}))
             assert math.ceil(b_star) == float(im.break_even_batch(ARTICLE, price, context - 1, 1))
 
 
@@ -165,6 +165,6 @@ def test_symbolic_prompt_cost_cancels_gpus_and_equals_library():
     for gpu, price in [("a100-80gb-sxm", 2.21), ("h100-sxm", 3.99), ("h200-sxm", 4.54)]:
         dep = im.deployment(scenario="article-2023", gpu=gpu, usd_per_gpu_hour=price)
         value = float(
-            expr.subs({s.P: 70e9, s.price: price, s.F: im.matmul_rate(gpu), s.mfu: 200 / 312})
+            expr.subs({s.P: 70e9, s.c_h: price, s.F: im.matmul_rate(gpu), s.MFU: 200 / 312})
         )
         assert float(im.usd_per_1k_prompt(dep, 2048)) == pytest.approx(value, rel=1e-12)

@@ -158,7 +158,7 @@ def check_completion_cost(text: str, choice: dict):
     """The key numbers shown equal the library's: the largest batch that fits (estimate's
     `fits` holds there and not one further) and the price of a completion token there."""
     import inference_math as im
-    from inference_math.book import _sig
+    from inference_math.book.whatif_figure import sig3 as _sig
 
     top = count_after(text, "largest batch that fits is")
     r = im.estimate(**choice, batch=np.array([top, top + 1]))
@@ -171,7 +171,7 @@ def check_verdict(text: str, choice: dict):
     are what `im.price_workload` finds for a workload of that prompt, completion and
     targets."""
     import inference_math as im
-    from inference_math.book import _sig
+    from inference_math.book.whatif_figure import sig3 as _sig
 
     choice = dict(choice)
     targets = im.get_workload(choice.pop("targets"))
@@ -187,7 +187,7 @@ def check_verdict(text: str, choice: dict):
 
 @pytest.mark.parametrize("name", sorted(WHATIF_PAGES))
 def test_whatif_controls_redraw_from_the_library(browser, server, name):
-    from inference_math import whatif
+    from inference_math.book import whatif_grid as whatif
 
     spec = whatif.grid(name)
     problems: list[str] = []

@@ -15,14 +15,14 @@ LLAMA = im.get_model("llama-2-70b")
 
 def mm(k_in, n_out):
     """One token (m = 1) through a k_in x n_out matrix, from the library's 2mnk."""
-    return s.matmul_flops().subs({s.m_: 1, s.k_: k_in, s.n_: n_out}, simultaneous=True)
+    return s.matmul_flops().subs({s.m: 1, s.k_mm: k_in, s.n: n_out}, simultaneous=True)
 
 
 def test_matmul_count_as_the_chapter_derives_it():
     m, n, k, i, j = sp.symbols("m n k i j", positive=True, integer=True)
     exact = sp.summation(sp.summation(2 * k - 1, (i, 1, m)), (j, 1, n))
     assert sp.expand(exact - m * n * (2 * k - 1)) == 0
-    convention = s.matmul_flops().subs({s.m_: m, s.n_: n, s.k_: k})
+    convention = s.matmul_flops().subs({s.m: m, s.n: n, s.k_mm: k})
     assert sp.expand(convention - 2 * m * n * k) == 0
     assert sp.simplify((convention - exact) / convention - 1 / (2 * k)) == 0
 

@@ -63,7 +63,7 @@ def test_attainable_flops_slope_and_roof():
 
 
 def test_symbolic_roofline_equals_library():
-    fn = sp.lambdify((s.intensity, s.F, s.beta), s.attainable_flops(), "numpy")
+    fn = sp.lambdify((s.I, s.F, s.beta), s.attainable_flops(), "numpy")
     grid = np.logspace(-2, 5, 50)
     for name in im.GPUS:
         g = im.get_gpu(name)
@@ -78,11 +78,11 @@ def test_symbolic_matmul_intensity_equals_library():
     assert (
         sp.simplify(
             s.matmul_intensity()
-            - s.matmul_flops() / (s.b_w * (s.m_ * s.k_ + s.k_ * s.n_ + s.m_ * s.n_))
+            - s.matmul_flops() / (s.b_w * (s.m * s.k_mm + s.k_mm * s.n + s.m * s.n))
         )
         == 0
     )
-    fn = sp.lambdify((s.m_, s.n_, s.k_, s.b_w), s.matmul_intensity(), "numpy")
+    fn = sp.lambdify((s.m, s.n, s.k_mm, s.b_w), s.matmul_intensity(), "numpy")
     shapes = np.array(
         [(1, 28672, 8192), (512, 28672, 8192), (8192, 8192, 8192), (7, 3, 5)], dtype=float
     )
@@ -97,8 +97,8 @@ def test_matmul_intensity_limits_in_bf16():
     r = im.ops_per_byte("a100-80gb-sxm")
     assert im.matmul_intensity(156, 28672, 8192) < r < im.matmul_intensity(157, 28672, 8192)
     R = sp.Symbol("R", positive=True)
-    m_star = sp.solve(sp.Eq(s.matmul_intensity(), R), s.m_)[0]
-    value = float(m_star.subs({s.n_: 28672, s.k_: 8192, s.b_w: 2, R: r}))
+    m_star = sp.solve(sp.Eq(s.matmul_intensity(), R), s.m)[0]
+    value = float(m_star.subs({s.n: 28672, s.k_mm: 8192, s.b_w: 2, R: r}))
     assert im.matmul_intensity(value, 28672, 8192) == pytest.approx(r, rel=1e-12)
 
 

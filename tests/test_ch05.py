@@ -12,7 +12,7 @@ import inference_math.symbolic as s
 ARTICLE = im.deployment(scenario="article-2023")
 REAL = im.deployment("llama-2-70b", "a100-80gb-sxm", 2, step_model="article")
 f = sp.Symbol("f", positive=True)
-ARGS = (f, s.L, s.H, s.d_h, s.N, s.B, s.G, s.F, s.mfu, s.P, s.b_w, s.beta, s.mbu)
+ARGS = (f, s.L, s.H, s.d_h, s.N, s.B, s.G, s.F, s.MFU, s.P, s.b_w, s.beta, s.MBU)
 PREFILL = sp.lambdify(ARGS, s.prefill_time(flops_per_tok=f), "numpy")
 
 
@@ -64,11 +64,11 @@ def test_real_architecture_prompt_latencies():
 def test_symbolic_compute_bound_prompt_equals_library():
     n_star = s.compute_bound_prompt(flops_per_tok=f)
     by_hand = sp.solve(
-        sp.Eq(s.N * f / (s.G * s.F * s.mfu), s.P * s.b_w / (s.G * s.beta * s.mbu)), s.N
+        sp.Eq(s.N * f / (s.G * s.F * s.MFU), s.P * s.b_w / (s.G * s.beta * s.MBU)), s.N
     )[0]
     assert sp.simplify(n_star - by_hand) == 0
-    assert sp.simplify(n_star - s.ops_per_byte() * s.mfu / s.mbu * s.P * s.b_w / f) == 0
-    fn = sp.lambdify((f, s.F, s.mfu, s.P, s.b_w, s.beta, s.mbu), n_star, "numpy")
+    assert sp.simplify(n_star - s.ops_per_byte() * s.MFU / s.MBU * s.P * s.b_w / f) == 0
+    fn = sp.lambdify((f, s.F, s.MFU, s.P, s.b_w, s.beta, s.MBU), n_star, "numpy")
     for dep in (ARTICLE, REAL, im.deployment("llama-2-70b", "h100-sxm", 4, mfu=0.5, mbu=0.8)):
         value = fn(
             dep.flops_per_token,

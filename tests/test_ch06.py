@@ -43,7 +43,7 @@ def test_symbolic_compute_bound_batch_with_kv_equals_library(dep):
 
 def test_compute_bound_batch_no_kv_is_ops_per_byte_times_mfu_over_mbu():
     expr = sp.simplify(s.compute_bound_batch_no_kv(2 * s.P))
-    assert sp.simplify(expr - s.F * s.mfu * s.b_w / (2 * s.beta * s.mbu)) == 0
+    assert sp.simplify(expr - s.F * s.MFU * s.b_w / (2 * s.beta * s.MBU)) == 0
     article = im.deployment(scenario="article-2023")
     # 156 (312 / 2) x (200/312) / (1.3/2) = 200 / 1.3
     assert np.isclose(float(im.compute_bound_batch(article, 0)), 200 / 1.3, rtol=1e-12)

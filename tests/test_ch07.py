@@ -22,7 +22,7 @@ def ridge_batch_sympy():
     compute = B * (f + ims.attention_flops_per_token()) / F
     written_out = {f: ims.flops_per_token(), s_kv: ims.kv_bytes_per_token()}
     step = sp.Max(memory, compute).subs(written_out)
-    assert sp.simplify(step - ims.decode_step_time().subs({ims.G: 1, ims.mfu: 1, ims.mbu: 1})) == 0
+    assert sp.simplify(step - ims.decode_step_time().subs({ims.G: 1, ims.MFU: 1, ims.MBU: 1})) == 0
     (root,) = sp.solve(sp.Eq(memory, compute), B)
     return root, f, s_kv
 

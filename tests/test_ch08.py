@@ -16,15 +16,15 @@ DOC = "chapters/08-prompt-tokens-cheap"
 def chapter_formula():
     """The chapter's derivation, step by step."""
     f = sp.Symbol("f", positive=True)
-    seconds = s.N * f / (s.G * s.F * s.mfu)
-    per_1k = sp.cancel(seconds * s.G * s.price / 3600 / (s.N / 1000))
+    seconds = s.N * f / (s.G * s.F * s.MFU)
+    per_1k = sp.cancel(seconds * s.G * s.c_h / 3600 / (s.N / 1000))
     return f, per_1k
 
 
 def test_derivation_equals_symbolic_module_and_cancels_gpus():
     f, per_1k = chapter_formula()
     assert sp.cancel(per_1k - s.usd_per_1k_prompt_compute_bound(f)) == 0
-    assert sp.cancel(per_1k - sp.Rational(1000, 3600) * s.price * f / (s.F * s.mfu)) == 0
+    assert sp.cancel(per_1k - sp.Rational(1000, 3600) * s.c_h * f / (s.F * s.MFU)) == 0
     assert sp.diff(per_1k, s.G) == 0 and sp.diff(per_1k, s.N) == 0
 
 
@@ -34,7 +34,7 @@ def test_derivation_equals_library(gpu):
     mfu = np.array([0.2, 200 / 312, 0.9])
     price = np.array([[1.0], [2.21], [4.54]])
     dep = im.deployment(scenario="article-2023", gpu=gpu, mfu=mfu, usd_per_gpu_hour=price)
-    fn = sp.lambdify((s.price, s.mfu), per_1k.subs({f: 140e9, s.F: im.matmul_rate(gpu)}))
+    fn = sp.lambdify((s.c_h, s.MFU), per_1k.subs({f: 140e9, s.F: im.matmul_rate(gpu)}))
     assert np.allclose(im.usd_per_1k_prompt(dep, 2048), fn(price, mfu), rtol=1e-12)
 
 
@@ -53,13 +53,13 @@ def test_article_figure_both_ways():
 
 def test_even_price_and_shortest_prompt():
     _, per_1k = chapter_formula()
-    c_even = sp.solve(sp.Eq(per_1k, API.usd_per_1k_input), s.price)[0]
+    c_even = sp.solve(sp.Eq(per_1k, API.usd_per_1k_input), s.c_h)[0]
     value = float(
-        c_even.subs({sp.Symbol("f", positive=True): 140e9, s.F: 312e12, s.mfu: 200 / 312})
+        c_even.subs({sp.Symbol("f", positive=True): 140e9, s.F: 312e12, s.MFU: 200 / 312})
     )
     assert value == pytest.approx(2.21 * 0.0015 / 0.00042972222, rel=1e-6)  # $7.71
     # the exercise asks for the H100 (989 TFLOP/s dense bf16): the even price scales with F
-    h100 = float(c_even.subs({sp.Symbol("f", positive=True): 140e9, s.F: 989e12, s.mfu: 200 / 312}))
+    h100 = float(c_even.subs({sp.Symbol("f", positive=True): 140e9, s.F: 989e12, s.MFU: 200 / 312}))
     assert h100 == pytest.approx(value * 989 / 312, rel=1e-12)  # $24.45
     assert h100 == pytest.approx(im.exercises.expected("ch08-even-price"), rel=1e-9)
     # batch 1: 140e9 B at 2.6e12 B/s is $0.0661 per prompt token-thousand at one token;

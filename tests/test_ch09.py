@@ -18,15 +18,15 @@ KV = 327_680
 
 
 def chapter_cost():
-    step = (s.P * s.b_w + s.B * s.N * s.kv_bytes_per_token()) / (s.G * s.beta * s.mbu)
-    return sp.cancel(step * s.G * s.price / 3600 / (s.B / 1000))
+    step = (s.P * s.b_w + s.B * s.N * s.kv_bytes_per_token()) / (s.G * s.beta * s.MBU)
+    return sp.cancel(step * s.G * s.c_h / 3600 / (s.B / 1000))
 
 
 def test_derivation_equals_symbolic_module():
     per_1k = chapter_cost()
     assert sp.cancel(per_1k - s.usd_per_1k_completion_memory_bound()) == 0
     assert sp.diff(per_1k, s.G) == 0
-    b_even = sp.solve(sp.Eq(per_1k, s.api_price), s.B)[0]
+    b_even = sp.solve(sp.Eq(per_1k, s.p_API), s.B)[0]
     assert sp.cancel(b_even - s.break_even_batch_memory_bound()) == 0
 
 

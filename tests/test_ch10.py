@@ -10,7 +10,8 @@ import sympy as sp
 import inference_math as im
 import inference_math.symbolic as ims
 from inference_math import calibration as cb
-from inference_math.appendix import APPENDIX_COLUMNS
+from inference_math.evidence import calibration_fit as cf
+from inference_math import APPENDIX_COLUMNS
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 REFINED = ("prefill_overhead", "kv_efficiency")
@@ -93,7 +94,7 @@ def test_loader_rejects_bad_files(tmp_path):
 
 
 def test_configurations_group_repeats(runs):
-    g = cb.configurations(runs)
+    g = cf.configurations(runs)
     assert g.max() + 1 == 20
     assert g[0] == g[3] and g[12] == g[13] == g[14]  # batch-1 128/242 twice; batch 16 thrice
 
@@ -137,7 +138,7 @@ def _sse(cal, runs):
 
 def test_library_constants_equal_a_fresh_fit(runs):
     for stored, terms in ((im.ARTICLE_ROOFLINE_FIT, ()), (im.ARTICLE_REFINED, REFINED)):
-        fresh = cb.fit(runs, terms=terms)
+        fresh = cf.fit(runs, terms=terms)
         assert fresh.terms == stored.terms == terms
         for field in ("mfu", "mbu", "prefill_overhead_s", "kv_mbu", "step_overhead_s"):
             a, b = getattr(stored, field), getattr(fresh, field)
@@ -204,7 +205,7 @@ def test_fast_path_equals_predict(runs):
                     cal.step_overhead_s,
                 ]
             )
-            d = cb._Design(data, np.arange(28), cal)
+            d = cf._Design(data, np.arange(28), cal)
             t, s = d.predict(theta, terms)
             p = cb.predict(cal, data["batch"], data["prompt_tokens"], data["completion_tokens"])
             assert np.allclose(t, p["ttft_s"], rtol=1e-12)
@@ -224,38 +225,38 @@ def test_kv_efficiency_equal_to_mbu_is_the_plain_roofline(runs):
 def test_refined_model_meets_the_held_out_goal(runs):
     plain = cb.mean_abs_error(cb.plain_roofline(), runs)
     for scheme in ("leave-one-configuration-out", "random"):
-        refined = cb.held_out_errors(REFINED, runs, scheme=scheme)
-        fitted_plain = cb.held_out_errors((), runs, scheme=scheme)
+        refined = cf.held_out_errors(REFINED, runs, scheme=scheme)
+        fitted_plain = cf.held_out_errors((), runs, scheme=scheme)
         for t in cb.TARGETS:
             assert refined[t] <= cb.HELD_OUT_GOAL[t], (scheme, t, refined[t])
             assert refined[t] < plain[t] and refined[t] < fitted_plain[t]
     assert cb.HELD_OUT_GOAL == {"ttft": 0.08, "completion": 0.06}
-    loo = cb.held_out_errors(REFINED, runs)
+    loo = cf.held_out_errors(REFINED, runs)
     assert loo["ttft"] == pytest.approx(0.0434, abs=5e-4)
     assert loo["completion"] == pytest.approx(0.0516, abs=5e-4)
 
 
 def test_held_out_errors_are_deterministic(runs):
-    a = cb.held_out_errors(REFINED, runs, scheme="random", repeats=20)
-    b = cb.held_out_errors(REFINED, runs, scheme="random", repeats=20)
+    a = cf.held_out_errors(REFINED, runs, scheme="random", repeats=20)
+    b = cf.held_out_errors(REFINED, runs, scheme="random", repeats=20)
     assert a == b
-    c = cb.held_out_errors(REFINED, runs, scheme="random", repeats=20, seed=1)
+    c = cf.held_out_errors(REFINED, runs, scheme="random", repeats=20, seed=1)
     assert c != a
 
 
 def test_bad_inputs_raise_value_errors(runs):
     with pytest.raises(ValueError, match="calibration term"):
-        cb.fit(runs, terms=("per_token_overhead",))
+        cf.fit(runs, terms=("per_token_overhead",))
     with pytest.raises(ValueError, match="calibration target"):
-        cb.fit(runs, targets=("latency",))
+        cf.fit(runs, targets=("latency",))
     with pytest.raises(ValueError, match="unknown scheme"):
-        cb.held_out_errors((), runs, scheme="k-fold")
+        cf.held_out_errors((), runs, scheme="k-fold")
     with pytest.raises(ValueError, match="non-empty"):
-        cb.fit(runs, rows=[])
+        cf.fit(runs, rows=[])
     with pytest.raises(ValueError, match="mfu"):
         cb.plain_roofline(mfu=1.5)
     with pytest.raises(ValueError, match="test_fraction"):
-        cb.held_out_errors((), runs, scheme="random", test_fraction=1.0)
+        cf.held_out_errors((), runs, scheme="random", test_fraction=1.0)
 
 
 # ----- the chapter's derivation equals the library ---------------------------------------------
@@ -265,12 +266,12 @@ def test_chapter_derivation_equals_the_library(runs):
     B, N, C, G, beta = ims.B, ims.N, ims.C, ims.G, ims.beta
     t_pf, MBU_kv = sp.symbols("t_pf MBU_kv", positive=True)
     j = sp.symbols("j", positive=True, integer=True)
-    step_j = ims.weight_bytes() / (G * beta * ims.mbu) + B * (N + j) * ims.kv_bytes_per_token() / (
+    step_j = ims.weight_bytes() / (G * beta * ims.MBU) + B * (N + j) * ims.kv_bytes_per_token() / (
         G * beta * MBU_kv
     )
     total = sp.summation(sp.expand(step_j), (j, 1, C))
     tidy = C * (
-        ims.weight_bytes() / (G * beta * ims.mbu)
+        ims.weight_bytes() / (G * beta * ims.MBU)
         + B * (N + (C + 1) / 2) * ims.kv_bytes_per_token() / (G * beta * MBU_kv)
     )
     assert sp.expand(total - tidy) == 0

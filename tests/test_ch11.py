@@ -20,7 +20,7 @@ PER_GPU_S = 2.21 / 3600  # USD per GPU-second
 
 
 def test_cost_per_token_scales_with_one_over_utilisation():
-    G, c_h, rho, R, T = s.G, s.price, s.rho, s.peak_rate, sp.Symbol("T", positive=True)
+    G, c_h, rho, R, T = s.G, s.c_h, s.rho, s.R, sp.Symbol("T", positive=True)
     derived = sp.simplify(G * c_h * T / (rho * R * 3600 * T))
     assert sp.simplify(derived - s.usd_per_token_at_utilisation()) == 0
     f = sp.lambdify((G, c_h, rho, R), derived)

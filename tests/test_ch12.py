@@ -29,7 +29,7 @@ def test_experts_touched_from_the_probability_an_expert_is_missed():
 
 
 def test_expected_tokens_from_the_distribution_of_accepted_tokens():
-    a, g = ims.alpha_acc, ims.gamma_d
+    a, g = ims.alpha, ims.gamma
     i = sp.symbols("i", nonnegative=True, integer=True)
     pmf = a**i * (1 - a)
     assert sp.simplify(sp.summation(pmf, (i, 0, g - 1)) + a**g) == 1
@@ -39,7 +39,7 @@ def test_expected_tokens_from_the_distribution_of_accepted_tokens():
     f = sp.lambdify((a, g), closed, "numpy")
     alphas, gammas = np.meshgrid(np.linspace(0, 0.99, 34), np.arange(1, 17))
     assert np.allclose(f(alphas, gammas), im.expected_tokens_per_step(alphas, gammas))
-    speedup = sp.lambdify((a, g, ims.c_draft), ims.speculative_speedup(), "numpy")
+    speedup = sp.lambdify((a, g, ims.c), ims.speculative_speedup(), "numpy")
     assert np.isclose(speedup(0.8, 4, 0.05), im.speculative_speedup(0.8, 4, 0.05))
 
 

@@ -22,15 +22,15 @@ f = sp.Symbol("f", positive=True)
 def bandwidth_factor():
     """The chapter's derivation: roofline decode time over the FLOPs-only time, at context 0,
     where the weights' read wins."""
-    t_flops = s.B * f / (s.G * s.F * s.mfu)
-    t_read = s.weight_bytes() / (s.G * s.beta * s.mbu)
+    t_flops = s.B * f / (s.G * s.F * s.MFU)
+    t_read = s.weight_bytes() / (s.G * s.beta * s.MBU)
     return sp.simplify(t_read / t_flops)
 
 
 def test_bandwidth_factor_is_compute_bound_batch_over_batch():
     t_roofline = s.decode_step_time(flops_per_tok=f).subs(s.N, 0)
-    t_flops = s.B * f / (s.G * s.F * s.mfu)
-    t_read = s.weight_bytes() / (s.G * s.beta * s.mbu)
+    t_flops = s.B * f / (s.G * s.F * s.MFU)
+    t_read = s.weight_bytes() / (s.G * s.beta * s.MBU)
     assert sp.simplify(t_roofline - sp.Max(t_read, t_flops)) == 0
     assert sp.simplify(bandwidth_factor() - s.compute_bound_batch_no_kv(flops_per_tok=f) / s.B) == 0
 
@@ -54,8 +54,8 @@ def test_bandwidth_factor_equals_library(dep):
                 s.G: float(dep.gpus),
                 s.F: im.matmul_rate(dep.gpu, dep.dtype),
                 s.beta: dep.gpu.bandwidth_bytes_per_s,
-                s.mfu: float(dep.mfu),
-                s.mbu: float(dep.mbu),
+                s.MFU: float(dep.mfu),
+                s.MBU: float(dep.mbu),
                 s.P: dep.params,
                 s.b_w: im.bytes_per_param(dep.dtype),
             }

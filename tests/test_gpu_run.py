@@ -1,5 +1,5 @@
 """The GPU run shipped in data/ (benchmarks/gpu_roofline.py on an H100, read back by
-inference_math.gpu_run): what it holds, that it is physically sound, and clear errors for a
+inference_math.evidence.gpu_run): what it holds, that it is physically sound, and clear errors for a
 bad file. Nothing here needs a GPU or PyTorch."""
 
 import numpy as np

@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 
 import inference_math as im
-from inference_math.appendix import APPENDIX_COLUMNS
+from inference_math import APPENDIX_COLUMNS
 from inference_math.cli import main
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]

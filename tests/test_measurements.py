@@ -12,7 +12,7 @@ import pytest
 
 import inference_math as im
 from inference_math import measurements as ms
-from inference_math.batching import continuous_batch, static_batch
+from inference_math.serving.batching import continuous_batch, static_batch
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 PUBLIC = ms.load_public_measurements()

@@ -9,8 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import inference_math as im
-from inference_math.batching import continuous_batch, static_batch
-from inference_math.steps import allreduce_time, weight_products_time
+from inference_math.serving.batching import continuous_batch, static_batch
+from inference_math.serving.steps import allreduce_time, weight_products_time
 
 LLAMA = im.get_model("llama-2-70b")
 KV = 327_680

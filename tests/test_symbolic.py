@@ -65,8 +65,8 @@ _TIME_ARGS = (
     s.b_kv,
     s.F,
     s.beta,
-    s.mfu,
-    s.mbu,
+    s.MFU,
+    s.MBU,
 )
 
 
@@ -124,8 +124,8 @@ def test_compute_bound_batch_without_kv(gpu, g, mfu, mbu):
             s.b_w: 2,
             s.F: dep.gpu.bf16_flops,
             s.beta: dep.gpu.bandwidth_bytes_per_s,
-            s.mfu: mfu,
-            s.mbu: mbu,
+            s.MFU: mfu,
+            s.MBU: mbu,
         }
     )
     assert np.isclose(float(expr), float(im.compute_bound_batch(dep, 0)), rtol=1e-12)
@@ -150,7 +150,7 @@ def test_experts_touched(e, k, b):
 
 
 def test_matmul_flops_and_ops_per_byte():
-    assert s.matmul_flops().subs({s.m_: 2, s.n_: 3, s.k_: 4}) == 48
+    assert s.matmul_flops().subs({s.m: 2, s.n: 3, s.k_mm: 4}) == 48
     assert np.isclose(
         float(s.ops_per_byte().subs({s.F: 312e12, s.beta: 2.039e12})),
         im.ops_per_byte("a100-80gb-sxm"),

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 import inference_math as im
-from inference_math import whatif
-from inference_math.book import _sig
+from inference_math.book import whatif_grid as whatif
+from inference_math.book.whatif_figure import sig3 as _sig
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,7 @@ and key.csv for all chapters at the top. Questions are named by the exercise's l
 question is worth its difficulty in points.
 
 Nothing a student is given can compute an answer: the answers are functions in answers/ of the
-checkout, outside the package (inference_math.exercises loads them from there), the wheel is
+checkout, outside the package (inference_math.book.exercises loads them from there), the wheel is
 built from lib/ alone (and checked to hold no answers/), and the public tests hold no answer.
 They check that the answer is a finite number and list the slips the registry's hints name;
 the hidden tests compare it with the answer within the registry's tolerance and, when it is
@@ -136,7 +136,7 @@ def test_{var}_is_a_number(env, {var}):
     import numbers
 
     import numpy as np
-    from inference_math.exercises import why_unset
+    from inference_math.book.exercises import why_unset
 
     assert {var} is not None, "{var} is not set: " + why_unset(env, "{var}")
     assert {var} is not ..., "replace the ... in `{var} = ...` with your answer"
@@ -166,7 +166,7 @@ def test_{var}_value({var}):
     assert {var} is not ..., "no answer: the ... was not replaced"
     value = float({var})
     if not math.isclose(value, right, rel_tol=rel_tol):
-        from inference_math.exercises import hint
+        from inference_math.book.exercises import hint
 
         raise AssertionError(f"not yet: {{value:.6g}}{unit}; " + hint(value, right))
 '''

@@ -1,86 +1,91 @@
 """inference_math: the arithmetic of serving large language models.
 
 Every number in the book "What a Token Costs" is computed here. Bytes, FLOPs, seconds and US
-dollars internally; ``units`` turns them into prose.
+dollars internally; ``core.units`` turns them into prose.
 
     >>> import inference_math as im
     >>> im.get_model("llama-2-70b").params
     68976648192
 
-Modules, floor by floor (each imports only from the floors below it): units, checks and
-datafiles; models (with architecture, the counting behind it), hfconfig, gpus, prices,
-token_counts and quant_quality (catalogs and measured data, each entry with its
-source and date);
-formulas (bytes and FLOPs); roofline (peak rates, intensity); deployment (what a deployment
-holds and how fast it runs, scenarios); steps (prefill and decode times); serving
-(``estimate``); memory, breakeven, workloads, speculative and queueing (what fits, what it
-costs, how long a request waits for a slot);
-article, appendix, calibration, errata and gpu_run (the source article's figures and the
-measurements); symbolic (the formulas in sympy); lab (a numpy Llama for chapter 7); exercises,
-answers, book (the chapters' helpers) and cli.
+The package is a house of rooms, each a folder, in the order of the book's argument. A module
+may import from its own room and from the rooms before it, never from a later one
+(tests/library/test_layers.py checks the order below and that no import makes a circle):
+
+- ``core``: units, input checks, the data files;
+- ``model``: what a model is, its parameters, its bytes and FLOPs per token, config.json;
+- ``hardware``: what a GPU does: the catalog, the roofline, the efficiencies servers reach;
+- ``serving``: how long a step takes and how a server batches: a deployment, its steps,
+  static and continuous batching, ``estimate``, memory, speculative decoding, queueing;
+- ``economics``: what it costs: prices, break-even, workloads, token counts, quantization;
+- ``lab``: a numpy Llama to measure on one's own machine (chapter 7);
+- ``evidence``: the source article, its appendix, public measurements and the fits to them;
+- ``symbolic``: the formulas in sympy, in the book's notation;
+- ``book``: what only the book's pages need: glue, the what-if figures, the exercises and
+  the article's errata;
+
+then the command line (``cli``) and this front door, which re-exports the public names the
+chapters use: ``im.estimate``, ``im.deployment``, ``im.kv_bytes_per_token``, ...
 """
 
-# Catalogs
-from .models import MODELS, Model, get_model, param_breakdown
-from .hfconfig import FAMILIES, SUPPORTED, from_hf_config
-from .gpus import GPU, GPUS, QUOTED_GPUS, SPARSE_2_4_SPEEDUP, get_gpu
-from .prices import (
-    API_DISCOUNTS,
-    API_LATENCY,
-    API_PRICES,
-    ARTICLE_API,
-    GPU_HOUR_QUOTES,
-    ApiDiscount,
-    ApiLatency,
-    ApiPrice,
-    GpuHourQuote,
-    get_api_latency,
-    get_api_price,
+ROOMS = (
+    "core",
+    "model",
+    "hardware",
+    "serving",
+    "economics",
+    "lab",
+    "evidence",
+    "symbolic",
+    "book",
 )
-from .token_counts import (
-    PUBLISHED_CHARS_PER_TOKEN,
-    PublishedCompression,
-    TokenCount,
-    load_token_counts,
-    token_counts_path,
-    tokens_ratio,
-)
-from .quant_quality import QUANT_RECOVERY, QuantRecovery, get_quant_recovery
 
-# Bytes and FLOPs
-from .formulas import (
+# ----- model: catalogs, bytes and FLOPs --------------------------------------------------------
+from .model.spec import Model, param_breakdown
+from .model.catalog import MODELS, get_model
+from .model.hfconfig import FAMILIES, SUPPORTED, from_hf_config
+from .model.formats import (
     BYTES_PER_PARAM,
     KV_DTYPES,
+    bytes_per_param,
+    dtype_name,
+    kv_dtype_name,
+)
+from .model.windows import (
     attended_tokens,
+    context_for_attended_tokens,
+    prefill_attended_tokens,
+)
+from .model.flops import (
     attention_flops_per_attended_token,
     attention_flops_per_token,
     attention_share_context,
-    bytes_per_param,
-    context_for_attended_tokens,
-    dtype_name,
-    expected_experts_touched,
     flops_per_token,
-    kv_bytes_per_sequence,
-    kv_bytes_per_token,
-    kv_dtype_name,
     matmul_intensity,
-    model_summary,
-    prefill_attended_tokens,
     prefill_attention_flops,
     prefill_flops,
+)
+from .model.sizes import (
+    expected_experts_touched,
+    kv_bytes_per_sequence,
+    kv_bytes_per_token,
+    model_summary,
     weight_bytes,
     weight_bytes_read,
 )
 
-# The roofline, a deployment, its steps, and one entry point
-from .roofline import (
+# ----- hardware: GPUs, the roofline, efficiencies -------------------------------------------
+from .hardware.gpus import GPU, GPUS, QUOTED_GPUS, SPARSE_2_4_SPEEDUP, get_gpu
+from .hardware.roofline import (
     attainable_flops,
     decode_intensity,
     matmul_rate,
     ops_per_byte,
     prefill_intensity,
 )
-from .deployment import (
+from .hardware.efficiency import server_efficiency
+
+# ----- serving: a deployment, its steps, batching, one entry point --------------------------
+from .serving.deployment import (
     DEFAULT_MBU,
     DEFAULT_MFU,
     DEFAULT_USABLE_MEMORY,
@@ -90,8 +95,7 @@ from .deployment import (
     Deployment,
     deployment,
 )
-from .efficiency import server_efficiency
-from .steps import (
+from .serving.steps import (
     aggregate_tokens_per_s,
     allreduce_time,
     compute_bound_batch,
@@ -104,18 +108,40 @@ from .steps import (
     prefill_time,
     weight_products_time,
 )
-from .batching import BATCHING, continuous_batch, static_batch
-from .serving import ESTIMATE_KEYS, ContextLengthWarning, estimate, fit_problem
+from .serving.batching import BATCHING, continuous_batch, static_batch
+from .serving.estimator import ESTIMATE_KEYS, ContextLengthWarning, estimate, fit_problem
+from .serving.memory import decode_bytes_read, max_batch, min_gpus
+from .serving.queueing import erlang_c, max_utilisation, mean_wait, wait_quantile
+from .serving.speculative import (
+    expected_tokens_per_step,
+    optimal_draft_tokens,
+    speculative_flops_factor,
+    speculative_speedup,
+    speculative_time_per_token,
+    verify_step_time,
+)
 
-# What fits, and what it costs
-from .memory import decode_bytes_read, max_batch, min_gpus
-from .breakeven import (
+# ----- economics: prices, what a token costs, workloads -------------------------------------
+from .economics.prices import (
+    API_DISCOUNTS,
+    API_LATENCY,
+    API_PRICES,
+    ARTICLE_API,
+    GPU_HOUR_QUOTES,
+    ApiDiscount,
+    ApiLatency,
+    ApiPrice,
+    GpuHourQuote,
+    get_api_latency,
+    get_api_price,
+)
+from .economics.breakeven import (
     break_even_batch,
     completion_cost_floor,
     usd_per_1k_completion,
     usd_per_1k_prompt,
 )
-from .workloads import (
+from .economics.workloads import (
     BURSTY_UTILISATION,
     WORKLOADS,
     Workload,
@@ -130,24 +156,21 @@ from .workloads import (
     self_hosted_cost,
     usd_at_utilisation,
 )
-from .queueing import erlang_c, max_utilisation, mean_wait, wait_quantile
-from .speculative import (
-    expected_tokens_per_step,
-    optimal_draft_tokens,
-    speculative_flops_factor,
-    speculative_speedup,
-    speculative_time_per_token,
-    verify_step_time,
+from .economics.token_counts import (
+    PUBLISHED_CHARS_PER_TOKEN,
+    PublishedCompression,
+    TokenCount,
+    load_token_counts,
+    token_counts_path,
+    tokens_ratio,
 )
+from .economics.quant_quality import QUANT_RECOVERY, QuantRecovery, get_quant_recovery
 
-# The source article: its claims, its measurements, the model fitted to them
-from .article import ARTICLE_CLAIMS, Claim, article_claim
-from .appendix import APPENDIX_COLUMNS, APPENDIX_SOURCE, appendix_path, load_appendix
-from .calibration import ARTICLE_REFINED, ARTICLE_ROOFLINE_FIT, Calibration
-from .errata import Erratum, article_errata
-
-# Measured on a GPU once (benchmarks/gpu_roofline.py), read back for chapter 7
-from .gpu_run import (
+# ----- evidence: the source article, its measurements, the fits -----------------------------
+from .evidence.article import ARTICLE_CLAIMS, Claim, article_claim
+from .evidence.appendix import APPENDIX_COLUMNS, APPENDIX_SOURCE, appendix_path, load_appendix
+from .evidence.calibration import ARTICLE_REFINED, ARTICLE_ROOFLINE_FIT, Calibration
+from .evidence.gpu_run import (
     GPU_RUN_COLUMNS,
     GPUProfile,
     GPURun,
@@ -156,7 +179,16 @@ from .gpu_run import (
     load_gpu_run,
 )
 
-from . import calibration, efficiency, exercises, lab, measurements, queueing, units
-from .exercises import check
+# ----- book: the errata page, the self-checking exercises -------------------------------------
+from .book.errata import Erratum, article_errata
+from .book.exercises import check
+
+# Modules the chapters reach by name: im.units.fmt_sig, im.measurements.fit, im.lab.Llama, ...
+from .core import units
+from .hardware import efficiency
+from .serving import queueing
+from . import lab
+from .evidence import calibration, measurements
+from .book import exercises
 
 __version__ = "0.1.0"

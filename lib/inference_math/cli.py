@@ -15,13 +15,13 @@ import warnings
 
 import numpy as np
 
-from . import units
-from .checks import printable
-from .formulas import kv_bytes_per_token
-from .gpus import GPUS
-from .models import MODELS
-from .deployment import SCENARIOS, deployment
-from .serving import estimate, fit_problem
+from .core import units
+from .core.checks import printable
+from .model.sizes import kv_bytes_per_token
+from .hardware.gpus import GPUS
+from .model.catalog import MODELS
+from .serving.deployment import SCENARIOS, deployment
+from .serving.estimator import estimate, fit_problem
 
 PROG = "inference-math"
 

@@ -1,12 +1,12 @@
 """Check the primer's claims on your own machine (chapter 7).
 
-Three rooms: ``model`` (a Llama in numpy, nanoGPT-shaped), ``probes`` (this machine's
+Three modules: ``model`` (a Llama in numpy, nanoGPT-shaped), ``probes`` (this machine's
 ceilings: bandwidth, matrix-product rate, the BLAS and its threads) and ``check`` (the whole
 roofline check that chapter 7 and benchmarks/cpu_roofline.py run). The names a reader needs
 are here.
 """
 
-from .check import SKINNY_BATCHES, SWEEPS, RooflineCheck, Sweep, check_roofline
+from .check import SKINNY_BATCHES, SWEEPS, RooflineCheck, Sweep, check_roofline, fill_cache
 from .model import (
     LAB_CONFIGS,
     LAB_SIZES,
@@ -18,7 +18,6 @@ from .model import (
     Layer,
     Llama,
     apply_rope,
-    fill_cache,
     lab_config,
     linear,
     rms_norm,

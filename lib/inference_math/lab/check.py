@@ -12,10 +12,10 @@ from typing import Callable
 
 import numpy as np
 
-from ..deployment import Deployment
-from ..models import Model
-from ..steps import decode_step_time, prefill_time
-from .model import LAB_CONFIGS, KVCache, Llama, fill_cache, lab_config
+from ..serving.deployment import Deployment
+from ..model.spec import Model
+from ..serving.steps import decode_step_time, prefill_time
+from .model import LAB_CONFIGS, KVCache, Llama, lab_config
 from .probes import (
     Measurement,
     describe_blas,
@@ -27,6 +27,20 @@ from .probes import (
     seconds,
     set_blas_threads,
 )
+
+
+def fill_cache(
+    model: Llama, batch: int, tokens: int, seed: int = 0, capacity: int | None = None
+) -> KVCache:
+    """A cache holding ``tokens`` tokens of random keys and values for ``batch`` sequences.
+    A decode step's time does not depend on what the cache holds, only on how much, so timing
+    a large batch need not pay for its prefill. Chapter 7 uses it."""
+    cache = model.new_cache(batch, capacity or tokens + 1)
+    rng = np.random.default_rng(seed)
+    for arr in (cache.k, cache.v):
+        arr[:, :, :, :tokens] = rng.random(arr[:, :, :, :tokens].shape, dtype=np.float32)
+    cache.length = tokens
+    return cache
 
 
 @dataclass(frozen=True)

@@ -19,8 +19,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..formulas import dtype_name
-from ..models import Model, get_model
+from ..model.formats import dtype_name
+from ..model.spec import Model
+from ..model.catalog import get_model
 
 # Llama-2's Hugging Face config: rope_theta 10000.0, rms_norm_eps 1e-05.
 ROPE_THETA = 10000.0
@@ -396,17 +397,3 @@ class Llama:
             nxt = self.decode_step(nxt, cache).argmax(-1)
             out.append(nxt)
         return np.stack(out, axis=1)
-
-
-def fill_cache(
-    model: Llama, batch: int, tokens: int, seed: int = 0, capacity: int | None = None
-) -> KVCache:
-    """A cache holding ``tokens`` tokens of random keys and values for ``batch`` sequences.
-    A decode step's time does not depend on what the cache holds, only on how much, so timing
-    a large batch need not pay for its prefill. Chapter 7 uses it."""
-    cache = model.new_cache(batch, capacity or tokens + 1)
-    rng = np.random.default_rng(seed)
-    for arr in (cache.k, cache.v):
-        arr[:, :, :, :tokens] = rng.random(arr[:, :, :, :tokens].shape, dtype=np.float32)
-    cache.length = tokens
-    return cache

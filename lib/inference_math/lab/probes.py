@@ -15,10 +15,10 @@ from typing import Callable
 
 import numpy as np
 
-from ..deployment import Deployment, deployment
-from ..gpus import GPU
-from ..models import get_model
-from ..roofline import matmul_rate
+from ..serving.deployment import Deployment, deployment
+from ..hardware.gpus import GPU
+from ..model.catalog import get_model
+from ..hardware.roofline import matmul_rate
 
 
 @dataclass(frozen=True)

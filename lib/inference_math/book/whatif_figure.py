@@ -1,0 +1,162 @@
+"""The what-if figures of chapters 9 and 11 on the page: controls, the figure and its key
+numbers, redrawn in the browser from a grid the library computes at build time
+(``whatif_grid``); in a notebook, a static figure of the default choice.
+"""
+
+from __future__ import annotations
+
+from . import whatif_grid as w
+from .page import PALETTE, in_book_build
+
+# _static/whatif.js only looks values up in the grid (it computes nothing) and plots them
+# with the vendored plotly.js.
+
+WHATIF = {
+    "completion-cost": {
+        "title": "Cost of completion tokens against batch",
+        "y": "USD per 1K completion tokens",
+        "line": "the batch fits in memory",
+        "beyond": "does not fit",
+        "marker": "largest batch that fits",
+    },
+    "verdict": {
+        "title": "Self-hosted against the API, per request",
+        "y": "USD per request",
+        "line": "fits and meets the latency targets",
+        "beyond": "misses them",
+        "marker": "cheapest batch within the targets",
+    },
+}
+
+
+def sig3(x: float) -> str:
+    """Three significant digits, as the page writes them (JavaScript's toPrecision(3):
+    0.002 is "0.00200"), for numbers from 1e-6 to 999."""
+    exponent = int(f"{x:.2e}".split("e")[1])
+    return f"{x:.{max(0, 2 - exponent)}f}"
+
+
+def whatif_key(name: str, spec: dict, point: dict) -> str:
+    """The key numbers under a what-if figure, as one sentence (the page's script writes the
+    same sentence for every other choice)."""
+    api = spec["api"]
+    if name == "completion-cost":
+        if not point["max_fit"]:
+            fit = "Not even one sequence fits beside the weights"
+        else:
+            fit = (
+                f"The largest batch that fits is {point['max_fit']:,}; there 1K completion "
+                f"tokens cost ${sig3(point['max_fit_usd'])}, against {api}'s "
+                f"${sig3(spec['api_usd_per_1k_output'])}"
+            )
+        even = (
+            f"the break-even batch is {point['even']:,}"
+            if point["even"]
+            else "no batch up to 4,096 breaks even"
+        )
+        return f"{fit}; {even}."
+    api_usd = f"{api}: ${sig3(point['api_usd'])} per request"
+    if not point["best"]:
+        return f"No batch fits and meets the latency targets; {api_usd}. Cheaper: {api}."
+    cheaper = "self-hosted" if point["best_usd"] < point["api_usd"] else api
+    return (
+        f"The cheapest batch within the targets is {point['best']:,}, at "
+        f"${sig3(point['best_usd'])} per request; {api_usd}. Cheaper: {cheaper}."
+    )
+
+
+def _whatif_figure(name: str, spec: dict, point: dict):
+    """The what-if figure at one choice, drawn with matplotlib (for notebooks and print)."""
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    text = WHATIF[name]
+    x = np.array(spec["batches"], float)
+    y = np.array([np.nan if v is None else v for v in point["usd"]], float)
+    mask = point["fits"] if name == "completion-cost" else point["ok"]
+    inside = np.array([bool(mask >> i & 1) for i in range(len(x))])
+    at = (
+        (point["max_fit"], point["max_fit_usd"])
+        if name == "completion-cost"
+        else (point["best"], point["best_usd"])
+    )
+    line_x, line_y = list(x[inside]), list(y[inside])
+    if name == "completion-cost" and at[0] and (not line_x or at[0] > line_x[-1]):
+        line_x, line_y = line_x + [at[0]], line_y + [at[1]]  # ends where the cache is full
+    fig, ax = plt.subplots(figsize=(7, 3.8))
+    ax.loglog(x, y, color=PALETTE[0], linestyle=":", label=text["beyond"])
+    ax.loglog(line_x, line_y, color=PALETTE[0], linewidth=2.2, label=text["line"])
+    api = spec["api_usd_per_1k_output"] if name == "completion-cost" else point["api_usd"]
+    ax.axhline(api, color=PALETTE[3], linestyle="--", label=spec["api"])
+    if at[0]:
+        ax.plot(*at, "o", color=PALETTE[1], markeredgecolor="black", label=text["marker"])
+    ax.set_xlabel("batch")
+    ax.set_ylabel(text["y"])
+    ax.set_title(text["title"])
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def _whatif_html(name: str, spec: dict, key: str) -> str:
+    import html
+    import json
+
+    controls = []
+    for axis in spec["axes"]:
+        options = "".join(
+            f'<option value="{i}">{html.escape(label)}</option>'
+            for i, (_, label) in enumerate(axis["options"])
+        )
+        controls.append(
+            f"<label>{html.escape(axis['label'])} "
+            f'<select data-axis="{axis["name"]}">{options}</select></label>'
+        )
+    data = json.dumps({**spec, "text": WHATIF[name]}, separators=(",", ":"))
+    data = data.replace("</", "<\\/")  # nothing in it may close the script element
+    n = len(spec["points"])
+    n *= next((len(a["options"]) for a in spec["axes"] if a["name"] == spec.get("inner")), 1)
+    return (
+        f'<div class="wtc-whatif" data-wtc-whatif="{name}">'
+        f'<form class="wtc-controls">{"".join(controls)}</form>'
+        f'<div class="wtc-plot" role="img" aria-label="{html.escape(WHATIF[name]["title"])}: '
+        f'{html.escape(WHATIF[name]["y"])} against batch, for the choices above"></div>'
+        f'<p class="wtc-key" aria-live="polite">{html.escape(key)}</p>'
+        f'<p class="wtc-note">Every value was computed by the library when the book was built, '
+        f"for {n:,} combinations of these choices; the page only looks them up.</p>"
+        f'<script type="application/json" class="wtc-data">{data}</script></div>'
+    )
+
+
+def whatif(name: str) -> None:
+    """Show what-if figure ``name`` ("completion-cost", chapter 9; "verdict", chapter 11).
+
+    In the book's build: controls, an interactive figure and its key numbers, all from a grid
+    computed now (``whatif_grid.grid``), plus a static image of the default choice
+    that notebooks show instead (Jupyter does not run the page's scripts). Elsewhere: that
+    image and the key numbers; ``whatif_grid.completion_point`` and
+    ``whatif_grid.verdict_point`` price any other choice."""
+    import base64
+    import io
+
+    import matplotlib.pyplot as plt
+    from IPython.display import Markdown, display
+
+    spec = w.grid(name)
+    choice = {a["name"]: a["options"][0][0] for a in spec["axes"]}
+    point = w.lookup(spec, **choice)
+    key = whatif_key(name, spec, point)
+    fig = _whatif_figure(name, spec, point)
+    if not in_book_build():
+        display(fig, Markdown(key))
+        plt.close(fig)
+        return
+    png = io.BytesIO()
+    fig.savefig(png, format="png")
+    plt.close(fig)
+    bundle = {
+        "text/html": _whatif_html(name, spec, key),
+        "image/png": base64.b64encode(png.getvalue()).decode(),
+        "text/plain": key,
+    }
+    display(bundle, raw=True)

@@ -1,0 +1,103 @@
+"""Bytes: a model's weights and its KV cache, for any context and sliding window
+(chapters 1 and 3), and the weight bytes a forward pass reads (a mixture of experts reads
+only the experts its tokens route to). Independent of any GPU.
+
+Notation (book-wide): L layers, d model width, H query heads, K key/value heads, d_h head
+dimension, P parameters, N tokens of context, B batch.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+from ..core.checks import nonnegative
+from .catalog import get_model
+from .flops import flops_per_token
+from .formats import BYTES_PER_PARAM, bytes_per_param, kv_dtype_name
+from .spec import Model
+from .windows import layer_tokens
+
+
+def weight_bytes(model_or_params, dtype: str = "bf16"):
+    """Bytes to hold a model's weights in ``dtype`` (chapter 1): its parameters x bytes per
+    parameter, 68,976,648,192 x 2 = 137,953,296,384 for Llama-2-70B in bf16. Takes a model
+    (a ``Model``, a catalog name or a config.json path) or a number of parameters (an array
+    of them for a sweep)."""
+    if isinstance(model_or_params, (Model, str, os.PathLike)):
+        return float(get_model(model_or_params).params * bytes_per_param(dtype))
+    return nonnegative("params", model_or_params) * bytes_per_param(dtype)
+
+
+def kv_bytes_per_token(model, kv_dtype: str = "bf16") -> float:
+    """2 (K and V) x L x K x d_h x bytes (chapter 3). The cache holds the key/value heads, not
+    the query
+    heads: Llama-2-70B has 64 query heads but 8 KV heads, so 327,680 B (320 KiB) in bf16.
+
+    Multi-head latent attention caches one latent of ``kv_lora_rank`` numbers and the shared
+    RoPE key of ``qk_rope_head_dim`` per layer instead: L (r_kv + d_rope) x bytes, 70,272 B
+    for DeepSeek-V3 in bf16. For a model with sliding-window layers this is what each token
+    adds while the context is shorter than every window (the full-attention rate); a
+    sequence's cache is ``kv_bytes_per_sequence``."""
+    m = get_model(model)
+    per = BYTES_PER_PARAM[kv_dtype_name(kv_dtype)]
+    if m.is_mla:
+        return m.n_layers * (m.kv_lora_rank + m.qk_rope_head_dim) * per
+    return 2 * m.n_layers * m.n_kv_heads * m.head_dim * per
+
+
+def kv_bytes_per_sequence(model, tokens, kv_dtype: str = "bf16"):
+    """Bytes of KV cache one sequence of ``tokens`` tokens holds (chapter 3): the sum over
+    layers of min(tokens, that layer's window) x the bytes a layer caches per token. Without
+    windows, tokens x ``kv_bytes_per_token``; four 32,768-token sequences of Mistral-7B-v0.1
+    hold 4 x 32 layers x 4096 x 2 x 8 x 128 x 2 B = 2,147,483,648 B, not 17.2 GB."""
+    m = get_model(model)
+    per_token = kv_bytes_per_token(m, kv_dtype)
+    t = nonnegative("tokens", tokens)
+    if not m.has_windows:
+        return t * per_token
+    # bytes per layer and token (exact) times the layer-tokens (exact): whole bytes stay exact
+    return (per_token / m.n_layers) * layer_tokens(m, t)
+
+
+def expected_experts_touched(n_experts, experts_per_token, tokens):
+    """Experts a layer must read when ``tokens`` tokens each pick ``experts_per_token`` of
+    ``n_experts`` uniformly: E (1 - (1 - k/E)^B). One token reads k; many read all E
+    (chapter 12)."""
+    e = np.asarray(n_experts, dtype=float)
+    k = np.asarray(experts_per_token, dtype=float)
+    # an average over steps may hold a fraction of a token (chunked prefill, chapter 9)
+    b = nonnegative("tokens", tokens)
+    return e * (1.0 - (1.0 - k / e) ** b)
+
+
+def weight_bytes_read(model, dtype: str, tokens, params=None):
+    """Weight bytes a forward pass over ``tokens`` tokens must read (chapters 6 and 12). A
+    dense model reads all
+    of them. A mixture of experts reads its shared weights and only the experts its tokens
+    route to (in expectation, uniform routing). ``params`` overrides the count (dense only)."""
+    m = get_model(model)
+    per = bytes_per_param(dtype)
+    if params is not None or not m.is_moe:
+        return (m.params if params is None else params) * per
+    # the shared weights include dense layers and shared experts, which every token reads
+    shared = m.params - m.n_moe_layers * m.n_experts * m.expert_params
+    touched = expected_experts_touched(m.n_experts, m.experts_per_token, tokens)
+    return (shared + m.n_moe_layers * touched * m.expert_params) * per
+
+
+def model_summary(model: Model, dtype: str = "bf16") -> dict:
+    """The numbers a catalog table shows for one model (the back matter's catalog).
+    Chapter 1 uses it."""
+    return {
+        "name": model.name,
+        "params": model.params,
+        "active_params": model.active_params,
+        "weight_bytes": weight_bytes(model, dtype),
+        "kv_bytes_per_token": kv_bytes_per_token(model, dtype),
+        "flops_per_token": flops_per_token(model),
+        "max_context": model.max_context,
+        "source": model.source,
+        "date": model.date,
+    }

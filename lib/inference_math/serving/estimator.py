@@ -1,0 +1,224 @@
+"""One entry point: everything the book computes for a workload on a deployment.
+
+``estimate`` joins the step times (``steps``), the deployment's memory (``deployment``) and
+its price into one dict of arrays; the command line prints it. ``fit_problem`` says in one
+line why a workload does not fit.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+from ..core import checks
+from .batching import BATCHING, continuous_batch, static_batch
+from .deployment import Deployment, deployment
+from ..core.units import GB
+
+
+class ContextLengthWarning(UserWarning):
+    """A prompt plus completion longer than the model was trained for: computed anyway.
+    Chapter 13 uses it."""
+
+
+ESTIMATE_KEYS = (
+    "params",
+    "weight_bytes",
+    "kv_bytes_per_token",
+    "flops_per_token",
+    "kv_capacity_tokens",
+    "fits",
+    "ttft_s",
+    "decode_step_s",
+    "itl_s",
+    "completion_s",
+    "tokens_per_s_per_sequence",
+    "output_tokens_per_s",
+    "usd_per_1k_prompt",
+    "usd_per_1k_completion",
+    "decode_bound",
+)
+
+
+def estimate(
+    model=None,
+    gpu=None,
+    gpus=None,
+    dtype=None,
+    kv_dtype=None,
+    batch=1,
+    prompt=512,
+    completion=512,
+    mfu=None,
+    mbu=None,
+    usd_per_gpu_hour=None,
+    *,
+    scenario=None,
+    usable_memory=None,
+    params=None,
+    attention=None,
+    step_model=None,
+    batching="static",
+    chunked_prefill=False,
+) -> dict[str, np.ndarray]:
+    """Everything the book computes for one workload on one deployment (chapters 5 to 11).
+
+    ``model`` is a catalog name, ``Model`` or config path (the deployment is built from the
+    arguments, ``deployment()``), or a ``Deployment`` itself (then no other deployment
+    argument may be given). ``batch`` sequences, each ``prompt`` tokens in and ``completion``
+    tokens out; with ``batching="continuous"``, ``batch`` is the number of requests in
+    flight in steady state (``batching.continuous_batch``), optionally with
+    ``chunked_prefill``; ``"static"`` is the article's batch (``batching.static_batch``).
+    Any numeric argument may be a numpy array; they broadcast against each other. Returns a
+    dict of arrays with exactly the keys ``ESTIMATE_KEYS``: ``itl_s`` is the mean time
+    between two output tokens of one request, ``output_tokens_per_s`` the deployment's
+    aggregate rate. Tokens are priced from the deployment-seconds each request takes. As in
+    the source article's appendix, a completion of C tokens is timed as C decode steps after
+    the prefill. A rate with nothing to divide by (USD per 1K prompt tokens with no prompt)
+    is NaN.
+    """
+    given = dict(
+        gpu=gpu, gpus=gpus, dtype=dtype, kv_dtype=kv_dtype, mfu=mfu, mbu=mbu,
+        usd_per_gpu_hour=usd_per_gpu_hour, scenario=scenario, usable_memory=usable_memory,
+        params=params, attention=attention, step_model=step_model,
+    )  # fmt: skip
+    if isinstance(model, Deployment):
+        extra = [k for k, v in given.items() if v is not None]
+        if extra:
+            raise ValueError(
+                f"with a Deployment, give no other deployment argument; got {', '.join(extra)}"
+            )
+        dep = model
+    else:
+        dep = deployment(model, **given)
+    mode = checks.canonical("batching", batching, {m: m for m in BATCHING})
+    chunked = checks.flag("chunked_prefill", chunked_prefill)
+    if chunked and mode == "static":
+        raise ValueError(
+            "chunked_prefill needs batching='continuous'; a static batch prefills "
+            "all its prompts together"
+        )
+    if chunked and dep.step_model == "article":
+        raise ValueError(
+            "chunked_prefill needs step_model='per-op': the article's one max() "
+            "over a step has no separate products to fill with prompt chunks"
+        )
+    b = checks.count("batch", batch)
+    n = checks.count("prompt", prompt, minimum=0)
+    c = checks.count("completion", completion, minimum=0)
+    if np.any((n == 0) & (c == 0)):
+        raise ValueError("prompt and completion are both 0: there is no work to estimate")
+    total_tokens = n + c
+    if np.any(total_tokens > dep.model.max_context):
+        warnings.warn(
+            ContextLengthWarning(
+                f"prompt + completion up to {int(np.max(total_tokens)):,} tokens exceeds "
+                f"{dep.model.name}'s context of {dep.model.max_context:,}; computed anyway"
+            ),
+            stacklevel=2,
+        )
+
+    shape = np.broadcast_shapes(
+        b.shape,
+        n.shape,
+        c.shape,
+        np.shape(dep.gpus),
+        np.shape(dep.mfu),
+        np.shape(dep.mbu),
+        np.shape(dep.usd_per_gpu_hour),
+        np.shape(dep.usable_memory),
+    )
+    weights = dep.weight_bytes
+    capacity = dep.kv_capacity_tokens
+    # a sequence of N tokens fills attended(N) tokens of capacity: N, unless windows cap it
+    fits = (weights <= dep.usable_bytes) & (b * dep.attended(total_tokens) <= capacity)
+
+    # Overflow from absurd inputs is caught below as a non-finite result, not warned about.
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        if mode == "static":
+            r = static_batch(dep, b, n, c)
+        else:
+            r = continuous_batch(dep, b, n, c, chunked_prefill=chunked)
+        per_s = dep.usd_per_second
+        usd_prompt = np.where(n > 0, r["prompt_gpu_s"] * per_s / (n / 1000), np.nan)
+        usd_completion = np.where(c > 0, r["completion_gpu_s"] * per_s / (c / 1000), np.nan)
+        tokens_per_s = 1.0 / r["itl_s"]
+
+        mean_context = dep.attended(n + (np.maximum(c, 1) + 1) / 2)
+        memory_time = (
+            dep.weight_bytes_read(b) + b * mean_context * dep.kv_bytes_per_token
+        ) / dep.achieved_bandwidth
+        compute_time = (
+            b
+            * (dep.flops_per_token + dep.attention_flops_per_context_token * mean_context)
+            / dep.achieved_flops
+        )
+    bound = np.where(compute_time > memory_time, "compute", "memory")
+    checks.finite_results(
+        {
+            "ttft_s": r["ttft_s"],
+            "decode_step_s": r["decode_step_s"],
+            "itl_s": r["itl_s"],
+            "completion_s": r["completion_s"],
+            "output_tokens_per_s": r["output_tokens_per_s"],
+            "usd_per_1k_prompt": usd_prompt,
+            "usd_per_1k_completion": usd_completion,
+            "memory_time": memory_time,
+            "compute_time": compute_time,
+        },
+        allowed_nan={
+            "decode_step_s": c == 0,
+            "itl_s": c == 0,
+            "usd_per_1k_prompt": n == 0,
+            "usd_per_1k_completion": c == 0,
+        },
+    )
+
+    out = {
+        "params": dep.params,
+        "weight_bytes": weights,
+        "kv_bytes_per_token": dep.kv_bytes_per_token,
+        "flops_per_token": dep.flops_per_token,
+        "kv_capacity_tokens": capacity,
+        "fits": fits,
+        "ttft_s": r["ttft_s"],
+        "decode_step_s": r["decode_step_s"],
+        "itl_s": r["itl_s"],
+        "completion_s": r["completion_s"],
+        "tokens_per_s_per_sequence": tokens_per_s,
+        "output_tokens_per_s": r["output_tokens_per_s"],
+        "usd_per_1k_prompt": usd_prompt,
+        "usd_per_1k_completion": usd_completion,
+        "decode_bound": bound,
+    }
+    return {k: np.broadcast_to(np.asarray(v), shape) for k, v in out.items()}
+
+
+def fit_problem(dep: Deployment, batch, prompt, completion) -> str | None:
+    """One line saying why a workload does not fit, with the bytes needed and available, or
+    None when it fits (chapter 3). Scalars only (the command line's message)."""
+    gpus = float(np.max(dep.gpus))
+    usable = float(np.max(dep.usable_bytes))
+    weights = dep.weight_bytes
+    where = f"{gpus:g} x {dep.gpu.name}"
+    if weights > usable:
+        return (
+            f"weights need {weights / GB:,.2f} GB but {where} hold only "
+            f"{usable / GB:,.2f} GB usable"
+        )
+    tokens = float(np.max(np.asarray(batch) * (np.asarray(prompt) + np.asarray(completion))))
+    kv_needed = tokens * dep.kv_bytes_per_token
+    what = f"{tokens:,.0f} tokens"
+    if dep.model.has_windows:  # sliding-window layers cache their window at most
+        b = np.asarray(batch, dtype=float)
+        per_sequence = dep.kv_bytes_per_sequence(np.asarray(prompt) + np.asarray(completion))
+        kv_needed = float(np.max(b * per_sequence))
+        what += f" (windowed layers cache {dep.model.sliding_window:,} at most)"
+    if kv_needed > usable - weights:
+        return (
+            f"KV cache for {what} needs {kv_needed / GB:,.2f} GB but "
+            f"{where} hold only {(usable - weights) / GB:,.2f} GB beside "
+            f"{weights / GB:,.2f} GB of weights"
+        )
+    return None

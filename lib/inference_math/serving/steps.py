@@ -1,0 +1,283 @@
+"""How long a forward pass takes: prefill (chapter 5) and decode steps (chapter 6).
+
+Two step models, chosen by ``Deployment.step_model``:
+
+- "article", the roofline as the source article and the primer use it: a step takes as long
+  as the larger of all its compute (FLOPs over the achieved FLOP/s, peak x MFU) and all its
+  memory traffic (bytes over the achieved bandwidth, peak x MBU);
+- "per-op", a step as today's servers run it (chapter 6): the weight products take the larger
+  of their weight reads and their FLOPs; attention over the cache runs as its own kernels,
+  the larger of its cache reads and its FLOPs, after them; every pass pays a fixed overhead;
+  and on G > 1 GPUs, two all-reduces per layer.
+
+Every function takes numpy arrays and broadcasts them, so a sweep over a million
+configurations is one call.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .deployment import Deployment
+from ..model.windows import context_for_attended_tokens, prefill_attended_tokens, window_groups
+from ..model.catalog import get_model
+
+
+# Activations cross the GPUs in 16-bit, whatever the weights' format.
+ACTIVATION_BYTES = 2
+
+
+def allreduce_time(dep: Deployment, tokens):
+    """Seconds of tensor-parallel communication in one forward pass over ``tokens`` tokens
+    (chapter 6): two all-reduces per layer (after attention and after the feed-forward
+    network), each of tokens x d activations. A ring all-reduce has every GPU send
+    2 (G - 1) / G of the data over its link, after a fixed latency. Zero on one GPU."""
+    t = np.asarray(tokens, dtype=float)
+    g = np.asarray(dep.gpus, dtype=float)
+    link = dep.gpu.tp_link_bytes_per_s or np.inf
+    data = t * dep.model.d_model * ACTIVATION_BYTES
+    one = dep.allreduce_latency_s + 2 * (g - 1) / g * data / link
+    return np.where(g > 1, 2 * dep.model.n_layers * one, 0.0)
+
+
+def weight_products_time(dep: Deployment, tokens):
+    """Seconds of the weight products of a pass over ``tokens`` tokens (chapter 6): the
+    larger of reading the weights once and doing 2 x matmul parameters FLOPs per token."""
+    t = np.asarray(tokens, dtype=float)
+    return np.maximum(
+        dep.weight_bytes_read(t) / dep.achieved_bandwidth,
+        t * dep.flops_per_token / dep.achieved_flops,
+    )
+
+
+def prefill_time(dep: Deployment, prompt, batch=1):
+    """Seconds to process ``batch`` prompts of ``prompt`` tokens in one pass (chapter 5).
+
+    Article model: their FLOPs (token i of a prompt attends to i tokens) at the achieved
+    FLOP/s, but never less than reading the weights once at the achieved bandwidth. Per-op
+    model: the fixed overheads (of any pass, and of a prefill's), the weight products,
+    attention (its FLOPs, or writing the new tokens' cache, whichever is slower) and the
+    all-reduces, added (chapter 6). A sliding-window layer attends to its window at most,
+    but still writes every new token's key and value (over the oldest)."""
+    n = np.asarray(prompt, dtype=float)
+    b = np.asarray(batch, dtype=float)
+    if dep.model.has_windows:  # each sliding layer stops at its window
+        attention_flops = (
+            b * dep.attention_flops_per_context_token * prefill_attended_tokens(dep.model, n)
+        )
+    else:
+        attention_flops = b * n * dep.attention_flops_per_context_token * (n + 1) / 2
+    if dep.step_model == "article":
+        flops = b * n * dep.flops_per_token + attention_flops
+        return np.maximum(
+            flops / dep.achieved_flops, dep.weight_bytes_read(b * n) / dep.achieved_bandwidth
+        )
+    attention = np.maximum(
+        b * n * dep.kv_bytes_per_token / dep.achieved_bandwidth,
+        attention_flops / dep.achieved_flops,
+    )
+    return (
+        dep.overhead_s
+        + dep.prefill_overhead_s
+        + weight_products_time(dep, b * n)
+        + attention
+        + allreduce_time(dep, b * n)
+    )
+
+
+def decode_step_time(dep: Deployment, batch, context):
+    """Seconds for one decode step of ``batch`` sequences that each attend to ``context``
+    tokens (chapter 6). Article model: read the weights and every sequence's KV cache, or do
+    the FLOPs, whichever is slower. Per-op model: the fixed overhead, the weight products,
+    attention over the cache (its reads or its FLOPs) and the all-reduces, added. A
+    sliding-window layer reads and attends to its window at most (``Deployment.attended``)."""
+    b = np.asarray(batch, dtype=float)
+    c = dep.attended(np.asarray(context, dtype=float))  # windowed layers read their window
+    kv_reads = b * c * dep.kv_bytes_per_token
+    attention_flops = b * dep.attention_flops_per_context_token * c
+    if dep.step_model == "article":
+        memory = dep.weight_bytes_read(b) + kv_reads
+        compute = b * dep.flops_per_token + attention_flops
+        return np.maximum(memory / dep.achieved_bandwidth, compute / dep.achieved_flops)
+    attention = np.maximum(kv_reads / dep.achieved_bandwidth, attention_flops / dep.achieved_flops)
+    return dep.overhead_s + weight_products_time(dep, b) + attention + allreduce_time(dep, b)
+
+
+def _sum_linear(c0, c1, lo, hi):
+    """sum over j = lo..hi of (c0 + c1 j); zero when the range is empty."""
+    n = np.maximum(hi - lo + 1, 0)
+    return n * c0 + c1 * n * (lo + hi) / 2
+
+
+def mean_of_max_linear(a0, a1, b0, b1, n):
+    """Mean over j = 1..n of max(a0 + a1 j, b0 + b1 j), exactly, without a loop over j.
+
+    A decode step's memory and compute times both grow linearly with the context, so the
+    mean step over a completion is this mean (chapter 6). The two lines cross at most once:
+    sum each side of the crossing in closed form."""
+    g0, g1 = a0 - b0, a1 - b1  # a wins where g0 + g1 j >= 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        root = -g0 / g1
+    lo = np.where(g1 > 0, np.clip(np.ceil(root), 1, n + 1), 1.0)
+    hi = np.where(g1 < 0, np.clip(np.floor(root), 0, n), n)
+    hi = np.where((g1 == 0) & (g0 < 0), 0.0, hi)
+    total = (
+        _sum_linear(a0, a1, lo, hi)
+        + _sum_linear(b0, b1, 1, lo - 1)
+        + _sum_linear(b0, b1, hi + 1, n)
+    )
+    return total / n
+
+
+def _sum_of_max_linear(a0, a1, b0, b1, lo, hi):
+    """sum over j = lo..hi of max(a0 + a1 j, b0 + b1 j): the lines cross at most once."""
+    g0, g1 = a0 - b0, a1 - b1  # a wins where g0 + g1 j >= 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        root = -g0 / g1
+    a_lo = np.where(g1 > 0, np.clip(np.ceil(root), lo, hi + 1), lo)
+    a_hi = np.where(g1 < 0, np.clip(np.floor(root), lo - 1, hi), hi)
+    a_hi = np.where((g1 == 0) & (g0 < 0), lo - 1, a_hi)
+    return (
+        _sum_linear(a0, a1, a_lo, a_hi)
+        + _sum_linear(b0, b1, lo, a_lo - 1)
+        + _sum_linear(b0, b1, a_hi + 1, hi)
+    )
+
+
+def mean_of_max_attended(model, a0, a1, b0, b1, prompt, completion):
+    """Mean over the decode steps j = 1..C of a completion after ``prompt`` tokens of
+    max(a0 + a1 e_j, b0 + b1 e_j), where e_j is the cache step j reads (``attended_tokens``
+    at prompt + j), exactly (chapter 6). Under full attention e_j = prompt + j and this is
+    ``mean_of_max_linear``; sliding windows bend e_j at each window, so each stretch between
+    two windows is summed in closed form on its own."""
+    model = get_model(model)
+    n = np.asarray(prompt, dtype=float)
+    c = np.asarray(completion, dtype=float)
+    if not model.has_windows:
+        return mean_of_max_linear(a0 + a1 * n, a1, b0 + b1 * n, b1, c)
+    _, groups = window_groups(model)
+    layers_total = model.n_layers
+    total = 0.0
+    low, closed, open_ = 0, 0, layers_total
+    for window, layers in [*groups, (np.inf, 0)]:
+        # steps with low < prompt + j <= window read (open x (prompt + j) + closed) / L
+        lo = np.clip(low - n + 1, 1, c + 1)
+        hi = np.clip(window - n, lo - 1, c)
+        alpha, beta = (open_ * n + closed) / layers_total, open_ / layers_total
+        total = total + _sum_of_max_linear(
+            a0 + a1 * alpha, a1 * beta, b0 + b1 * alpha, b1 * beta, lo, hi
+        )
+        low, closed, open_ = window, closed + layers * window, open_ - layers
+    return total / c
+
+
+def decode_lines(dep: Deployment, batch, prompt, kv_bandwidth=None):
+    """Under the article's step model, the memory and compute times of decode step j of a
+    completion after ``prompt`` tokens, as two lines in j: (a0, a1, b0, b1) with memory
+    a0 + a1 j and compute b0 + b1 j (step j attends to prompt + j tokens). ``kv_bandwidth``
+    reads the cache at another rate than the weights (the refined model of chapter 10).
+    Full attention only: under sliding windows the step times are not lines in j."""
+    if dep.model.has_windows:
+        raise ValueError(
+            f"decode_lines: {dep.model.name} has sliding-window layers, so its decode steps "
+            "are not lines in j; use mean_decode_step_time"
+        )
+    b = np.asarray(batch, dtype=float)
+    n = np.asarray(prompt, dtype=float)
+    kv_read = dep.achieved_bandwidth if kv_bandwidth is None else kv_bandwidth
+    kv = dep.kv_bytes_per_token
+    coef = dep.attention_flops_per_context_token
+    return (
+        dep.weight_bytes_read(b) / dep.achieved_bandwidth + b * kv * n / kv_read,
+        b * kv / kv_read,
+        b * (dep.flops_per_token + coef * n) / dep.achieved_flops,
+        b * coef / dep.achieved_flops,
+    )
+
+
+def mean_decode_step_time(dep: Deployment, batch, prompt, completion):
+    """Mean decode step over a completion of ``completion`` tokens after ``prompt`` tokens
+    (chapter 6): step j attends to prompt + j tokens. NaN when there is no completion."""
+    c = np.asarray(completion, dtype=float)
+    steps = np.maximum(c, 1)
+    if dep.model.has_windows:
+        mean = _windowed_mean_step(dep, batch, prompt, steps)
+    elif dep.step_model == "article":
+        mean = mean_of_max_linear(*decode_lines(dep, batch, prompt), steps)
+    else:
+        b = np.asarray(batch, dtype=float)
+        n = np.asarray(prompt, dtype=float)
+        kv = b * dep.kv_bytes_per_token / dep.achieved_bandwidth
+        flops = b * dep.attention_flops_per_context_token / dep.achieved_flops
+        fixed = dep.overhead_s + weight_products_time(dep, b) + allreduce_time(dep, b)
+        mean = fixed + mean_of_max_linear(kv * n, kv, flops * n, flops, steps)
+    return np.where(c > 0, mean, np.nan)
+
+
+def _windowed_mean_step(dep: Deployment, batch, prompt, steps):
+    """``mean_decode_step_time`` for a model with sliding windows: the same two step models,
+    with step j reading ``attended(prompt + j)`` tokens of cache per sequence."""
+    b = np.asarray(batch, dtype=float)
+    kv = b * dep.kv_bytes_per_token / dep.achieved_bandwidth
+    flops = b * dep.attention_flops_per_context_token / dep.achieved_flops
+    if dep.step_model == "article":
+        weights = dep.weight_bytes_read(b) / dep.achieved_bandwidth
+        dense = b * dep.flops_per_token / dep.achieved_flops
+        return mean_of_max_attended(dep.model, weights, kv, dense, flops, prompt, steps)
+    fixed = dep.overhead_s + weight_products_time(dep, b) + allreduce_time(dep, b)
+    return fixed + mean_of_max_attended(dep.model, 0.0, kv, 0.0, flops, prompt, steps)
+
+
+def compute_bound_batch(dep: Deployment, context=0):
+    """Batch at which a decode step at ``context`` turns compute-bound (chapter 6): where
+    B x FLOPs per token / FLOP/s equals (weights + B x context x KV bytes) / bandwidth.
+    Infinite when the KV reads alone outrun the compute (long contexts), so the step never
+    turns compute-bound. For a dense model with context 0 this is ops:byte x (MFU/MBU) x
+    (bytes per param x P / 2 x matmul params). Sliding-window layers read and attend to
+    their window at most."""
+    c = dep.attended(np.asarray(context, dtype=float))
+    per_seq_compute = (
+        dep.flops_per_token + dep.attention_flops_per_context_token * c
+    ) / dep.achieved_flops
+    per_seq_memory = c * dep.kv_bytes_per_token / dep.achieved_bandwidth
+    fixed = dep.weight_bytes / dep.achieved_bandwidth
+    margin = per_seq_compute - per_seq_memory
+    with np.errstate(divide="ignore"):
+        return np.where(margin > 0, fixed / np.where(margin > 0, margin, 1.0), np.inf)
+
+
+def memory_bound_context(dep: Deployment):
+    """Context at and beyond which a decode step stays memory-bound at every batch size
+    (chapter 6).
+
+    Batching amortises the weight reads, not the KV reads: each sequence adds ``context`` x
+    KV bytes to read and f + 4 L H d_h x ``context`` FLOPs to do. Once its reads take as long
+    as its FLOPs, (f / FLOP/s) / (KV bytes / bandwidth - 4 L H d_h / FLOP/s), no batch turns
+    compute-bound and ``compute_bound_batch`` is infinite. Infinite when the attention FLOPs
+    per cached token outrun its bytes (never for a bf16 cache on the catalog's GPUs). For
+    Llama-2-70B in the article's scenario: 140e9 x 1.3e12 / (327,680 x 200e12) = 2,777 tokens.
+    Sliding windows cap the cache a sequence reads, so for a model whose every layer slides
+    it is infinite when the windows' cache is below that.
+    """
+    per_token_read = dep.kv_bytes_per_token / dep.achieved_bandwidth
+    per_token_compute = dep.attention_flops_per_context_token / dep.achieved_flops
+    margin = per_token_read - per_token_compute
+    base = dep.flops_per_token / dep.achieved_flops
+    with np.errstate(divide="ignore"):
+        attended = np.where(margin > 0, base / np.where(margin > 0, margin, 1.0), np.inf)
+    if dep.model.has_windows:  # the context whose windowed cache is that large, if any
+        finite = np.isfinite(attended)
+        ctx = context_for_attended_tokens(dep.model, np.where(finite, attended, 0.0))
+        return np.where(finite, ctx, np.inf)
+    return attended
+
+
+def compute_bound_prompt(dep: Deployment):
+    """Prompt length (batch 1, attention scores ignored) above which prefill is
+    compute-bound (chapter 5): weights / bandwidth = N x FLOPs per token / FLOP/s."""
+    return (dep.weight_bytes / dep.achieved_bandwidth) * dep.achieved_flops / dep.flops_per_token
+
+
+def aggregate_tokens_per_s(batch, decode_step_s):
+    """Completion tokens per second summed over the batch (chapter 6): B / step."""
+    return np.asarray(batch, dtype=float) / np.asarray(decode_step_s, dtype=float)
