@@ -69,9 +69,11 @@ def _short_prompt_mfu(prompt: int = 32) -> float:
 )
 def _h100_prompt_cost() -> float:
     return float(
-        estimate("llama-2-70b", "h100-sxm", 2, prompt=1536, completion=0, step_model="article")[
-            "usd_per_1k_prompt"
-        ]
+        estimate(
+            deployment("llama-2-70b", "h100-sxm", 2, step_model="article"),
+            prompt=1536,
+            completion=0,
+        )["usd_per_1k_prompt"]
     )
 
 

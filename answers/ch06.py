@@ -49,7 +49,7 @@ def _wall(gpu: str, kv_dtype: str = "bf16") -> float:
 )
 def _article_batch32() -> float:
     # 1024-token prompts: the chapter's table shows the 512-token case
-    e = estimate(scenario="article-2023", batch=32, prompt=1024, completion=512)
+    e = estimate(deployment(scenario="article-2023"), batch=32, prompt=1024, completion=512)
     return float(e["usd_per_1k_completion"])
 
 

@@ -121,9 +121,15 @@ def _chat_reply_break_even_half() -> float:
     # (N s_in + (C - 1) s_out) / rho = N p_in + C p_out, solved for C, with the prices of a
     # prompt and a completion token at chat's batch under continuous batching, rho = 1/2
     chat = WORKLOADS["chat"]
-    kw = dict(gpus=2, batching="continuous", **ARTICLE)
-    p = price_workload(chat, ARTICLE_API, **kw)
-    e = estimate(batch=p.batch, prompt=chat.prompt, completion=chat.completion - 1, **kw)
+    two = deployment(gpus=2, **ARTICLE)
+    p = price_workload(chat, ARTICLE_API, gpus=2, batching="continuous", **ARTICLE)
+    e = estimate(
+        two,
+        batch=p.batch,
+        prompt=chat.prompt,
+        completion=chat.completion - 1,
+        batching="continuous",
+    )
     s_in = float(e["usd_per_1k_prompt"]) / 1000
     s_out = float(e["usd_per_1k_completion"]) / 1000
     api = API_PRICES[ARTICLE_API]

@@ -39,17 +39,19 @@ _T_BATCH, _T_PROMPT, _T_COMPLETION = 64, 1024, 256
 def _int4_one_gpu() -> float:
     a = SCENARIOS["article-2023"]
     e = estimate(
-        "llama-2-70b",
-        "a100-80gb-sxm",
-        1,
-        "int4",
+        deployment(
+            "llama-2-70b",
+            "a100-80gb-sxm",
+            1,
+            "int4",
+            step_model="article",
+            mfu=a["mfu"],
+            mbu=a["mbu"],
+            usd_per_gpu_hour=a["usd_per_gpu_hour"],
+        ),
         batch=1,
         prompt=_Q_PROMPT,
         completion=_Q_COMPLETION,
-        step_model="article",
-        mfu=a["mfu"],
-        mbu=a["mbu"],
-        usd_per_gpu_hour=a["usd_per_gpu_hour"],
     )
     return float(e["usd_per_1k_completion"])
 
@@ -113,12 +115,8 @@ def _spec_batch_32() -> float:
 )
 def _mixtral_today() -> float:
     e = estimate(
-        "mixtral-8x7b",
-        "h100-sxm",
-        1,
-        "fp8",
+        deployment("mixtral-8x7b", "h100-sxm", 1, "fp8", step_model="article"),
         batch=_T_BATCH,
-        step_model="article",
         prompt=_T_PROMPT,
         completion=_T_COMPLETION,
     )

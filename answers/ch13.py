@@ -103,13 +103,10 @@ def _llama3_long_run_kv_gb() -> float:
     with warnings.catch_warnings():
         warnings.simplefilter("error", ContextLengthWarning)
         r = estimate(
-            "llama-3-70b",
-            "a100-80gb-sxm",
-            2,
+            deployment("llama-3-70b", "a100-80gb-sxm", 2, step_model="article"),
             batch=2,
             prompt=7584,
             completion=512,
-            step_model="article",
         )
     return float(2 * (7584 + 512) * r["kv_bytes_per_token"]) / GB
 

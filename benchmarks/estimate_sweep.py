@@ -32,6 +32,7 @@ def main() -> None:
         f"numpy {np.__version__}"
     )
     print(f"points: {points:,}")
+    dep = im.deployment("llama-2-70b", "a100-80gb-sxm", 8)
     modes = [
         ("static", dict(), 0.1),
         ("continuous", dict(batching="continuous"), 0.2),
@@ -39,11 +40,11 @@ def main() -> None:
     ]
     for name, kw, goal in modes:
         grid = dict(batch=batch, prompt=prompt, completion=completion, **kw)
-        im.estimate("llama-2-70b", "a100-80gb-sxm", 8, **grid)  # warm-up
+        im.estimate(dep, **grid)  # warm-up
         times = []
         for _ in range(args.repeats):
             start = time.perf_counter()
-            im.estimate("llama-2-70b", "a100-80gb-sxm", 8, **grid)
+            im.estimate(dep, **grid)
             times.append(time.perf_counter() - start)
         median = statistics.median(times)
         verdict = (

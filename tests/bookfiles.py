@@ -144,3 +144,13 @@ def answers_shown(label: str, text: str) -> list[str]:
     return sorted(
         f for f in answer_strings(label) if re.search(rf"(?<![\d.,]){re.escape(f)}(?!\d)", text)
     )
+
+
+def estimate_from(**choices):
+    """``im.estimate`` on ``im.deployment`` of the deployment's choices, with the workload's
+    (``WORKLOAD_OPTIONS``) passed on: one call for tests that vary either."""
+    import inference_math as im
+    from inference_math.serving.estimator import WORKLOAD_OPTIONS
+
+    workload = {k: choices.pop(k) for k, _, _ in WORKLOAD_OPTIONS if k in choices}
+    return im.estimate(im.deployment(**choices), **workload)

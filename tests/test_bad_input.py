@@ -10,6 +10,8 @@ import pytest
 
 import inference_math as im
 
+from bookfiles import estimate_from
+
 GOOD = dict(model="llama-2-70b", gpu="a100-80gb-sxm", gpus=2, batch=1, prompt=512, completion=512)
 
 # (keyword overrides, text the message must contain)
@@ -28,7 +30,7 @@ API_CASES = [
     (dict(prompt=10.5), "prompt must be a whole number"),
     (dict(prompt=float("inf")), "prompt must be finite"),
     (dict(completion=-5), "completion must be at least 0, got -5"),
-    (dict(completion=None), "completion must be a number"),
+    (dict(completion=[512, "x"]), "completion must be a number"),
     (dict(prompt=0, completion=0), "both 0"),
     (dict(mfu=0), "mfu must be in (0, 1], got 0"),
     (dict(mfu=1.2), "mfu must be in (0, 1], got 1.2"),
@@ -58,15 +60,15 @@ API_CASES = [
 def test_api_rejects(override, message):
     kwargs = {**GOOD, **override}
     with pytest.raises(ValueError) as err:
-        im.estimate(**kwargs)
+        estimate_from(**kwargs)
     assert message in str(err.value)
 
 
 def test_missing_model_and_gpu():
     with pytest.raises(ValueError, match="model is required"):
-        im.estimate(gpu="a100-80gb-sxm")
+        im.estimate(im.deployment(gpu="a100-80gb-sxm"))
     with pytest.raises(ValueError, match="gpu is required; allowed: .*h100-sxm"):
-        im.estimate(model="llama-2-70b")
+        im.estimate(im.deployment(model="llama-2-70b"))
 
 
 CONFIG_CASES = [

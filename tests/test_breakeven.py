@@ -40,15 +40,9 @@ def test_short_prompt_pays_for_the_weight_read():
 
 
 def test_prompt_and_completion_cost_equal_estimate():
-    for dep, kw in [
-        (ARTICLE, dict(scenario="article-2023")),
-        (
-            im.deployment("llama-2-70b", "h100-sxm", 2),
-            dict(model="llama-2-70b", gpu="h100-sxm", gpus=2),
-        ),
-    ]:
+    for dep in [ARTICLE, im.deployment("llama-2-70b", "h100-sxm", 2)]:
         b, n, c = np.meshgrid([1, 7, 64], [1, 100, 3000], [1, 96], indexing="ij")
-        r = im.estimate(batch=b, prompt=n, completion=c, **kw)
+        r = im.estimate(dep, batch=b, prompt=n, completion=c)
         assert np.allclose(im.usd_per_1k_prompt(dep, n, b), r["usd_per_1k_prompt"], rtol=1e-12)
         assert np.allclose(
             im.usd_per_1k_completion(dep, b, n, c), r["usd_per_1k_completion"], rtol=1e-12

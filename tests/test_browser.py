@@ -16,7 +16,7 @@ import threading
 import numpy as np
 import pytest
 
-from bookfiles import ROOT, toc_files
+from bookfiles import ROOT, estimate_from, toc_files
 
 pytestmark = [pytest.mark.browser, pytest.mark.book]  # it needs the built book
 HTML = ROOT / "_build" / "html"
@@ -157,11 +157,10 @@ def count_after(text: str, words: str) -> int:
 def check_completion_cost(text: str, choice: dict):
     """The key numbers shown equal the library's: the largest batch that fits (estimate's
     `fits` holds there and not one further) and the price of a completion token there."""
-    import inference_math as im
     from inference_math.book.whatif_figure import sig3 as _sig
 
     top = count_after(text, "largest batch that fits is")
-    r = im.estimate(**choice, batch=np.array([top, top + 1]))
+    r = estimate_from(**choice, batch=np.array([top, top + 1]))
     assert r["fits"][0] and not r["fits"][1], (text, choice)
     assert price_after(text, "cost") == _sig(float(r["usd_per_1k_completion"][0])), text
 

@@ -111,7 +111,10 @@ def test_plain_predictions_are_the_library_roofline(runs):
     # and what im.estimate says, which warns for the runs beyond the context
     with pytest.warns(im.ContextLengthWarning):
         e = im.estimate(
-            "llama-2-70b", "a100-80gb-sxm", 2, batch=b, prompt=n, completion=c, step_model="article"
+            im.deployment("llama-2-70b", "a100-80gb-sxm", 2, step_model="article"),
+            batch=b,
+            prompt=n,
+            completion=c,
         )
     assert np.allclose(p["completion_s"], e["completion_s"], rtol=1e-12)
     # by hand: the first run's prefill is one read of the weights; its decode reads the

@@ -147,8 +147,10 @@ def test_bad_input_is_a_clear_value_error(call, message):
 
 
 def test_quantization_batch_1_caveat():
-    bf16 = im.estimate(scenario="article-2023", batch=1, prompt=512, completion=512)
-    int4 = im.estimate(scenario="article-2023", dtype="int4", batch=1, prompt=512, completion=512)
+    bf16 = im.estimate(im.deployment(scenario="article-2023"), batch=1, prompt=512, completion=512)
+    int4 = im.estimate(
+        im.deployment(scenario="article-2023", dtype="int4"), batch=1, prompt=512, completion=512
+    )
     b1 = float(bf16["usd_per_1k_completion"])
     # 140 GB / 2.6 TB/s = 53.8 ms a token at $4.42 an hour: $0.066 per 1K, plus a little KV
     assert 140e9 / 2.6e12 * 4.42 / 3600 * 1000 == pytest.approx(0.0661, abs=5e-5)
@@ -156,7 +158,9 @@ def test_quantization_batch_1_caveat():
     assert round(b1 / 4, 3) == 0.017 and round(b1 / 3, 3) == 0.022
     assert float(int4["usd_per_1k_completion"]) == pytest.approx(b1 / 4, rel=0.01)
     # int4 is weight-only: prefill runs at the bf16 rate; int8 at the A100's int8 rate
-    int8 = im.estimate(scenario="article-2023", dtype="int8", batch=1, prompt=512, completion=1)
+    int8 = im.estimate(
+        im.deployment(scenario="article-2023", dtype="int8"), batch=1, prompt=512, completion=1
+    )
     assert float(int4["usd_per_1k_prompt"]) == pytest.approx(float(bf16["usd_per_1k_prompt"]))
     assert float(int8["usd_per_1k_prompt"]) == pytest.approx(float(bf16["usd_per_1k_prompt"]) / 2)
     dep = im.deployment(scenario="article-2023", dtype="int4")

@@ -126,7 +126,7 @@ def test_pitfall_numbers_by_hand():
 def test_context_warning_is_raised_and_catchable():
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        im.estimate(scenario="article-2023", batch=2, prompt=7584, completion=512)
+        im.estimate(im.deployment(scenario="article-2023"), batch=2, prompt=7584, completion=512)
     assert [w.category for w in caught] == [im.ContextLengthWarning]
     assert "8,096" in str(caught[0].message) and "4,096" in str(caught[0].message)
 

@@ -62,7 +62,9 @@ def test_estimate_json_has_inputs_and_exactly_the_estimate_keys():
     }
     assert set(out) == inputs | set(im.ESTIMATE_KEYS)
     assert out["params"] == 68_976_648_192 and out["kv_bytes_per_token"] == 327_680
-    direct = im.estimate("llama-2-70b", "a100-80gb-sxm", 2, batch=16, prompt=512, completion=512)
+    direct = im.estimate(
+        im.deployment("llama-2-70b", "a100-80gb-sxm", 2), batch=16, prompt=512, completion=512
+    )
     assert math.isclose(out["ttft_s"], float(direct["ttft_s"]), rel_tol=1e-12)
 
 

@@ -20,6 +20,8 @@ import numpy as np
 import pytest
 
 import inference_math as im
+
+from bookfiles import estimate_from
 from inference_math import APPENDIX_COLUMNS
 from inference_math.cli import main
 
@@ -484,11 +486,11 @@ API_BAD = [
 def test_api_refuses_or_accepts_exactly(override, message):
     kwargs = {**GOOD, **override}
     if message is None:
-        r = im.estimate(**kwargs)
+        r = estimate_from(**kwargs)
         assert np.all(np.isfinite(r["ttft_s"]))
         return
     with pytest.raises(ValueError) as err:
-        im.estimate(**kwargs)
+        estimate_from(**kwargs)
     assert message in str(err.value)
 
 
@@ -497,8 +499,8 @@ def test_api_dtype_spellings_are_canonical_everywhere(spelling):
     dep = im.deployment("llama-2-70b", "a100-80gb-sxm", 2, dtype=spelling)
     assert dep.dtype == "bf16" and dep.kv_dtype == "bf16"
     assert im.matmul_rate("a100-80gb-sxm", spelling) == 312e12
-    a = im.estimate(dtype=spelling, **{k: v for k, v in GOOD.items()})
-    b = im.estimate(dtype="bf16", **GOOD)
+    a = estimate_from(dtype=spelling, **{k: v for k, v in GOOD.items()})
+    b = estimate_from(dtype="bf16", **GOOD)
     assert all(np.array_equal(a[k], b[k], equal_nan=a[k].dtype.kind == "f") for k in a)
 
 
@@ -514,7 +516,7 @@ def test_fp32_weights_keep_an_fp32_cache_whatever_the_spelling():
 
 
 def test_a_nan_step_is_never_a_free_completion():
-    r = im.estimate(**{**GOOD, "completion": np.array([0, 64])})
+    r = estimate_from(**{**GOOD, "completion": np.array([0, 64])})
     assert np.isnan(r["usd_per_1k_completion"][0]) and r["usd_per_1k_completion"][1] > 0
     assert r["completion_s"][0] == 0 and np.isnan(r["decode_step_s"][0])
 

@@ -49,15 +49,10 @@ def test_completion_cost_never_rises_with_batch_while_memory_bound(
     dep = im.deployment(model, gpu, n_gpus, dtype=dtype, mfu=mfu, mbu=mbu)
     batches = np.arange(1, batch + 1)
     r = im.estimate(
-        dep.model,
-        dep.gpu,
-        n_gpus,
-        dtype,
+        im.deployment(dep.model, dep.gpu, n_gpus, dtype, mfu=mfu, mbu=mbu),
         batch=batches,
         prompt=prompt,
         completion=1,
-        mfu=mfu,
-        mbu=mbu,
     )
     cost = r["usd_per_1k_completion"]
     # Compare neighbours that are both memory-bound at a fixed context (completion 1).
@@ -104,17 +99,16 @@ def test_prefill_time_proportional_to_tokens_when_compute_bound(
 )
 def test_same_answer_however_broadcast(model, gpu, n_gpus, batch, prompt, completion, mfu, mbu):
     scalar = im.estimate(
-        model, gpu, n_gpus, batch=batch, prompt=prompt, completion=completion, mfu=mfu, mbu=mbu
+        im.deployment(model, gpu, n_gpus, mfu=mfu, mbu=mbu),
+        batch=batch,
+        prompt=prompt,
+        completion=completion,
     )
     column = im.estimate(
-        model,
-        gpu,
-        np.array([n_gpus, n_gpus])[:, None],
+        im.deployment(model, gpu, np.array([n_gpus, n_gpus])[:, None], mfu=np.array(mfu), mbu=mbu),
         batch=np.array([batch]),
         prompt=np.array([[prompt, prompt]]),
         completion=completion,
-        mfu=np.array(mfu),
-        mbu=mbu,
     )
     for key in im.ESTIMATE_KEYS:
         a = np.asarray(scalar[key])
@@ -135,7 +129,9 @@ def test_same_answer_however_broadcast(model, gpu, n_gpus, batch, prompt, comple
     st.integers(1, 2000),
 )
 def test_times_positive_and_ordered(model, gpu, n_gpus, batch, prompt, completion):
-    r = im.estimate(model, gpu, n_gpus, batch=batch, prompt=prompt, completion=completion)
+    r = im.estimate(
+        im.deployment(model, gpu, n_gpus), batch=batch, prompt=prompt, completion=completion
+    )
     assert float(r["ttft_s"]) > 0 and float(r["decode_step_s"]) > 0
     assert float(r["completion_s"]) == completion * float(r["decode_step_s"])
     assert np.isclose(float(r["tokens_per_s_per_sequence"]) * float(r["decode_step_s"]), 1.0)

@@ -13,7 +13,7 @@ ARTICLE = "article-2023"
 def est(**kw):
     return {
         k: np.asarray(v).item() if np.ndim(v) == 0 else v
-        for k, v in im.estimate(scenario=ARTICLE, **kw).items()
+        for k, v in im.estimate(im.deployment(scenario=ARTICLE), **kw).items()
     }
 
 
@@ -28,7 +28,9 @@ def test_article_prompt_cost_and_rate():
 
 
 def test_article_prompt_latencies():
-    r = im.estimate(scenario=ARTICLE, batch=1, prompt=np.array([512, 1536]), completion=1)
+    r = im.estimate(
+        im.deployment(scenario=ARTICLE), batch=1, prompt=np.array([512, 1536]), completion=1
+    )
     assert r["ttft_s"][0] == pytest.approx(0.1792)  # article: "about 170 ms"
     assert r["ttft_s"][1] == pytest.approx(0.5376)  # article: "about 530 ms"
 
@@ -48,7 +50,12 @@ def test_article_decode_batch_8_and_32():
 
 
 def test_article_ttft_batch_64_on_8_gpus():
-    r = im.estimate(scenario=ARTICLE, gpus=8, batch=64, prompt=np.array([512, 3596]), completion=1)
+    r = im.estimate(
+        im.deployment(scenario=ARTICLE, gpus=8),
+        batch=64,
+        prompt=np.array([512, 3596]),
+        completion=1,
+    )
     assert r["ttft_s"][0] == pytest.approx(2.8672)  # "almost 3 s": 64 x 512 x 140e9 / 1.6e15
     assert r["ttft_s"][1] == pytest.approx(20.1, abs=0.05)
     two = est(batch=64, prompt=512, completion=1)
@@ -64,14 +71,19 @@ def test_article_kv_memory():
 
 def test_explicit_options_override_scenario():
     r = im.estimate(
-        scenario=ARTICLE, gpus=8, usd_per_gpu_hour=1.0, batch=1, prompt=512, completion=1
+        im.deployment(scenario=ARTICLE, gpus=8, usd_per_gpu_hour=1.0),
+        batch=1,
+        prompt=512,
+        completion=1,
     )
     assert float(r["ttft_s"]) == pytest.approx(0.1792 / 4)
     assert float(r["usd_per_1k_prompt"]) == pytest.approx(0.1792 / 4 * 8 / 3600 / 0.512)
 
 
 def test_default_deployment_numbers():
-    r = im.estimate("llama-2-70b", "a100-80gb-sxm", 2, batch=16, prompt=512, completion=512)
+    r = im.estimate(
+        im.deployment("llama-2-70b", "a100-80gb-sxm", 2), batch=16, prompt=512, completion=512
+    )
     assert float(r["params"]) == 68_976_648_192
     assert float(r["weight_bytes"]) == 137_953_296_384
     assert float(r["kv_bytes_per_token"]) == 327_680
@@ -82,23 +94,31 @@ def test_default_deployment_numbers():
 
 
 def test_prompt_zero_and_completion_zero():
-    r = im.estimate("llama-2-70b", "a100-80gb-sxm", 2, batch=4, prompt=0, completion=100)
+    r = im.estimate(
+        im.deployment("llama-2-70b", "a100-80gb-sxm", 2), batch=4, prompt=0, completion=100
+    )
     assert np.isnan(r["usd_per_1k_prompt"])
     assert float(r["ttft_s"]) > 0
-    r = im.estimate("llama-2-70b", "a100-80gb-sxm", 2, batch=4, prompt=100, completion=0)
+    r = im.estimate(
+        im.deployment("llama-2-70b", "a100-80gb-sxm", 2), batch=4, prompt=100, completion=0
+    )
     assert np.isnan(r["usd_per_1k_completion"])
     assert np.isnan(r["tokens_per_s_per_sequence"]) and np.isnan(r["decode_step_s"])
     assert float(r["completion_s"]) == 0
 
 
 def test_not_fitting_is_a_result_not_an_error():
-    r = im.estimate("llama-2-70b", "a100-80gb-sxm", 1, batch=1, prompt=512, completion=512)
+    r = im.estimate(
+        im.deployment("llama-2-70b", "a100-80gb-sxm", 1), batch=1, prompt=512, completion=512
+    )
     assert not bool(r["fits"])
     assert float(r["kv_capacity_tokens"]) == 0
     dep = im.deployment("llama-2-70b", "a100-80gb-sxm", 1)
     msg = im.fit_problem(dep, 1, 512, 512)
     assert "137.95 GB" in msg and "77.31 GB" in msg
-    r = im.estimate("llama-2-70b", "a100-80gb-sxm", 2, batch=64, prompt=4096, completion=0)
+    r = im.estimate(
+        im.deployment("llama-2-70b", "a100-80gb-sxm", 2), batch=64, prompt=4096, completion=0
+    )
     assert not bool(r["fits"])
     dep = im.deployment("llama-2-70b", "a100-80gb-sxm", 2)
     assert "KV cache for 262,144 tokens" in im.fit_problem(dep, 64, 4096, 0)
@@ -106,10 +126,10 @@ def test_not_fitting_is_a_result_not_an_error():
 
 def test_context_warning():
     with pytest.warns(im.ContextLengthWarning, match="4,096"):
-        im.estimate("llama-2-70b", "a100-80gb-sxm", 2, prompt=7584, completion=512)
+        im.estimate(im.deployment("llama-2-70b", "a100-80gb-sxm", 2), prompt=7584, completion=512)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        im.estimate("llama-2-70b", "a100-80gb-sxm", 2, prompt=3584, completion=512)
+        im.estimate(im.deployment("llama-2-70b", "a100-80gb-sxm", 2), prompt=3584, completion=512)
 
 
 def brute_force_mean_step(dep, batch, prompt, completion):
@@ -155,10 +175,14 @@ def test_moe_decode_is_cheaper_than_its_size_at_batch_one():
 def test_broadcasting_grid():
     b = np.array([1, 8, 64])[:, None]
     n = np.array([128, 512, 2048, 3840])[None, :]
-    r = im.estimate("llama-2-70b", "a100-80gb-sxm", 8, batch=b, prompt=n, completion=256)
+    r = im.estimate(
+        im.deployment("llama-2-70b", "a100-80gb-sxm", 8), batch=b, prompt=n, completion=256
+    )
     for k in im.ESTIMATE_KEYS:
         assert r[k].shape == (3, 4), k
-    one = im.estimate("llama-2-70b", "a100-80gb-sxm", 8, batch=8, prompt=2048, completion=256)
+    one = im.estimate(
+        im.deployment("llama-2-70b", "a100-80gb-sxm", 8), batch=8, prompt=2048, completion=256
+    )
     for k in im.ESTIMATE_KEYS:
         a, s = r[k][1, 2], one[k]
         assert (a == s) if k in ("decode_bound", "fits") else np.isclose(a, s, equal_nan=True)

@@ -140,45 +140,58 @@ def test_weight_products_take_the_slower_of_reading_and_computing():
 
 
 def test_estimate_reports_both_modes():
-    kw = dict(model="llama-2-70b", gpu="a100-80gb-sxm", gpus=2, batch=8, prompt=1020,
-              completion=129)  # fmt: skip
-    static = im.estimate(**kw)
-    cont = im.estimate(**kw, batching="continuous")
+    dep = im.deployment("llama-2-70b", "a100-80gb-sxm", 2)
+    static = im.estimate(dep, batch=8, prompt=1020, completion=129)
+    cont = im.estimate(dep, batch=8, prompt=1020, completion=129, batching="continuous")
     assert set(static) == set(cont) == set(im.ESTIMATE_KEYS)
     assert float(static["itl_s"]) == float(static["decode_step_s"])
     assert float(cont["ttft_s"]) < float(static["ttft_s"])  # waits for its own prefill only
-    dep = im.deployment("llama-2-70b", "a100-80gb-sxm", 2)
-    direct = im.estimate(dep, batch=8, prompt=1020, completion=129, batching="continuous")
-    assert float(direct["itl_s"]) == float(cont["itl_s"])
+    chat = im.estimate(dep, "chat", batch=8, batching="continuous")  # the same as a workload
+    assert float(chat["itl_s"]) == float(cont["itl_s"])
 
 
 def test_the_article_scenario_keeps_its_figures():
-    r = im.estimate(scenario="article-2023", gpus=8, batch=64, prompt=512, completion=1)
+    r = im.estimate(
+        im.deployment(scenario="article-2023", gpus=8), batch=64, prompt=512, completion=1
+    )
     assert float(r["ttft_s"]) == pytest.approx(64 * 512 * 140e9 / 1.6e15)
 
 
 @pytest.mark.parametrize("kwargs,message", [
     (dict(batching="dynamic"), "unknown batching 'dynamic'"),
-    (dict(step_model="roofline"), "unknown step_model 'roofline'"),
     (dict(chunked_prefill=True), "chunked_prefill needs batching='continuous'"),
-    (dict(chunked_prefill=True, batching="continuous", step_model="article"),
-     "chunked_prefill needs step_model='per-op'"),
     (dict(chunked_prefill="yes", batching="continuous"), "chunked_prefill must be True or False"),
 ])  # fmt: skip
 def test_bad_serving_options_are_refused(kwargs, message):
     with pytest.raises(ValueError, match=message):
-        im.estimate("llama-2-70b", "a100-80gb-sxm", 2, **kwargs)
+        im.estimate(im.deployment("llama-2-70b", "a100-80gb-sxm", 2), **kwargs)
 
 
-def test_a_deployment_and_its_arguments_are_not_mixed():
+def test_bad_deployment_choices_are_refused():
+    with pytest.raises(ValueError, match="unknown step_model 'roofline'"):
+        im.deployment("llama-2-70b", "a100-80gb-sxm", 2, step_model="roofline")
+    article = im.deployment("llama-2-70b", "a100-80gb-sxm", 2, step_model="article")
+    with pytest.raises(ValueError, match="chunked_prefill needs step_model='per-op'"):
+        im.estimate(article, chunked_prefill=True, batching="continuous")
+    with pytest.raises(ValueError, match="deployment has no choice 'gpu_count'"):
+        im.deployment("llama-2-70b", "a100-80gb-sxm", gpu_count=2)
+
+
+def test_estimate_takes_a_deployment_and_a_workload():
+    with pytest.raises(ValueError, match="estimate takes a Deployment"):
+        im.estimate("llama-2-70b")
     dep = im.deployment("llama-2-70b", "a100-80gb-sxm", 2)
-    with pytest.raises(ValueError, match="give no other deployment argument; got gpus"):
-        im.estimate(dep, gpus=4)
+    with pytest.raises(ValueError, match="give a workload or prompt and completion, not both"):
+        im.estimate(dep, "chat", prompt=100)
+    with pytest.raises(ValueError, match="unknown workload 'chatting'"):
+        im.estimate(dep, "chatting")
+    with pytest.raises(TypeError):
+        im.estimate(dep, gpus=4)  # a deployment's choice is not estimate's
 
 
 def test_a_continuous_batch_that_does_not_fit_is_reported():
-    r = im.estimate("llama-2-70b", "a100-80gb-sxm", 2, batch=64, prompt=4000, completion=96,
-                    batching="continuous")  # fmt: skip
+    dep = im.deployment("llama-2-70b", "a100-80gb-sxm", 2)
+    r = im.estimate(dep, batch=64, prompt=4000, completion=96, batching="continuous")
     assert not bool(r["fits"])
 
 

@@ -113,6 +113,28 @@ def test_prefill_and_decode_times(m, gpu, g, n, b, mfu, mbu):
     assert np.isclose(decode_fn(*args), float(im.decode_step_time(dep, b, n)), rtol=1e-12)
 
 
+terms_fn = sp.lambdify(_TIME_ARGS, s.decode_terms(), "numpy")
+
+
+@given(
+    dense_models(),
+    st.sampled_from(sorted(im.GPUS)),
+    st.integers(1, 16),
+    st.integers(0, 30_000),
+    st.integers(1, 512),
+)
+def test_the_decode_terms_are_written_once_in_numpy_and_once_in_sympy(m, gpu, g, n, b):
+    m = dataclasses.replace(m, tied_embeddings=False)
+    dep = im.deployment(m, gpu, g, mfu=0.5, mbu=0.7)
+    numeric = im.decode_terms(dep, b, n)
+    symbolic = terms_fn(*_time_args(m, dep, n, b))
+    assert np.allclose(numeric, symbolic, rtol=1e-12, atol=0)
+    weights, kv, products, attention = numeric
+    per_op = dep.overhead_s + max(weights, products) + max(kv, attention)
+    per_op += float(im.allreduce_time(dep, b))
+    assert np.isclose(float(im.decode_step_time(dep, b, n)), per_op, rtol=1e-12)
+
+
 @given(st.sampled_from(sorted(im.GPUS)), st.integers(1, 16), st.floats(0.05, 1), st.floats(0.05, 1))
 def test_compute_bound_batch_without_kv(gpu, g, mfu, mbu):
     m = im.get_model("llama-2-70b")

@@ -9,6 +9,8 @@ import numpy as np
 import pytest
 
 import inference_math as im
+
+from bookfiles import estimate_from
 from inference_math.book import whatif_grid as whatif
 from inference_math.book.whatif_figure import sig3 as _sig
 
@@ -43,7 +45,7 @@ def test_lookup_finds_the_point_computed_alone(grids):
 def test_completion_cost_is_estimates(grids):
     for choice in choices(grids["completion-cost"]):
         p = whatif.lookup(grids["completion-cost"], **choice)
-        r = im.estimate(**choice, batch=whatif.SEARCH)
+        r = estimate_from(**choice, batch=whatif.SEARCH)
         cost = r["usd_per_1k_completion"]
         assert np.allclose(p["usd"], cost[whatif.SHOWN - 1], rtol=1e-3)
         top = p["max_fit"]

@@ -23,7 +23,12 @@ def main() -> None:
     api = im.get_api_price(im.ARTICLE_API)
     fig, ax = plt.subplots(figsize=(7, 4))
     for colour, gpus, width, style_ in zip(PALETTE, (2, 8), (5, 2), ("-", ":")):
-        r = im.estimate(scenario="article-2023", gpus=gpus, batch=batch, prompt=512, completion=512)
+        r = im.estimate(
+            im.deployment(scenario="article-2023", gpus=gpus),
+            batch=batch,
+            prompt=512,
+            completion=512,
+        )
         fits = r["fits"]
         ax.loglog(
             batch[fits],

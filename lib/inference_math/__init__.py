@@ -101,6 +101,7 @@ from .serving.steps import (
     compute_bound_batch,
     compute_bound_prompt,
     decode_step_time,
+    decode_terms,
     mean_decode_step_time,
     mean_of_max_attended,
     mean_of_max_linear,
@@ -109,6 +110,7 @@ from .serving.steps import (
     weight_products_time,
 )
 from .serving.batching import BATCHING, continuous_batch, static_batch
+from .serving.workload import WORKLOADS, Workload, get_workload
 from .serving.estimator import ESTIMATE_KEYS, ContextLengthWarning, estimate, fit_problem
 from .serving.memory import decode_bytes_read, max_batch, min_gpus
 from .serving.queueing import erlang_c, max_utilisation, mean_wait, wait_quantile
@@ -143,13 +145,10 @@ from .economics.breakeven import (
 )
 from .economics.workloads import (
     BURSTY_UTILISATION,
-    WORKLOADS,
-    Workload,
     WorkloadPrice,
     api_meets_targets,
     api_usd_per_request,
     break_even_completion,
-    get_workload,
     max_feasible_batch,
     meets_targets,
     price_workload,

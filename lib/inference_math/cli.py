@@ -17,11 +17,12 @@ import numpy as np
 
 from .core import units
 from .core.checks import printable
-from .model.sizes import kv_bytes_per_token
 from .hardware.gpus import GPUS
 from .model.catalog import MODELS
-from .serving.deployment import SCENARIOS, deployment
-from .serving.estimator import estimate, fit_problem
+from .model.sizes import kv_bytes_per_token
+from .serving.deployment import SCENARIOS, choices, deployment
+from .serving.estimator import WORKLOAD_OPTIONS, estimate, fit_problem
+from .serving.workload import get_workload
 
 PROG = "inference-math"
 
@@ -35,38 +36,28 @@ class _BadInput(Exception):
     pass
 
 
+# How the command line reads each kind of value; numbers are checked by the library.
+_TYPES = {"model": str, "gpu": str, "name": str, "count": float, "fraction": float, "number": float}
+
+
 def _parser() -> argparse.ArgumentParser:
     p = _Parser(prog=PROG, description="Inference arithmetic for large language models.")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
     e = sub.add_parser("estimate", help="time, memory and cost of one workload")
-    e.add_argument("--model", help="catalog name or path to a Hugging Face config.json")
-    e.add_argument("--gpu", help="catalog GPU name")
-    e.add_argument("--gpus", type=float, help="number of GPUs (tensor parallel)")
-    e.add_argument("--dtype", help="weight dtype: fp32, bf16, fp16, fp8, int8, int4")
-    e.add_argument("--kv-dtype", help="KV cache dtype (default: bf16)")
-    e.add_argument("--batch", type=float, default=1, help="sequences per batch (default 1)")
-    e.add_argument("--prompt", type=float, default=512, help="prompt tokens (default 512)")
-    e.add_argument("--completion", type=float, default=512, help="completion tokens (default 512)")
-    e.add_argument("--mfu", type=float, help="model FLOPs utilisation in (0, 1]")
-    e.add_argument("--mbu", type=float, help="memory bandwidth utilisation in (0, 1]")
-    e.add_argument("--usd-per-gpu-hour", type=float, help="price per GPU-hour")
+    # The options are the deployment's choices and estimate's workload, each described once
+    # (serving.deployment.choices, serving.estimator.WORKLOAD_OPTIONS).
+    for name, field in choices().items():
+        kind = field.metadata["kind"]
+        e.add_argument(
+            f"--{name.replace('_', '-')}", type=_TYPES[kind], help=field.metadata["help"]
+        )
     e.add_argument("--scenario", help=f"preset assumptions: {', '.join(SCENARIOS)}")
-    e.add_argument(
-        "--batching",
-        default="static",
-        help="static (the article's: a batch starts and ends together) or continuous "
-        "(--batch requests in flight)",
-    )
-    e.add_argument(
-        "--chunked-prefill",
-        action="store_true",
-        help="with --batching continuous: prompts ride in the decode steps in chunks",
-    )
-    e.add_argument(
-        "--step-model",
-        help="article (one max over a step's bytes and FLOPs) or per-op (default, except "
-        "for --scenario article-2023)",
-    )
+    for name, kind, what in WORKLOAD_OPTIONS:
+        flag = f"--{name.replace('_', '-')}"
+        if kind == "flag":
+            e.add_argument(flag, action="store_true", help=what)
+        else:
+            e.add_argument(flag, type=_TYPES[kind], help=what)
     e.add_argument("--json", action="store_true", help="print one JSON object")
     for name, what in (("models", "the model catalog"), ("gpus", "the GPU catalog")):
         s = sub.add_parser(name, help=f"list {what}")
@@ -102,28 +93,20 @@ class Output:
 
 
 def _estimate(args) -> Output:
-    dep = deployment(
-        args.model,
-        args.gpu,
-        args.gpus,
-        args.dtype,
-        args.kv_dtype,
-        args.mfu,
-        args.mbu,
-        args.usd_per_gpu_hour,
-        scenario=args.scenario,
-        step_model=args.step_model,
-    )
+    chosen = {name: getattr(args, name) for name in choices()}
+    dep = deployment(scenario=args.scenario, **chosen)
+    workload = {name: getattr(args, name) for name, _, _ in WORKLOAD_OPTIONS}
+    workload["batch"] = 1 if args.batch is None else args.batch
+    workload["batching"] = args.batching or "static"
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        result = estimate(
-            dep,
-            batch=args.batch,
-            prompt=args.prompt,
-            completion=args.completion,
-            batching=args.batching,
-            chunked_prefill=args.chunked_prefill,
-        )
+        result = estimate(dep, workload.pop("workload"), **workload)
+    if args.workload is not None:
+        w = get_workload(args.workload)
+        args.prompt, args.completion = w.prompt, w.completion
+    args.prompt = 512 if args.prompt is None else args.prompt
+    args.completion = 512 if args.completion is None else args.completion
+    args.batch, args.batching = workload["batch"], workload["batching"]
     r = {k: _jsonable(v) for k, v in result.items()}
     name = printable(dep.model.name)
     if args.json:

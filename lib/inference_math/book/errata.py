@@ -160,7 +160,7 @@ def article_errata() -> list[Erratum]:
     api = get_api_price(ARTICLE_API)
     b64 = int(SLIP_CLAIMS["batch_64"].value)
     price64 = float(
-        estimate(scenario="article-2023", batch=b64, prompt=0, completion=1)[
+        estimate(deployment(scenario="article-2023"), batch=b64, prompt=0, completion=1)[
             "usd_per_1k_completion"
         ]
     )
@@ -222,7 +222,7 @@ def article_errata() -> list[Erratum]:
 
     per_s = SLIP_CLAIMS["usd_per_s"].value
     quoted = SLIP_CLAIMS["usd_per_1k_prompt"].value
-    p2048 = estimate(scenario="article-2023", batch=1, prompt=2048, completion=1)
+    p2048 = estimate(deployment(scenario="article-2023"), batch=1, prompt=2048, completion=1)
     exact_usd = float(p2048["usd_per_1k_prompt"])
     usd_h = scenario["gpus"] * scenario["usd_per_gpu_hour"]
     out.append(
@@ -240,7 +240,9 @@ def article_errata() -> list[Erratum]:
     )
 
     art = deployment(scenario="article-2023")
-    t512 = float(estimate(scenario="article-2023", batch=1, prompt=512, completion=1)["ttft_s"])
+    t512 = float(
+        estimate(deployment(scenario="article-2023"), batch=1, prompt=512, completion=1)["ttft_s"]
+    )
     out.append(
         Erratum(
             "prefill-512",

@@ -21,6 +21,7 @@ import itertools
 import numpy as np
 
 from ..economics.prices import ARTICLE_API, get_api_price
+from ..serving.deployment import deployment as make_deployment
 from ..serving.estimator import estimate
 from ..economics.workloads import api_usd_per_request, get_workload, meets_targets
 
@@ -116,10 +117,8 @@ def completion_points(
     none) and ``max_fit_usd`` (its price; None), ``even`` (the smallest batch whose completion
     tokens cost at most the API's output price; 0: none up to 4096)."""
     price, prompt, completion = _mesh(prices, prompts, completions)
-    r = estimate(
-        model, gpu, gpus, dtype, batch=SEARCH, prompt=prompt, completion=completion,
-        usd_per_gpu_hour=price, batching=batching,
-    )  # fmt: skip
+    dep = make_deployment(model, gpu, gpus, dtype, usd_per_gpu_hour=price)
+    r = estimate(dep, batch=SEARCH, prompt=prompt, completion=completion, batching=batching)
     cost, fits = r["usd_per_1k_completion"], r["fits"]
     even = cost <= get_api_price(api).usd_per_1k_output
     shown = SHOWN - 1
@@ -152,7 +151,8 @@ def self_hosted_usd_per_request(prompt, completion, batch, batching="static", **
     pays the deployment-seconds ``estimate`` charges to its tokens, so that the same function
     prices continuous batching too. With static batching it equals ``self_hosted_cost``."""
     decode = np.asarray(completion) - 1
-    r = estimate(batch=batch, prompt=prompt, completion=decode, batching=batching, **deployment)
+    dep = make_deployment(**deployment)
+    r = estimate(dep, batch=batch, prompt=prompt, completion=decode, batching=batching)
     with np.errstate(invalid="ignore"):
         usd = (
             np.nan_to_num(prompt * r["usd_per_1k_prompt"])

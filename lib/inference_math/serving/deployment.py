@@ -51,6 +51,14 @@ STEP_MODELS = ("article", "per-op")
 DEFAULT_USABLE_MEMORY = 0.9
 
 
+def option(default, kind: str, help: str, flag: str | None = None):
+    """A field of ``Deployment`` that a reader chooses: its default, what kind of value it
+    takes ("model", "gpu", "count", "name", "fraction", "number") and one line of help. The
+    command line builds its options from these (``--kv-dtype`` for ``kv_dtype``; ``flag``
+    names the option when it differs from the field), so the list is written once."""
+    return dataclasses.field(default=default, metadata={"kind": kind, "help": help, "flag": flag})
+
+
 def _number(value):
     """A checked 0-d array as a plain float; arrays stay arrays (a sweep over a field)."""
     return float(value) if np.ndim(value) == 0 else value
@@ -76,22 +84,30 @@ class Deployment:
     FLOPs follow from it); ``attention`` False leaves out the attention-score FLOPs, as the
     article does. Scalars may be numpy arrays to sweep them."""
 
-    model: Model
-    gpu: GPU
-    gpus: int | np.ndarray = 1
-    dtype: str = "bf16"
-    kv_dtype: str | None = None
-    mfu: float | np.ndarray | None = None
-    mbu: float | np.ndarray | None = None
-    usd_per_gpu_hour: float | np.ndarray | None = None
-    usable_memory: float | np.ndarray = DEFAULT_USABLE_MEMORY
-    params_override: float | None = None
+    model: Model = option(None, "model", "catalog name or path to a Hugging Face config.json")
+    gpu: GPU = option(None, "gpu", "catalog GPU name")
+    gpus: int | np.ndarray = option(1, "count", "number of GPUs (tensor parallel)")
+    dtype: str = option("bf16", "name", "weight format: fp32, bf16, fp16, fp8, int8, int4")
+    kv_dtype: str | None = option(None, "name", "KV cache format (default: bf16)")
+    mfu: float | np.ndarray | None = option(None, "fraction", "share of peak FLOP/s achieved")
+    mbu: float | np.ndarray | None = option(None, "fraction", "share of peak bandwidth achieved")
+    usd_per_gpu_hour: float | np.ndarray | None = option(None, "number", "price per GPU-hour")
+    usable_memory: float | np.ndarray = option(
+        DEFAULT_USABLE_MEMORY, "fraction", "share of memory the server may fill (default 0.9)"
+    )
+    params_override: float | None = option(
+        None, "number", "a round parameter count that replaces the architecture's", "params"
+    )
     attention: bool = True
     name: str = ""
-    step_model: str = "per-op"
-    overhead_s: float | None = None
-    prefill_overhead_s: float | None = None
-    allreduce_latency_s: float | None = None
+    step_model: str = option(
+        "per-op", "name", "article (one max over a step's bytes and FLOPs) or per-op (default)"
+    )
+    overhead_s: float | None = option(None, "number", "fixed seconds per forward pass")
+    prefill_overhead_s: float | None = option(
+        None, "number", "further fixed seconds per prefill pass"
+    )
+    allreduce_latency_s: float | None = option(None, "number", "seconds per all-reduce")
 
     def __post_init__(self):
         fix = dict(model=get_model(self.model), gpu=get_gpu(self.gpu), dtype=dtype_name(self.dtype))
@@ -253,44 +269,29 @@ SCENARIOS: dict[str, dict] = {
 SCENARIO_SOURCE = "Sanger, 'Why GPT-3.5 is (mostly) cheaper than Llama 2', Cursor blog, 2023-07-20"
 
 
-def deployment(
-    model=None,
-    gpu=None,
-    gpus=None,
-    dtype=None,
-    kv_dtype=None,
-    mfu=None,
-    mbu=None,
-    usd_per_gpu_hour=None,
-    usable_memory=None,
-    params=None,
-    attention=None,
-    scenario: str | None = None,
-    step_model=None,
-    overhead_s=None,
-    prefill_overhead_s=None,
-    allreduce_latency_s=None,
-) -> Deployment:
-    """A checked ``Deployment`` (chapter 3). With ``scenario``, its values fill whatever is
-    not given; anything given explicitly wins. ``params`` is the round parameter count that
-    replaces the architecture's (``Deployment.params_override``)."""
-    given = dict(
-        model=model,
-        gpu=gpu,
-        gpus=gpus,
-        dtype=dtype,
-        kv_dtype=kv_dtype,
-        mfu=mfu,
-        mbu=mbu,
-        usd_per_gpu_hour=usd_per_gpu_hour,
-        usable_memory=usable_memory,
-        params=params,
-        attention=attention,
-        step_model=step_model,
-        overhead_s=overhead_s,
-        prefill_overhead_s=prefill_overhead_s,
-        allreduce_latency_s=allreduce_latency_s,
-    )
+def choices() -> dict[str, dataclasses.Field]:
+    """The fields of ``Deployment`` a reader chooses, by the name ``deployment()`` and the
+    command line take them (``params`` for ``params_override``). Chapter 3 uses them."""
+    return {
+        f.metadata.get("flag") or f.name: f
+        for f in dataclasses.fields(Deployment)
+        if "kind" in f.metadata
+    }
+
+
+def deployment(model=None, gpu=None, gpus=None, dtype=None, *, scenario=None, **chosen):
+    """A checked ``Deployment`` (chapter 3): ``model`` on ``gpus`` x ``gpu`` with weights in
+    ``dtype``, and any other field of ``choices()`` by name (``kv_dtype="fp8"``,
+    ``mfu=0.5``, ``params=70e9`` for the round count that replaces the architecture's,
+    ``attention=False``). With ``scenario``, its values fill whatever is not given; anything
+    given explicitly wins."""
+    allowed = {*choices(), "attention"}
+    unknown = sorted(set(chosen) - allowed)
+    if unknown:
+        raise ValueError(
+            f"deployment has no choice {unknown[0]!r}; allowed: {', '.join(sorted(allowed))}"
+        )
+    given = dict(model=model, gpu=gpu, gpus=gpus, dtype=dtype, **chosen)
     base = dict(checks.lookup("scenario", scenario, SCENARIOS)) if scenario is not None else {}
     if model is not None and base and get_model(model) != get_model(base["model"]):
         # A scenario's rounded parameter count belongs to its own model, not to another.

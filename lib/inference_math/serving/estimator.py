@@ -12,9 +12,11 @@ import warnings
 import numpy as np
 
 from ..core import checks
-from .batching import BATCHING, continuous_batch, static_batch
-from .deployment import Deployment, deployment
 from ..core.units import GB
+from .batching import BATCHING, continuous_batch, static_batch
+from .deployment import Deployment
+from .steps import decode_terms
+from .workload import get_workload
 
 
 class ContextLengthWarning(UserWarning):
@@ -41,57 +43,61 @@ ESTIMATE_KEYS = (
 )
 
 
+# What ``estimate`` asks besides the deployment: (name, kind, help). The command line builds
+# its workload options from this table; a test checks it matches the signature.
+WORKLOAD_OPTIONS = (
+    ("workload", "name", "a catalog workload (chat, ...): its prompt and completion"),
+    ("batch", "count", "sequences per batch, or requests in flight (default 1)"),
+    ("prompt", "count", "prompt tokens (default 512, or the workload's)"),
+    ("completion", "count", "completion tokens (default 512, or the workload's)"),
+    ("batching", "name", "static (the article's: a batch starts and ends together) or "
+     "continuous (--batch requests in flight)"),
+    ("chunked_prefill", "flag", "with continuous batching: prompts ride in the decode steps"),
+)  # fmt: skip
+
+
 def estimate(
-    model=None,
-    gpu=None,
-    gpus=None,
-    dtype=None,
-    kv_dtype=None,
-    batch=1,
-    prompt=512,
-    completion=512,
-    mfu=None,
-    mbu=None,
-    usd_per_gpu_hour=None,
+    deployment: Deployment,
+    workload=None,
     *,
-    scenario=None,
-    usable_memory=None,
-    params=None,
-    attention=None,
-    step_model=None,
+    batch=1,
+    prompt=None,
+    completion=None,
     batching="static",
     chunked_prefill=False,
 ) -> dict[str, np.ndarray]:
-    """Everything the book computes for one workload on one deployment (chapters 5 to 11).
+    """Everything the book computes for a workload on a deployment (chapters 5 to 11).
 
-    ``model`` is a catalog name, ``Model`` or config path (the deployment is built from the
-    arguments, ``deployment()``), or a ``Deployment`` itself (then no other deployment
-    argument may be given). ``batch`` sequences, each ``prompt`` tokens in and ``completion``
-    tokens out; with ``batching="continuous"``, ``batch`` is the number of requests in
-    flight in steady state (``batching.continuous_batch``), optionally with
-    ``chunked_prefill``; ``"static"`` is the article's batch (``batching.static_batch``).
-    Any numeric argument may be a numpy array; they broadcast against each other. Returns a
-    dict of arrays with exactly the keys ``ESTIMATE_KEYS``: ``itl_s`` is the mean time
-    between two output tokens of one request, ``output_tokens_per_s`` the deployment's
-    aggregate rate. Tokens are priced from the deployment-seconds each request takes. As in
-    the source article's appendix, a completion of C tokens is timed as C decode steps after
-    the prefill. A rate with nothing to divide by (USD per 1K prompt tokens with no prompt)
-    is NaN.
+    ``deployment`` is a ``Deployment`` (``im.deployment(...)`` builds one). The workload is
+    a catalog ``Workload`` or its name ("chat"), whose prompt and completion are used, or
+    else ``prompt`` and ``completion`` tokens (default 512 each; arrays to sweep them).
+    ``batch`` sequences are served together: with ``batching="continuous"``, ``batch`` is the
+    number of requests in flight in steady state (``batching.continuous_batch``), optionally
+    with ``chunked_prefill``; ``"static"`` is the article's batch
+    (``batching.static_batch``). Any numeric argument may be a numpy array; they broadcast
+    against each other and the deployment's arrays. Returns a dict of arrays with exactly the
+    keys ``ESTIMATE_KEYS``: ``itl_s`` is the mean time between two output tokens of one
+    request, ``output_tokens_per_s`` the deployment's aggregate rate. Tokens are priced from
+    the deployment-seconds each request takes. As in the source article's appendix, a
+    completion of C tokens is timed as C decode steps after the prefill. A rate with nothing
+    to divide by (USD per 1K prompt tokens with no prompt) is NaN.
     """
-    given = dict(
-        gpu=gpu, gpus=gpus, dtype=dtype, kv_dtype=kv_dtype, mfu=mfu, mbu=mbu,
-        usd_per_gpu_hour=usd_per_gpu_hour, scenario=scenario, usable_memory=usable_memory,
-        params=params, attention=attention, step_model=step_model,
-    )  # fmt: skip
-    if isinstance(model, Deployment):
-        extra = [k for k, v in given.items() if v is not None]
-        if extra:
+    if not isinstance(deployment, Deployment):
+        raise ValueError(
+            "estimate takes a Deployment (build one with im.deployment(model, gpu, gpus, "
+            f"...)), got {checks.printable(repr(deployment))[:60]}"
+        )
+    dep = deployment
+    if workload is not None:
+        if prompt is not None or completion is not None:
             raise ValueError(
-                f"with a Deployment, give no other deployment argument; got {', '.join(extra)}"
+                "give a workload or prompt and completion, not both: the workload's prompt "
+                "and completion would be replaced"
             )
-        dep = model
-    else:
-        dep = deployment(model, **given)
+        w = get_workload(workload)
+        prompt, completion = w.prompt, w.completion
+    prompt = 512 if prompt is None else prompt
+    completion = 512 if completion is None else completion
     mode = checks.canonical("batching", batching, {m: m for m in BATCHING})
     chunked = checks.flag("chunked_prefill", chunked_prefill)
     if chunked and mode == "static":
@@ -146,14 +152,8 @@ def estimate(
         tokens_per_s = 1.0 / r["itl_s"]
 
         mean_context = dep.attended(n + (np.maximum(c, 1) + 1) / 2)
-        memory_time = (
-            dep.weight_bytes_read(b) + b * mean_context * dep.kv_bytes_per_token
-        ) / dep.achieved_bandwidth
-        compute_time = (
-            b
-            * (dep.flops_per_token + dep.attention_flops_per_context_token * mean_context)
-            / dep.achieved_flops
-        )
+        reads, kv_reads, products, attention = decode_terms(dep, b, mean_context)
+        memory_time, compute_time = reads + kv_reads, products + attention
     bound = np.where(compute_time > memory_time, "compute", "memory")
     checks.finite_results(
         {

@@ -40,14 +40,32 @@ def allreduce_time(dep: Deployment, tokens):
     return np.where(g > 1, 2 * dep.model.n_layers * one, 0.0)
 
 
+def decode_terms(dep: Deployment, batch, attended, kv_bandwidth=None):
+    """Seconds of the four parts of a forward pass over ``batch`` tokens that each read
+    ``attended`` tokens of cache (chapter 6): reading the weights (once for the whole batch),
+    reading the cache, the weight products' FLOPs and the attention FLOPs, as a tuple
+    ``(weights, kv, products, attention)``. The article's step model takes the larger of
+    weights + kv and products + attention; the per-op model adds the larger of weights and
+    products to the larger of kv and attention. The cache and attention terms grow linearly
+    with ``attended``. ``kv_bandwidth`` reads the cache at another rate than the weights
+    (chapter 10's refined model). Every decode-step function of the library is built on
+    these four terms, and ``symbolic.decode_terms`` writes them in sympy."""
+    b = np.asarray(batch, dtype=float)
+    e = np.asarray(attended, dtype=float)
+    kv_rate = dep.achieved_bandwidth if kv_bandwidth is None else kv_bandwidth
+    return (
+        dep.weight_bytes_read(b) / dep.achieved_bandwidth,
+        b * e * dep.kv_bytes_per_token / kv_rate,
+        b * dep.flops_per_token / dep.achieved_flops,
+        b * e * dep.attention_flops_per_context_token / dep.achieved_flops,
+    )
+
+
 def weight_products_time(dep: Deployment, tokens):
     """Seconds of the weight products of a pass over ``tokens`` tokens (chapter 6): the
     larger of reading the weights once and doing 2 x matmul parameters FLOPs per token."""
-    t = np.asarray(tokens, dtype=float)
-    return np.maximum(
-        dep.weight_bytes_read(t) / dep.achieved_bandwidth,
-        t * dep.flops_per_token / dep.achieved_flops,
-    )
+    weights, _, products, _ = decode_terms(dep, tokens, 0.0)
+    return np.maximum(weights, products)
 
 
 def prefill_time(dep: Deployment, prompt, batch=1):
@@ -87,20 +105,21 @@ def prefill_time(dep: Deployment, prompt, batch=1):
 
 def decode_step_time(dep: Deployment, batch, context):
     """Seconds for one decode step of ``batch`` sequences that each attend to ``context``
-    tokens (chapter 6). Article model: read the weights and every sequence's KV cache, or do
-    the FLOPs, whichever is slower. Per-op model: the fixed overhead, the weight products,
-    attention over the cache (its reads or its FLOPs) and the all-reduces, added. A
-    sliding-window layer reads and attends to its window at most (``Deployment.attended``)."""
+    tokens (chapter 6), from the four terms of ``decode_terms``. Article model: read the
+    weights and every sequence's KV cache, or do the FLOPs, whichever is slower. Per-op
+    model: the fixed overhead, the weight products, attention over the cache (its reads or
+    its FLOPs) and the all-reduces, added. A sliding-window layer reads and attends to its
+    window at most (``Deployment.attended``)."""
     b = np.asarray(batch, dtype=float)
-    c = dep.attended(np.asarray(context, dtype=float))  # windowed layers read their window
-    kv_reads = b * c * dep.kv_bytes_per_token
-    attention_flops = b * dep.attention_flops_per_context_token * c
+    weights, kv, products, attention = decode_terms(dep, b, dep.attended(context))
     if dep.step_model == "article":
-        memory = dep.weight_bytes_read(b) + kv_reads
-        compute = b * dep.flops_per_token + attention_flops
-        return np.maximum(memory / dep.achieved_bandwidth, compute / dep.achieved_flops)
-    attention = np.maximum(kv_reads / dep.achieved_bandwidth, attention_flops / dep.achieved_flops)
-    return dep.overhead_s + weight_products_time(dep, b) + attention + allreduce_time(dep, b)
+        return np.maximum(weights + kv, products + attention)
+    return (
+        dep.overhead_s
+        + np.maximum(weights, products)
+        + np.maximum(kv, attention)
+        + allreduce_time(dep, b)
+    )
 
 
 def _sum_linear(c0, c1, lo, hi):
@@ -174,74 +193,54 @@ def mean_of_max_attended(model, a0, a1, b0, b1, prompt, completion):
 def decode_lines(dep: Deployment, batch, prompt, kv_bandwidth=None):
     """Under the article's step model, the memory and compute times of decode step j of a
     completion after ``prompt`` tokens, as two lines in j: (a0, a1, b0, b1) with memory
-    a0 + a1 j and compute b0 + b1 j (step j attends to prompt + j tokens). ``kv_bandwidth``
-    reads the cache at another rate than the weights (the refined model of chapter 10).
-    Full attention only: under sliding windows the step times are not lines in j."""
+    a0 + a1 j and compute b0 + b1 j (step j attends to prompt + j tokens): the terms of
+    ``decode_terms`` at one cached token are the slopes. ``kv_bandwidth`` reads the cache at
+    another rate than the weights (the refined model of chapter 10). Full attention only:
+    under sliding windows the step times are not lines in j."""
     if dep.model.has_windows:
         raise ValueError(
             f"decode_lines: {dep.model.name} has sliding-window layers, so its decode steps "
             "are not lines in j; use mean_decode_step_time"
         )
-    b = np.asarray(batch, dtype=float)
     n = np.asarray(prompt, dtype=float)
-    kv_read = dep.achieved_bandwidth if kv_bandwidth is None else kv_bandwidth
-    kv = dep.kv_bytes_per_token
-    coef = dep.attention_flops_per_context_token
-    return (
-        dep.weight_bytes_read(b) / dep.achieved_bandwidth + b * kv * n / kv_read,
-        b * kv / kv_read,
-        b * (dep.flops_per_token + coef * n) / dep.achieved_flops,
-        b * coef / dep.achieved_flops,
-    )
+    weights, kv, products, attention = decode_terms(dep, batch, 1.0, kv_bandwidth)
+    return weights + kv * n, kv, products + attention * n, attention
 
 
 def mean_decode_step_time(dep: Deployment, batch, prompt, completion):
     """Mean decode step over a completion of ``completion`` tokens after ``prompt`` tokens
-    (chapter 6): step j attends to prompt + j tokens. NaN when there is no completion."""
+    (chapter 6): step j attends to prompt + j tokens, and the cache and attention terms of
+    ``decode_terms`` grow by one token's worth at each step. NaN when there is no completion."""
     c = np.asarray(completion, dtype=float)
     steps = np.maximum(c, 1)
-    if dep.model.has_windows:
-        mean = _windowed_mean_step(dep, batch, prompt, steps)
-    elif dep.step_model == "article":
-        mean = mean_of_max_linear(*decode_lines(dep, batch, prompt), steps)
-    else:
-        b = np.asarray(batch, dtype=float)
-        n = np.asarray(prompt, dtype=float)
-        kv = b * dep.kv_bytes_per_token / dep.achieved_bandwidth
-        flops = b * dep.attention_flops_per_context_token / dep.achieved_flops
-        fixed = dep.overhead_s + weight_products_time(dep, b) + allreduce_time(dep, b)
-        mean = fixed + mean_of_max_linear(kv * n, kv, flops * n, flops, steps)
-    return np.where(c > 0, mean, np.nan)
-
-
-def _windowed_mean_step(dep: Deployment, batch, prompt, steps):
-    """``mean_decode_step_time`` for a model with sliding windows: the same two step models,
-    with step j reading ``attended(prompt + j)`` tokens of cache per sequence."""
     b = np.asarray(batch, dtype=float)
-    kv = b * dep.kv_bytes_per_token / dep.achieved_bandwidth
-    flops = b * dep.attention_flops_per_context_token / dep.achieved_flops
+    weights, kv, products, attention = decode_terms(dep, b, 1.0)  # kv, attention: per token
     if dep.step_model == "article":
-        weights = dep.weight_bytes_read(b) / dep.achieved_bandwidth
-        dense = b * dep.flops_per_token / dep.achieved_flops
-        return mean_of_max_attended(dep.model, weights, kv, dense, flops, prompt, steps)
-    fixed = dep.overhead_s + weight_products_time(dep, b) + allreduce_time(dep, b)
-    return fixed + mean_of_max_attended(dep.model, 0.0, kv, 0.0, flops, prompt, steps)
+        if dep.model.has_windows:
+            mean = mean_of_max_attended(dep.model, weights, kv, products, attention, prompt, steps)
+        else:
+            mean = mean_of_max_linear(*decode_lines(dep, b, prompt), steps)
+    else:
+        fixed = dep.overhead_s + np.maximum(weights, products) + allreduce_time(dep, b)
+        if dep.model.has_windows:
+            mean = fixed + mean_of_max_attended(dep.model, 0.0, kv, 0.0, attention, prompt, steps)
+        else:
+            n = np.asarray(prompt, dtype=float)
+            mean = fixed + mean_of_max_linear(kv * n, kv, attention * n, attention, steps)
+    return np.where(c > 0, mean, np.nan)
 
 
 def compute_bound_batch(dep: Deployment, context=0):
     """Batch at which a decode step at ``context`` turns compute-bound (chapter 6): where
-    B x FLOPs per token / FLOP/s equals (weights + B x context x KV bytes) / bandwidth.
-    Infinite when the KV reads alone outrun the compute (long contexts), so the step never
-    turns compute-bound. For a dense model with context 0 this is ops:byte x (MFU/MBU) x
-    (bytes per param x P / 2 x matmul params). Sliding-window layers read and attend to
-    their window at most."""
-    c = dep.attended(np.asarray(context, dtype=float))
-    per_seq_compute = (
-        dep.flops_per_token + dep.attention_flops_per_context_token * c
-    ) / dep.achieved_flops
-    per_seq_memory = c * dep.kv_bytes_per_token / dep.achieved_bandwidth
+    B x FLOPs per token / FLOP/s equals (weights + B x context x KV bytes) / bandwidth, the
+    terms of ``decode_terms`` for one sequence, with all the weights read. Infinite when the
+    KV reads alone outrun the compute (long contexts), so the step never turns
+    compute-bound. For a dense model with context 0 this is ops:byte x (MFU/MBU) x (bytes
+    per param x P / 2 x matmul params). Sliding-window layers read and attend to their
+    window at most."""
+    _, kv, products, attention = decode_terms(dep, 1.0, dep.attended(context))
     fixed = dep.weight_bytes / dep.achieved_bandwidth
-    margin = per_seq_compute - per_seq_memory
+    margin = products + attention - kv
     with np.errstate(divide="ignore"):
         return np.where(margin > 0, fixed / np.where(margin > 0, margin, 1.0), np.inf)
 
@@ -259,12 +258,10 @@ def memory_bound_context(dep: Deployment):
     Sliding windows cap the cache a sequence reads, so for a model whose every layer slides
     it is infinite when the windows' cache is below that.
     """
-    per_token_read = dep.kv_bytes_per_token / dep.achieved_bandwidth
-    per_token_compute = dep.attention_flops_per_context_token / dep.achieved_flops
-    margin = per_token_read - per_token_compute
-    base = dep.flops_per_token / dep.achieved_flops
+    _, kv, products, attention = decode_terms(dep, 1.0, 1.0)  # one sequence, one token
+    margin = kv - attention
     with np.errstate(divide="ignore"):
-        attended = np.where(margin > 0, base / np.where(margin > 0, margin, 1.0), np.inf)
+        attended = np.where(margin > 0, products / np.where(margin > 0, margin, 1.0), np.inf)
     if dep.model.has_windows:  # the context whose windowed cache is that large, if any
         finite = np.isfinite(attended)
         ctx = context_for_attended_tokens(dep.model, np.where(finite, attended, 0.0))

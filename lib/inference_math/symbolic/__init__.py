@@ -15,7 +15,8 @@ from .notation import (
 from .primer import (
     attainable_flops, attention_flops_per_token, attention_params_per_layer,
     break_even_batch_memory_bound, break_even_completion, compute_bound_batch,
-    compute_bound_batch_no_kv, compute_bound_prompt, decode_step_time, expected_experts_touched,
+    compute_bound_batch_no_kv, compute_bound_prompt, decode_step_time, decode_terms,
+    expected_experts_touched,
     ffn_params_per_layer, flops_per_token, kv_bytes_per_token, kv_capacity_tokens, llama_params,
     matmul_flops, matmul_intensity, matmul_params_dense, memory_bound_context, ops_per_byte,
     prefill_attention_flops, prefill_time, speculative_speedup, speculative_tokens_per_step,

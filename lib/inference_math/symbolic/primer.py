@@ -98,14 +98,31 @@ def prefill_time(flops_per_tok=None):
     return sp.Max(compute, memory)
 
 
+def decode_terms(flops_per_tok=None):
+    """The four terms of a decode step of B sequences at context N (chapter 6), as
+    ``steps.decode_terms`` computes them with numbers: reading the weights, reading the B
+    caches, the weight products' FLOPs and the attention FLOPs, each over its achieved
+    rate. The step models combine them; a test checks the two agree."""
+    f = flops_per_token() if flops_per_tok is None else flops_per_tok
+    return (
+        weight_bytes() / (G * beta * MBU),
+        B * N * kv_bytes_per_token() / (G * beta * MBU),
+        B * f / (G * F * MFU),
+        B * attention_flops_per_token() / (G * F * MFU),
+    )
+
+
+def _memory_and_compute(flops_per_tok=None):
+    weights, kv, products, attention = decode_terms(flops_per_tok)
+    return sp.together(weights + kv), sp.together(products + attention)
+
+
 @formula(
     "decode step time", "seconds for one decode step at context N", numeric=steps.decode_step_time
 )
 def decode_step_time(flops_per_tok=None):
-    f = flops_per_token() if flops_per_tok is None else flops_per_tok
-    memory = (weight_bytes() + B * N * kv_bytes_per_token()) / (G * beta * MBU)
-    compute = B * (f + attention_flops_per_token()) / (G * F * MFU)
-    return sp.Max(memory, compute)
+    """The article's step: the slower of the memory terms and the compute terms."""
+    return sp.Max(*_memory_and_compute(flops_per_tok))
 
 
 def usd_per_1k_tokens(seconds, tokens):
@@ -138,13 +155,6 @@ def compute_bound_batch_no_kv(flops_per_tok=None):
     return sp.solve(sp.Eq(B * f / (G * F * MFU), weight_bytes() / (G * beta * MBU)), B)[0]
 
 
-def _decode_terms(flops_per_tok=None):
-    f = flops_per_token() if flops_per_tok is None else flops_per_tok
-    memory = (weight_bytes() + B * N * kv_bytes_per_token()) / (G * beta * MBU)
-    compute = B * (f + attention_flops_per_token()) / (G * F * MFU)
-    return memory, compute
-
-
 @formula(
     "compute-bound batch with KV",
     "batch where a decode step at context N turns compute-bound",
@@ -153,7 +163,7 @@ def _decode_terms(flops_per_tok=None):
 def compute_bound_batch(flops_per_tok=None):
     """Batch where a decode step at context N turns compute-bound, KV reads included: the
     memory and compute terms of ``decode_step_time`` set equal and solved for B."""
-    memory, compute = _decode_terms(flops_per_tok)
+    memory, compute = _memory_and_compute(flops_per_tok)
     return sp.solve(sp.Eq(memory, compute), B)[0]
 
 
@@ -187,7 +197,7 @@ def expected_experts_touched():
 
 
 @formula(
-    "matmul I",
+    "matmul intensity",
     "FLOPs per byte of an (m x k) by (k x n) product",
     numeric=flops.matmul_intensity,
 )
@@ -197,9 +207,11 @@ def matmul_intensity():
     return matmul_flops() / (b_w * (m * k_mm + k_mm * n + m * n))
 
 
-@formula("roofline", "FLOP/s attainable at arithmetic I I", numeric=roofline.attainable_flops)
+@formula(
+    "roofline", "FLOP/s attainable at arithmetic intensity I", numeric=roofline.attainable_flops
+)
 def attainable_flops():
-    """The roofline: a kernel of I I attains min(F, I beta) FLOP/s."""
+    """The roofline: a kernel of intensity I attains min(F, I beta) FLOP/s."""
     return sp.Min(F, I * beta)
 
 
@@ -267,11 +279,11 @@ def usd_per_1k_completion_memory_bound():
 
 @formula(
     "break-even batch",
-    "batch where memory-bound decode costs an API's c_h",
+    "batch where memory-bound decode costs an API's price",
     numeric=breakeven.break_even_batch,
 )
 def break_even_batch_memory_bound():
-    """Batch at which ``usd_per_1k_completion_memory_bound`` equals an API's c_h p_API.
+    """Batch at which ``usd_per_1k_completion_memory_bound`` equals an API's price p_API.
     Meaningful while the denominator is positive; where it is not, the KV reads alone cost
     more than the API and no batch breaks even."""
     return sp.solve(sp.Eq(usd_per_1k_completion_memory_bound(), p_API), B)[0]

@@ -10,10 +10,10 @@ import sympy as sp
 
 from ..serving import batching, steps
 from .notation import (
-    MBU, MFU, B, C, F, G, H, K, L, N, P, alpha_AR, b_a, b_kv, b_w, beta, beta_link, d, d_h, f,
+    MBU, B, C, G, L, N, alpha_AR, b_a, beta, beta_link, d, f,
     t_0, t_p, t_d,
 )  # fmt: skip
-from .primer import kv_bytes_per_token, prefill_time, weight_bytes
+from .primer import decode_terms, kv_bytes_per_token, prefill_time, weight_bytes
 from .records import formula
 
 
@@ -29,12 +29,10 @@ def allreduce_time():
          numeric=steps.decode_step_time)  # fmt: skip
 def per_op_decode_step():
     """The fixed cost, the weight products (reads or FLOPs), attention over the cache (its
-    reads or its FLOPs) and the all-reduces, one after another (f: FLOPs per token)."""
-    products = sp.Max(P * b_w / (G * beta * MBU), B * f / (G * F * MFU))
-    attention = sp.Max(
-        B * N * 2 * L * K * d_h * b_kv / (G * beta * MBU), 4 * L * H * d_h * B * N / (G * F * MFU)
-    )
-    return t_0 + products + attention + allreduce_time()
+    reads or its FLOPs) and the all-reduces, one after another: the four terms of
+    ``decode_terms`` (f: FLOPs per token)."""
+    weights, kv, products, attention = decode_terms(f)
+    return t_0 + sp.Max(weights, products) + sp.Max(kv, attention) + allreduce_time()
 
 
 @formula("continuous throughput", "requests a second with B requests in flight",
