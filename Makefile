@@ -39,9 +39,11 @@ $(PINS): requirements.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	touch $@
 
-$(STAMP): $(PINS) pyproject.toml
+# The library and, beside it, the exercises' answers (a distribution of their own, found by
+# the library through its entry point; the wheel students are given holds only lib/).
+$(STAMP): $(PINS) pyproject.toml answers/pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps \
-		--no-build-isolation -e .
+		--no-build-isolation -e . -e answers
 	touch $@
 
 $(LITE_STAMP): requirements-lite.txt
@@ -84,13 +86,13 @@ pdf: book
 notebooks: $(STAMP)
 	$(BIN)/python tools/learner_notebooks.py $(if $(FRESH),--fresh)
 
-$(LAB_STAMP): requirements.txt requirements-lab.txt pyproject.toml
+$(LAB_STAMP): requirements.txt requirements-lab.txt pyproject.toml answers/pyproject.toml
 	rm -rf $(LAB)
 	$(PYTHON) -m venv $(LAB)
 	$(LAB)/bin/python -m pip install --quiet --disable-pip-version-check \
 		-r requirements.txt -r requirements-lab.txt
 	$(LAB)/bin/python -m pip install --quiet --disable-pip-version-check --no-deps \
-		--no-build-isolation -e .
+		--no-build-isolation -e . -e answers
 	touch $@
 
 # JupyterLab on the learner notebooks (written first by `make notebooks`). LAB_FLAGS go to it,

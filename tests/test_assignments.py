@@ -125,8 +125,7 @@ def test_the_student_library_has_no_answers_but_works(assignments, tmp_path):
         "    print('refused:', e)\n"
         "print(len(im.load_appendix()))\n"
     )
-    env = {**os.environ, "PYTHONPATH": str(target)}
-    env.pop(im.exercises.ANSWERS_ENV, None)
+    env = {**os.environ, "PYTHONPATH": str(target), im.exercises.ANSWERS_ENV: "none"}
     p = subprocess.run(
         [str(PYTHON), "-c", probe], cwd=tmp_path, env=env, capture_output=True, text=True
     )
@@ -209,11 +208,18 @@ def test_grading_gives_full_partial_and_zero_marks(assignments, tmp_path):
 
 
 def broken_registry(tmp_path, edit):
-    folder = tmp_path / "answers"
-    shutil.copytree(ROOT / "answers", folder)
+    """The answers copied under another module name, with one chapter edited, and the
+    environment that makes the library read them instead of the installed ones."""
+    folder = tmp_path / "broken_answers"
+    shutil.copytree(ROOT / "answers" / "inference_math_answers", folder)
     path = folder / "ch03.py"
     path.write_text(edit(path.read_text()))
-    return {**os.environ, im.exercises.ANSWERS_ENV: str(folder)}
+    path_before = os.environ.get("PYTHONPATH", "")
+    return {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(p for p in (str(tmp_path), path_before) if p),
+        im.exercises.ANSWERS_ENV: "broken_answers",
+    }
 
 
 def run_tool(env, *args):
@@ -265,8 +271,8 @@ def test_answers_are_not_in_the_installable_package():
         assert f'"{ex.label}"' not in sources, f"{ex.label} is named inside the package"
 
 
-def test_check_still_works_in_the_checkout(capsys):
-    assert im.exercises.answers_dir() == ROOT / "answers"
+def test_check_finds_the_installed_answers_through_their_entry_point(capsys):
+    assert im.exercises.answers_module() == "inference_math_answers"
     assert im.check("ch01-int4-gb", im.exercises.expected("ch01-int4-gb"))
     assert "correct" in capsys.readouterr().out
 

@@ -89,15 +89,17 @@ def graded_exercises(chapters=None):
     wanted = set(chapters or book_chapters())
     try:
         registry = im.exercises.all_exercises()
-    except Exception as e:  # a module of answers/ that does not load: say so in one line
-        raise RegistryError(f"the answers in {im.exercises.answers_dir()} do not load: {e!r}")
+    except Exception as e:  # a module of the answers that does not load: say so in one line
+        where = im.exercises.answers_module()
+        raise RegistryError(f"the answers in module {where} do not load: {e!r}")
     if not registry:
         raise RegistryError(
-            "no exercises registered: make assignments needs answers/ of a checkout of the book"
+            "no exercises registered: make assignments needs the answers (pip install -e "
+            "answers, from the book's repository)"
         )
     exercises = [e for e in registry if e.chapter in wanted]
     for ex in exercises:
-        where = f"answers/ch{ex.chapter:02d}.py"
+        where = f"answers/inference_math_answers/ch{ex.chapter:02d}.py"
         if ex.answer is None:
             raise RegistryError(
                 f"{ex.label}: no answer registered in {where}, so it cannot be graded"

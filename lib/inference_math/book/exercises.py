@@ -6,23 +6,23 @@ so that a change of scenario changes the answer too. ``check`` says whether a le
 is right within the exercise's tolerance and, when it is not, names the slip its ratio to the
 right answer suggests (KB versus KiB, query heads versus KV heads, ...).
 
-The chapters' registrations live outside the installable package, in the folder ``answers/``
-of a checkout of the book (one module per chapter), which this module finds beside ``lib/``
-(or wherever the environment variable ``INFERENCE_MATH_ANSWERS`` points). A library installed
-from a wheel has no answers: a student given it for graded work cannot import them, and
-``check`` says that self-study needs the checkout. ``make assignments`` turns the same registry
-into graded assignments (tools/assignments.py).
+The chapters' registrations live outside the library, in a distribution of their own
+(``answers/`` of the book's repository, installed by ``make book``), which announces itself
+through the entry point group ``ANSWERS_GROUP``; the environment variable
+``INFERENCE_MATH_ANSWERS`` names another importable module instead, or "none". A library
+installed without them (the wheel a student is given for graded work) has no answers, and
+``check`` says that self-study needs them. ``make assignments`` turns the same registry into
+graded assignments (tools/assignments.py).
 """
 
 from __future__ import annotations
 
-import importlib.util
+import importlib
 import math
 import os
 import re
-import sys
 from dataclasses import dataclass
-from pathlib import Path
+from importlib.metadata import entry_points
 from typing import Callable
 
 from ..core.checks import lookup
@@ -49,8 +49,9 @@ class Exercise:
 
 KINDS = ("compute", "derive", "explain", "extend", "estimate")
 EXERCISES: dict[str, Exercise] = {}
+ANSWERS_GROUP = "inference_math.answers"
 ANSWERS_ENV = "INFERENCE_MATH_ANSWERS"
-_loaded: list[Path] = []  # the answers folder once its modules have been read
+_loaded: list[str] = []  # the answers' module, once it has been imported
 
 # Ratios of a wrong answer to the right one, and the slip each usually means.
 _SLIPS = [
@@ -114,28 +115,23 @@ def _chapter(label: str) -> int:
     return int(match.group(1))
 
 
-def answers_dir() -> Path | None:
-    """The folder the answers are read from: ``$INFERENCE_MATH_ANSWERS`` if set, else
-    ``answers/`` beside ``lib/`` in a checkout of the book; None where there is none (a library
-    installed from a wheel)."""
+def answers_module() -> str | None:
+    """The module that registers the answers: ``$INFERENCE_MATH_ANSWERS`` if set ("none":
+    none), else the one an installed entry point of ``ANSWERS_GROUP`` names; None
+    where none is installed (the library a student is given)."""
     env = os.environ.get(ANSWERS_ENV)
     if env:
-        return Path(env)
-    here = Path(__file__).resolve().parents[3] / "answers"
-    return here if (here / "__init__.py").is_file() else None
+        return None if env.strip().lower() == "none" else env.strip()
+    found = sorted(entry_points(group=ANSWERS_GROUP), key=lambda e: e.name)
+    return found[0].value if found else None
 
 
 def _load() -> None:
-    folder = answers_dir()
-    if folder is None or _loaded:
+    name = answers_module()
+    if name is None or _loaded:
         return
-    _loaded.append(folder)
-    for path in sorted(folder.glob("ch[0-9][0-9]*.py")):
-        name = f"_inference_math_answers.{path.stem}"
-        spec = importlib.util.spec_from_file_location(name, path)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
+    _loaded.append(name)
+    importlib.import_module(name)
 
 
 class AnswersNotInstalled(LookupError):
@@ -146,8 +142,8 @@ def get(label: str) -> Exercise:
     _load()
     if not EXERCISES:
         raise AnswersNotInstalled(
-            f"exercise {label!r}: this installation of inference_math has no answers (they live "
-            "in answers/ of a checkout of the book, which im.check needs for self-study)"
+            f"exercise {label!r}: this installation of inference_math has no answers (im.check "
+            "needs them for self-study: pip install -e answers, from the book's repository)"
         )
     return lookup("exercise", label, EXERCISES)
 
