@@ -1,7 +1,8 @@
 # The two commands a reader needs: `make book` and `make test`. Both create .venv on first use.
 # Also: `make student` (the edition without solutions), `make notebooks` (executed .ipynb copies
 # of the chapters for learners, in notebooks/), `make lab` (JupyterLab on notebooks/),
-# `make test-browser` (every page in headless Chromium), `make assignments` (graded
+# `make check` (lint and the tests that need no book build, in under a minute), `make
+# test-browser` (every page in headless Chromium), `make assignments` (graded
 # assignments for otter-grader), `make pdf` (the book as one PDF).
 PYTHON ?= python3
 VENV   := .venv
@@ -29,7 +30,7 @@ LAB_FLAGS ?=
 # Jupyter refuses to run as root unless told (a container, CI).
 LAB_ROOT  := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: book student notebooks lab test test-browser clean source-hash lint assignments pdf
+.PHONY: book student notebooks lab test check test-browser clean source-hash lint assignments pdf
 
 # A changed pin rebuilds the environment from nothing, so that a package dropped from the pins
 # does not linger in it (pip install -r only ever adds).
@@ -105,6 +106,11 @@ test: $(STAMP) lint
 	$(BIN)/python -m pytest -m "not browser"
 	@$(MAKE) --no-print-directory test-browser
 
+# A developer's inner loop: lint and every test that needs no book build (tests/library and
+# tests/chapters), in under a minute.
+check: $(STAMP) lint
+	$(BIN)/python -m pytest -q -m "library or chapters"
+
 # ruff, pinned: the library, tests and tools linted and formatted (width 100), and every code
 # cell of the chapters formatted to the text column (width 88, tools/format_cells.py).
 lint: $(STAMP)
@@ -115,7 +121,7 @@ lint: $(STAMP)
 test-browser: $(STAMP)
 	@if command -v chromium >/dev/null 2>&1; then \
 		$(MAKE) --no-print-directory $(BROWSER_STAMP) && \
-		$(BIN)/python -m pytest -m browser tests/test_browser.py; \
+		$(BIN)/python -m pytest -m browser tests/browser/test_browser.py; \
 	else \
 		echo "browser test skipped: Chromium is not installed (apt-get install chromium)"; \
 	fi

@@ -2,7 +2,7 @@
 date, with the repository's address from [project.urls]. This extension shows the edition in
 every page's footer (pointing to the errata page) and offers it to the pages as the MyST
 substitution {{ edition }}; tools/pdf.py prints it in the PDF's footer. CITATION.cff, the
-README and _config.yml repeat the version, date and address, and tests/test_publishing.py
+README and _config.yml repeat the version, date and address, and tests/build/test_publishing.py
 checks that they agree with pyproject.toml.
 """
 

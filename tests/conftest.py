@@ -31,3 +31,15 @@ def built():
         text=True,
         timeout=1800,
     )
+
+
+# Each folder of tests is a marker: `make check` runs library and chapters (no book build),
+# `make test` everything.
+FOLDERS = ("library", "chapters", "build", "browser")
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        folder = pathlib.Path(str(item.fspath)).parent.name
+        if folder in FOLDERS:
+            item.add_marker(getattr(pytest.mark, folder))

@@ -3,7 +3,7 @@
     .venv/bin/python tools/check_answer_leaks.py HTML_ROOT chapters/04-roofline [...]
 
 HTML_ROOT is a build's html folder (_build/html, or the private one tools/build_pages.sh
-makes). The student edition's test (tests/test_editions.py) fails on the same finding.
+makes). The student edition's test (tests/build/test_editions.py) fails on the same finding.
 """
 
 import pathlib

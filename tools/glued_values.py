@@ -11,7 +11,7 @@ For each page, each glue key maps to the text the page shows (a number formatted
 or LaTeX for an equation); a figure maps to "figure WxH". A key ending in "-raw" holds the
 number behind the formatted text at full precision: two builds are compared on it to a part
 in a billion, so a drift that rounding would hide (0.3% of a value shown to two figures)
-still counts as moved. tests/test_glued_values.py compares a fresh build with the committed
+still counts as moved. tests/build/test_glued_values.py compares a fresh build with the committed
 snapshot, so a refactoring that changes a number the reader sees cannot pass unnoticed.
 """
 

@@ -6,7 +6,7 @@ text column, per chapter and in all.
 
 A code cell is shown unless tagged remove-cell or remove-input, or hide-input (folded behind
 a "show code" toggle, out of the reading flow but one click away: plotting code, for one).
-Blank lines do not count. tests/test_pages.py holds the targets.
+Blank lines do not count. tests/build/test_pages.py holds the targets.
 """
 
 from __future__ import annotations

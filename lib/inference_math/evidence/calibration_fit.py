@@ -45,7 +45,7 @@ def _from_theta(theta, terms, base: Calibration) -> Calibration:
 class _Design:
     """Per-run constants of the model at unit efficiencies, so that a trial set of constants
     costs a few numpy operations (a fit evaluates hundreds). ``_predict`` on it equals
-    ``predict`` (tests/test_ch10.py checks)."""
+    ``predict`` (tests/chapters/test_ch10.py checks)."""
 
     def __init__(self, runs, idx, base: Calibration):
         dep = base.deployment()

@@ -33,7 +33,7 @@ class Fitted:
 # Fitted by inference_math.measurements.fit() on the fitting sources of
 # data/public-measurements.csv, intervals from measurements.bootstrap() (resampling whole
 # sources); benchmarks/public_measurements.py prints both and the held-out error, and
-# tests/test_measurements.py refits and checks these have not gone stale.
+# tests/library/test_measurements.py refits and checks these have not gone stale.
 FIT_DATE = "2026-11-30"
 # fmt: off
 MFU: dict[tuple[str, int], Fitted] = {       # (generation, bits of the products' inputs)

@@ -14,7 +14,7 @@ import inference_math as im
 from inference_math import measurements as ms
 from inference_math.serving.batching import continuous_batch, static_batch
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 PUBLIC = ms.load_public_measurements()
 SCORED = ms.scored(PUBLIC)
 DEFAULTS = ms.library_defaults()

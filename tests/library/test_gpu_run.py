@@ -191,7 +191,7 @@ def test_committed_run_matches_the_committed_script():
     import ast
     import pathlib
 
-    source = pathlib.Path(__file__).resolve().parents[1] / "benchmarks" / "gpu_roofline.py"
+    source = pathlib.Path(__file__).resolve().parents[2] / "benchmarks" / "gpu_roofline.py"
     tree = ast.parse(source.read_text(encoding="utf-8"))
     consts = {
         t.id: node.value

@@ -13,7 +13,7 @@ from inference_math import calibration as cb
 from inference_math.evidence import calibration_fit as cf
 from inference_math import APPENDIX_COLUMNS
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 REFINED = ("prefill_overhead", "kv_efficiency")
 W = 137_953_296_384  # Llama-2-70B's bf16 weight bytes
 KV = 327_680  # its bf16 KV bytes per token

@@ -25,7 +25,7 @@ from bookfiles import estimate_from
 from inference_math import APPENDIX_COLUMNS
 from inference_math.cli import main
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 BASE = ["estimate", "--model", "llama-2-70b", "--gpu", "a100-80gb-sxm", "--gpus", "2"]
 LLAMA = {
     "model_type": "llama",

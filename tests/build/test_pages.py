@@ -1,7 +1,7 @@
 """What each built page must show: its key sentences and numbers, glued from the library.
 
 One table for every page (the values each chapter's issue named as acceptance figures), one
-test. tests/test_glued_values.py guards every glued value; this guards the sentences around
+test. tests/build/test_glued_values.py guards every glued value; this guards the sentences around
 them and that no glue role is left unreplaced."""
 
 import pytest

@@ -20,7 +20,7 @@ import pytest
 
 import inference_math as im
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 CONFIGS = ROOT / "tests" / "data" / "configs"
 
 # folder: (parameters, active parameters, KV bytes per token in bf16, catalog name or None)
