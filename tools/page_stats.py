@@ -1,5 +1,6 @@
-"""What a reader of the built book sees of the code: shown code lines and lines wider than the
-text column, per chapter and in all.
+"""What a reader of the built book sees of the code: shown code lines, lines wider than the
+text column, and the lines of shown code outside solutions that are assert statements
+(checks belong in hidden cells or in the tests), per chapter and in all.
 
     python tools/page_stats.py            # a table
     python tools/page_stats.py --json     # for tests
@@ -11,6 +12,7 @@ Blank lines do not count. tests/build/test_pages.py holds the targets.
 
 from __future__ import annotations
 
+import ast
 import json
 import pathlib
 import re
@@ -44,14 +46,26 @@ def code_cells(path: pathlib.Path):
         i += 1
 
 
+def assert_lines(source: list[str]) -> int:
+    """Lines of the code that belong to an assert statement."""
+    lines: set[int] = set()
+    for node in ast.walk(ast.parse("\n".join(source))):
+        if isinstance(node, ast.Assert):
+            lines.update(range(node.lineno, node.end_lineno + 1))
+    return len(lines)
+
+
 def stats(path: pathlib.Path) -> dict:
-    shown = wide = 0
+    shown = wide = lesson = asserts = 0
     for tags, source in code_cells(path):
         if tags & HIDDEN:
             continue
         shown += sum(1 for line in source if line.strip())
         wide += sum(1 for line in source if len(line) > WIDTH)
-    return {"shown": shown, "wide": wide}
+        if "solution" not in tags:
+            lesson += sum(1 for line in source if line.strip())
+            asserts += assert_lines(source)
+    return {"shown": shown, "wide": wide, "lesson": lesson, "asserts": asserts}
 
 
 def all_stats() -> dict[str, dict]:
@@ -63,9 +77,12 @@ if __name__ == "__main__":
     if "--json" in sys.argv:
         print(json.dumps(table, indent=1))
     else:
-        for name, s in table.items():
-            print(f"{name:<32} {s['shown']:>5} shown {s['wide']:>4} wider than {WIDTH}")
-        print(
-            f"{'all':<32} {sum(s['shown'] for s in table.values()):>5} shown "
-            f"{sum(s['wide'] for s in table.values()):>4} wider than {WIDTH}"
-        )
+        total = {
+            k: sum(s[k] for s in table.values()) for k in ("shown", "wide", "lesson", "asserts")
+        }
+        for name, s in [*table.items(), ("all", total)]:
+            share = s["asserts"] / max(s["lesson"], 1)
+            print(
+                f"{name:<28} {s['shown']:>5} shown {s['wide']:>3} wider than {WIDTH}  "
+                f"{s['asserts']:>3} of {s['lesson']:>4} outside solutions are asserts ({share:.0%})"
+            )
