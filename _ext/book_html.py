@@ -14,8 +14,8 @@ what the page shows (myst_notebook.py): glue roles replaced by their values, ref
 citations by their text, glued figures attached to their cells. Beside the executed notebook
 this writes <page>.refs.json, what the page shows for its references and numbered objects
 (page_refs.py), for the notebooks the tools make after the build. Nothing is executed again.
-Pages whose source already is an .ipynb (the student edition) are left alone: the theme
-offers their source as it is.
+Pages whose source already is an .ipynb (the student edition) are left alone here: the theme
+offers their source, which tools/student_edition.py then replaces by the notebook as shown.
 
 3. Pages with a what-if figure (chapters 9 and 11) load the vendored plotly.js and
    _static/whatif.js, which draws it; no other page does.
