@@ -111,11 +111,12 @@ test: $(STAMP) lint
 check: $(STAMP) lint
 	$(BIN)/python -m pytest -q -m "library or chapters"
 
-# ruff, pinned: the library, tests and tools linted and formatted (width 100), and every code
-# cell of the chapters formatted to the text column (width 88, tools/format_cells.py).
+# ruff, pinned: the library, tests, tools and the book's extensions (_ext) linted and formatted
+# (width 100), and every code cell of the chapters formatted to the text column (width 88,
+# tools/format_cells.py).
 lint: $(STAMP)
-	$(BIN)/ruff check lib answers tests tools benchmarks
-	$(BIN)/ruff format --check --quiet lib answers tests tools benchmarks
+	$(BIN)/ruff check lib answers tests tools benchmarks _ext
+	$(BIN)/ruff format --check --quiet lib answers tests tools benchmarks _ext
 	$(BIN)/python tools/format_cells.py --check
 
 test-browser: $(STAMP)

@@ -10,9 +10,12 @@ MyST-NB writes every executed notebook to <build>/jupyter_execute/. sphinx-book-
 ".ipynb" entry in its download menu only when a launch service (Binder, JupyterHub, ...) is
 configured; this book has none, so this extension writes the file and sets the same context
 key the theme reads. The file is the executed notebook as a learner should get it, showing
-what the page shows (learner_notebook.py): glue roles replaced by their values, glued figures
-as image outputs. Nothing is executed again. Pages whose source already is an .ipynb (the
-student edition) are left alone: the theme offers their source as it is.
+what the page shows (myst_notebook.py): glue roles replaced by their values, references and
+citations by their text, glued figures attached to their cells. Beside the executed notebook
+this writes <page>.refs.json, what the page shows for its references and numbered objects
+(page_refs.py), for the notebooks the tools make after the build. Nothing is executed again.
+Pages whose source already is an .ipynb (the student edition) are left alone here: the theme
+offers their source, which tools/student_edition.py then replaces by the notebook as shown.
 
 3. Pages with a what-if figure (chapters 9 and 11) load the vendored plotly.js and
    _static/whatif.js, which draws it; no other page does.
@@ -25,10 +28,12 @@ student edition) are left alone: the theme offers their source as it is.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import nbformat
-from learner_notebook import learner_notebook
+import page_refs
+from myst_notebook import Page, convert
 
 
 def _executed(app, pagename, context) -> Path | None:
@@ -50,9 +55,13 @@ def _write_notebook(app, pagename, templatename, context, doctree):
     if executed is None:
         return
     _outputs_from_cache(app, executed)
+    refs = executed.with_name(f"{executed.name.removesuffix('.ipynb')}.refs.json")
+    shown = json.dumps(page_refs.shown(app, pagename, doctree), indent=1, ensure_ascii=False)
+    refs.write_text(shown + "\n", encoding="utf-8")
     target = Path(app.outdir) / "_sources" / f"{pagename}.ipynb"
     target.parent.mkdir(parents=True, exist_ok=True)
-    nbformat.write(learner_notebook(executed), target)
+    nb = nbformat.read(executed, as_version=4)
+    nbformat.write(convert(nb, Page.beside(executed)), target)
 
 
 def _outputs_from_cache(app, path: Path) -> None:
@@ -136,10 +145,13 @@ def _skip_hidden_cells_in_singlehtml(app):
 
 def setup(app):
     _skip_hidden_cells_in_singlehtml(app)
+    page_refs.setup(app)
     # Before sphinx-book-theme builds its header buttons (priority 501), and after.
     app.connect("html-page-context", _offer_notebook, priority=500)
     app.connect("html-page-context", _write_notebook, priority=502)
     app.connect("html-page-context", _lite_button, priority=502)
     app.connect("html-page-context", _whatif_assets, priority=500)
     app.connect("html-page-context", _dedupe_scripts, priority=900)
-    return {"parallel_read_safe": True, "parallel_write_safe": True}
+    # A new version rebuilds every page once (Sphinx drops a saved environment that another
+    # version wrote): a page written before would have no refs.json beside its notebook.
+    return {"env_version": 1, "parallel_read_safe": True, "parallel_write_safe": True}

@@ -5,9 +5,10 @@
 
 For each chapter it writes, under _build/assignments/:
 
-  chNN/student/      what a student is given: chNN.ipynb (no solution, no answer, every glue
-                     role replaced by the value the book shows, each numeric exercise ending in
-                     an answer cell and `grader.check(...)`), tests/ with the public tests only,
+  chNN/student/      what a student is given: chNN.ipynb (no solution, no answer, showing what
+                     the page shows (_ext/myst_notebook.py): glued numbers, citations, numbered
+                     figures, equations and exercises; each numeric exercise ending in an
+                     answer cell and `grader.check(...)`), tests/ with the public tests only,
                      the library as a wheel without the answers, and requirements.txt
   chNN/autograder/   for the instructor: tests/ with the hidden tests too, autograder.zip
                      (made by `otter generate`, for Gradescope or `otter run`),
@@ -32,7 +33,6 @@ import argparse
 import csv
 import json
 import math
-import re
 import shutil
 import subprocess
 import sys
@@ -44,12 +44,10 @@ import nbformat
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from student_edition import (  # noqa: E402
-    EXECUTED,
-    ROOT,
-    executed_notebook,
-    strip_solutions,
-)
+from student_edition import EXECUTED, ROOT, executed_notebook  # noqa: E402
+
+sys.path.insert(0, str(ROOT / "_ext"))
+from myst_notebook import Page, cleared, convert, renumbered, strip_solutions  # noqa: E402
 
 OUT = ROOT / "_build" / "assignments"
 OTTER_CONFIG = {
@@ -59,11 +57,6 @@ OTTER_CONFIG = {
     "show_hidden": True,
     "pdf": False,
 }
-GLUE_TEXT = re.compile(r"\{glue:text\}`([^`]+)`")
-GLUE_DIRECTIVE = re.compile(r"```\{glue:(math|figure)\}\s+(\S+)\n(.*?)```", re.S)
-EXERCISE_START = re.compile(r"```\{exercise-start\}\s*\n:label:\s*(\S+)\s*\n```\n?")
-EXERCISE_END = re.compile(r"```\{exercise-end\}\s*\n```\n?")
-ROLE = re.compile(r"\{(doc|ref|numref|eq|cite:p|cite:t|term)\}`([^`]*)`")
 
 
 class RegistryError(Exception):
@@ -209,65 +202,7 @@ def test_file(ex, hidden: bool) -> str:
 # --- the student notebook -------------------------------------------------------------------
 
 
-def glue_values(page: str) -> dict:
-    path = EXECUTED / f"{page}.glue.json"
-    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
-
-
-def resolve_glue(source: str, glue: dict, attachments: dict) -> str:
-    """Markdown with every glue role and directive replaced by what the book shows."""
-    from myst_nb.core.variables import format_plain_text
-
-    def text(match):
-        key, _, fmt = match.group(1).partition(":")
-        if key not in glue:
-            raise KeyError(f"glue key {key!r} not found")
-        return format_plain_text(glue[key]["data"]["text/plain"], fmt or "s")
-
-    def directive(match):
-        kind, key, body = match.groups()
-        data = glue[key]["data"]
-        options = dict(re.findall(r"^:(\w+):\s*(.*)$", body, flags=re.M))
-        caption = "\n".join(
-            line for line in body.splitlines() if line.strip() and not line.startswith(":")
-        )
-        if kind == "math":
-            latex = data["text/latex"].strip().strip("$").removeprefix("\\displaystyle").strip()
-            tag = f" \\tag{{{options['label']}}}" if "label" in options else ""
-            return f"$$\n{latex}{tag}\n$$\n"
-        name = f"{key}.png"
-        attachments[name] = {"image/png": data["image/png"]}
-        alt = options.get("alt", key).replace("]", ")")
-        return (
-            f"![{alt}](attachment:{name})\n\n*{caption}*\n"
-            if caption
-            else f"![{alt}](attachment:{name})\n"
-        )
-
-    source = GLUE_DIRECTIVE.sub(directive, source)
-    return GLUE_TEXT.sub(text, source)
-
-
-def readable_roles(source: str) -> str:
-    """MyST roles Jupyter cannot show, as plain text: {doc}`x` -> x, {ref}`t <l>` -> t."""
-
-    def role(match):
-        name, body = match.groups()
-        if name == "eq":  # the equation carries its label as a tag (resolve_glue)
-            return f"({body})"
-        body = re.sub(r"\s*<[^>]*>$", "", body)
-        return f"[{body}]" if name.startswith("cite") else body
-
-    # labelled display math, $$ ... $$ (label): the label as the equation's tag
-    source = re.sub(r"\$\$[ \t]*\(([\w-]+)\)", lambda m: f"\\tag{{{m.group(1)}}}\n$$", source)
-
-    source = ROLE.sub(role, source)
-    source = re.sub(r"^\([\w-]+\)=\n", "", source, flags=re.M)  # targets: (ch01)=
-    source = re.sub(r"^:::\{\w+\}\s*(.*)\n(?::\w+:.*\n)*", r"**\1**\n\n", source, flags=re.M)
-    return re.sub(r"^:::\s*$\n?", "", source, flags=re.M)
-
-
-def answer_cells(ex, number: int):
+def answer_cells(ex, number: str):
     var = variable(ex.label)
     unit = f" in {ex.unit}" if ex.unit else ""
     return [
@@ -280,35 +215,16 @@ def answer_cells(ex, number: int):
 
 
 def student_notebook(page: str, exercises: dict):
-    """The chapter as a student gets it: solutions cut, glue resolved, answer cells added."""
-    numbers = {}
+    """The chapter as a student gets it: solutions cut, answer cells added, every role and
+    directive shown as the book shows it (myst_notebook.py), outputs cleared. Also each
+    exercise's number as the book shows it ("3.2"), by label."""
+    shown = Page.beside(EXECUTED / f"{page}.ipynb")
+    numbers = {label: shown.labels[label]["number"] for label in exercises}
 
     def cells_for(label):
-        numbers.setdefault(label, len(numbers) + 1)
-        return answer_cells(exercises[label], numbers[label])
+        return answer_cells(exercises[label], numbers[label]) if label in exercises else []
 
-    nb = strip_solutions(executed_notebook(page), set(exercises), cells_for)
-    glue = glue_values(page)
-    counter = [0]
-    for cell in nb.cells:
-        if cell.cell_type == "code":
-            cell.outputs, cell.execution_count = [], None
-            continue
-        attachments = {}
-        source = resolve_glue(cell.source, glue, attachments)
-
-        def header(match):
-            counter[0] += 1
-            ex = exercises.get(match.group(1))
-            level = f" ({ex.level})" if ex else ""
-            return f"**Exercise {counter[0]}**{level}\n\n"
-
-        source = EXERCISE_START.sub(header, source)
-        source = EXERCISE_END.sub("", source)
-        cell.source = readable_roles(source)
-        if attachments:
-            cell.attachments = attachments
-    nb.cells = [c for c in nb.cells if c.cell_type == "code" or c.source.strip()]
+    nb = cleared(convert(strip_solutions(executed_notebook(page), cells_for), shown))
     setup = nbformat.v4.new_code_cell(
         "# Otter-Grader: grader.check(question) runs a question's public tests.\n"
         "import otter\n\ngrader = otter.Notebook()"
@@ -332,8 +248,7 @@ def student_notebook(page: str, exercises: dict):
     }
     # otter checks a submission's assignment name against the autograder's
     nb.metadata["otter"] = {"assignment_name": f"ch{Path(page).name[:2]}"}
-    nbformat.validate(nb)
-    return nb, numbers
+    return renumbered(nb), numbers
 
 
 # --- the library without answers ------------------------------------------------------------

@@ -4,7 +4,7 @@
 
 Each chapter's notebook is the one its page offers for download (_build/html/_sources/
 chapters/NN-x.ipynb): executed when the book was built, with every glued number and figure
-shown (_ext/learner_notebook.py). If the build is missing or older than a chapter or the
+shown (_ext/myst_notebook.py). If the build is missing or older than a chapter or the
 library, `make book` runs first (it executes only what changed). Nothing is ever written to
 chapters/.
 

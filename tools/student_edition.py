@@ -8,6 +8,11 @@ nothing runs twice, and writes
                              exercise with a numeric answer, a call to im.check ready to fill in
   _build/student/notebooks/  the same chapters as .ipynb with outputs cleared, for assignments
 
+Every notebook a student is given, those in notebooks/ and each page's .ipynb download, shows
+what the page shows (_ext/myst_notebook.py, the converter the learners' downloads and the
+assignments use): glued numbers, citations, figure and equation numbers, glued figures
+attached to their cells. The pages themselves are built from the same notebooks in MyST.
+
 sphinx-exercise's own `hide_solutions` cannot be used for gated solutions (it leaves a
 `solution_end_node` the HTML writer does not know, a warning that fails the strict build), and
 it would not touch the notebooks anyway; so solutions are cut from the sources instead.
@@ -15,9 +20,7 @@ it would not touch the notebooks anyway; so solutions are cut from the sources i
 
 from __future__ import annotations
 
-import re
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
@@ -25,13 +28,14 @@ import nbformat
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "_ext"))
+from myst_notebook import Page, cleared, convert, strip_solutions  # noqa: E402
+
 EXECUTED = ROOT / "_build" / "jupyter_execute"
 CACHE = ROOT / "_build" / ".jupyter_cache"
 OUT = ROOT / "_build" / "student"
 SOURCE = OUT / "src"
 INSTRUCTOR_ONLY = {"for-instructors"}
-
-EXERCISE_END = "```{exercise-end}"
 
 
 def numeric_labels() -> set[str]:
@@ -46,54 +50,9 @@ def check_cell(label: str):
     )
 
 
-START = re.compile(r"```\{exercise-start\}\s*\n:label:\s*(\S+)")
-TOKENS = re.compile(r"(```\{exercise-start\}\s*\n:label:\s*\S+|```\{exercise-end\})")
-
-
-def strip_solutions(nb, numeric: set[str], cells_for=None):
-    """Remove solution blocks (which span markdown and code cells), and put a call to
-    im.check just before the end of each exercise with a numeric answer (or the cells
-    ``cells_for(label)`` returns: make assignments puts otter's answer cells there)."""
-    cells_for = cells_for or (lambda label: [check_cell(label)])
-    cells = []
-    inside = False  # within a solution block, which may span several cells
-    current = None  # the exercise being read
-    for cell in nb.cells:
-        if cell.cell_type == "code":
-            if not inside and "solution" not in cell.metadata.get("tags", []):
-                cells.append(cell)
-            continue
-        source, kept = cell.source, ""
-        while source:
-            if inside:
-                end = source.find("```{solution-end}")
-                if end < 0:
-                    break
-                source = source[source.find("```", end + 3) + 3 :].lstrip("\n")
-                inside = False
-            else:
-                start = source.find("```{solution-start}")
-                kept += source if start < 0 else source[:start]
-                if start < 0:
-                    break
-                source, inside = source[start:], True
-        buffer = ""
-        for token in TOKENS.split(kept):
-            found = START.match(token)
-            if found:
-                current = found.group(1)
-            elif token == EXERCISE_END:
-                if buffer.strip():
-                    cells.append(nbformat.v4.new_markdown_cell(buffer))
-                if current in numeric:
-                    cells.extend(cells_for(current))
-                buffer = ""
-            buffer += token
-        if buffer.strip():
-            cells.append(nbformat.v4.new_markdown_cell(buffer))
-    nb.cells = cells
-    nb.metadata.pop("source_map", None)  # line numbers of the original cells, now wrong
-    return nb
+def checks_for(numeric: set[str]):
+    """What ends each exercise in this edition: a check cell where the answer is a number."""
+    return lambda label: [check_cell(label)] if label in numeric else []
 
 
 def executed_notebook(page: str):
@@ -105,15 +64,6 @@ def executed_notebook(page: str):
     nb = jupytext.read(ROOT / f"{page}.md")
     _, merged = get_cache(str(CACHE)).merge_match_into_notebook(nb)
     return merged
-
-
-def cleared(nb):
-    nb = nbformat.from_dict(nbformat.v4.upgrade(nb) if nb.nbformat < 4 else nb)
-    for cell in nb.cells:
-        if cell.cell_type == "code":
-            cell.outputs = []
-            cell.execution_count = None
-    return nb
 
 
 def main() -> int:
@@ -131,14 +81,17 @@ def main() -> int:
     (SOURCE / "_toc.yml").write_text(yaml.safe_dump(toc, sort_keys=False))
 
     pages = [toc["root"]] + [c["file"] for p in toc["parts"] for c in p["chapters"]]
+    shown = {}  # page -> its notebook as Jupyter should show it
     for page in pages:
         target = SOURCE / page
         target.parent.mkdir(parents=True, exist_ok=True)
         if (EXECUTED / f"{page}.ipynb").exists():
-            nb = strip_solutions(executed_notebook(page), numeric)
+            nb = strip_solutions(executed_notebook(page), checks_for(numeric))
             nbformat.write(nb, target.with_suffix(".ipynb"))
+            shown[page] = convert(nb, Page.beside(EXECUTED / f"{page}.ipynb"))
             if page.startswith("chapters/"):
-                nbformat.write(cleared(nb), OUT / "notebooks" / f"{Path(page).name}.ipynb")
+                notebook = OUT / "notebooks" / f"{Path(page).name}.ipynb"
+                nbformat.write(cleared(shown[page]), notebook)
         else:
             text = (ROOT / f"{page}.md").read_text(encoding="utf-8")
             for gone in INSTRUCTOR_ONLY:  # links to pages this edition leaves out
@@ -154,32 +107,49 @@ def main() -> int:
     config = yaml.safe_load((ROOT / "_config.yml").read_text())
     config["title"] += " (student edition)"
     config["execute"]["execute_notebooks"] = "off"  # outputs come from the instructor build
+    # MyST-NB names its cache in the log even when it executes nothing: name the one that holds
+    # the outputs, not a folder of this edition that is never made
+    config["execute"]["cache"] = str(CACHE)
     config["html"]["announcement"] = "Student edition: the solutions are not in this copy."
     # The JupyterLite site (tools/lite_site.py) holds the instructor's notebooks, solutions
     # included, and is not built for this edition: no launch button points to it.
     config.pop("launch_buttons", None)
     (SOURCE / "_config.yml").write_text(yaml.safe_dump(config, sort_keys=False))
 
-    build = subprocess.run(
-        [
-            str(Path(sys.executable).parent / "jupyter-book"),
-            "build",
-            str(SOURCE),
-            "--path-output",
-            str(OUT),
-            "--builder",
-            "html",
-            "-W",
-            "-n",
-            "--keep-going",
-        ]
-    )
-    if build.returncode:
-        return build.returncode
-    shutil.move(str(OUT / "_build" / "html"), str(OUT / "html"))
-    shutil.rmtree(OUT / "_build", ignore_errors=True)
-    print(f"student edition: {OUT / 'html'} and {OUT / 'notebooks'}")
+    if build_html():
+        return 1
+    for page, nb in shown.items():  # the pages' downloads: what the pages show
+        nbformat.write(nb, OUT / "html" / "_sources" / f"{page}.ipynb")
+    print(f"student edition: {OUT.relative_to(ROOT)}/html/ and {OUT.relative_to(ROOT)}/notebooks/")
     return 0
+
+
+def build_html() -> int:
+    """The edition's HTML, written straight to OUT/html by the Sphinx call Jupyter Book's
+    command line makes (with its -W -n --keep-going): the command line puts the pages under
+    _build/html/ of the output folder and names that folder in its log, which would be wrong
+    once the pages were moved."""
+    from jupyter_book.sphinx import build_sphinx
+
+    result = build_sphinx(
+        SOURCE,
+        OUT / "html",
+        noconfig=True,
+        path_config=str(SOURCE / "_config.yml"),
+        confoverrides={
+            "external_toc_path": str(SOURCE / "_toc.yml"),
+            "latex_individualpages": False,
+            "nitpicky": True,
+        },
+        builder="html",
+        warningiserror=True,
+        keep_going=True,
+    )
+    for scratch in (".doctrees", "jupyter_execute"):  # beside the pages, made by the build
+        shutil.rmtree(OUT / scratch, ignore_errors=True)
+    if result:
+        print(f"student edition: the build failed: {result}", file=sys.stderr)
+    return 1 if result else 0
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ import zipfile
 
 import nbformat
 import pytest
+from notebook_checks import page_shows, problems
 
 import inference_math as im
 from bookfiles import ROOT, answers_shown
@@ -86,6 +87,13 @@ def test_student_materials_hold_no_answer(assignments, ch):
                 assert not [n for n in z.namelist() if "answers" in n.split("/")]
 
 
+def chapter_page(ch) -> str:
+    return next(
+        str(p.relative_to(ROOT).with_suffix(""))
+        for p in (ROOT / "chapters").glob(f"{ch:02d}-*.md")
+    )
+
+
 def test_prompts_show_the_numbers_the_book_shows(assignments):
     nb = nbformat.read(OUT / "ch01" / "student" / "ch01.ipynb", as_version=4)
     text = "\n".join(c.source for c in nb.cells)
@@ -94,9 +102,25 @@ def test_prompts_show_the_numbers_the_book_shows(assignments):
     ).read_text()
     shown = json.loads(json.loads(page)["params-exact"]["data"]["text/plain"].replace("'", '"'))
     assert shown in text
-    assert "**Exercise 1** (compute · difficulty 1 of 3 · 5 min)" in text
+    numbers = page_shows(ROOT / "_build" / "html" / f"{chapter_page(1)}.html").exercises
+    for ex in exercises_of(1):  # headed as on the page, with the level the page shows
+        assert f"**{numbers[ex.label]}** ({ex.level})" in text, ex.label
+        number = numbers[ex.label].removeprefix("Exercise ")
+        assert f"# Exercise {number} ({ex.label}): your answer" in text, ex.label
     figures = [c for c in nb.cells if c.get("attachments")]
     assert figures, "the glued figures are not in the student notebook"
+
+
+@pytest.mark.parametrize("ch", chapters())
+def test_assignments_read_as_the_pages_without_solutions(assignments, ch):
+    """Read as a student reads it, an assignment shows no raw MyST, every number its page
+    glues outside solutions, its citations, and its figures, equations and exercises
+    numbered as on the page."""
+    nb = nbformat.read(OUT / f"ch{ch:02d}" / "student" / f"ch{ch:02d}.ipynb", as_version=4)
+    doc = chapter_page(ch)
+    html = ROOT / "_build" / "html" / f"{doc}.html"
+    found = problems(nb, doc, html, outputs=False, solutions=False)
+    assert not found, "\n".join(found[:20])
 
 
 def test_the_student_library_has_no_answers_but_works(assignments, tmp_path):

@@ -7,9 +7,10 @@ import subprocess
 
 import nbformat
 import pytest
+from notebook_checks import page_shows, problems
 
 import inference_math as im
-from bookfiles import ROOT, answers_shown, chapter_files, page_text, toc_files
+from bookfiles import ROOT, answers_shown, chapter_files, exercise_labels, page_text, toc_files
 
 pytestmark = pytest.mark.book
 STUDENT = ROOT / "_build" / "student"
@@ -28,6 +29,16 @@ def student(built):
     assert p.returncode == 0, (p.stdout + p.stderr)[-4000:]
     assert not [line for line in (p.stdout + p.stderr).splitlines() if "WARNING: " in line]
     return p
+
+
+def test_the_log_names_folders_that_exist(student):
+    """Every folder of the edition its log names (Sphinx's line and the edition's own) is
+    there once the command has finished."""
+    log = student.stdout + student.stderr
+    named = set(re.findall(r"(_build/student/[\w./-]*)", log))
+    assert {"_build/student/html", "_build/student/notebooks/"} <= {n.rstrip(".") for n in named}
+    for name in named:
+        assert (ROOT / name.rstrip(".")).exists(), f"the log names {name}, which does not exist"
 
 
 def chapter_docs():
@@ -49,14 +60,44 @@ def test_student_notebooks_have_no_solutions_and_end_exercises_with_a_check(stud
         nb = nbformat.read(STUDENT / "notebooks" / f"{path.stem}.ipynb", as_version=4)
         text = "\n".join(c.source for c in nb.cells)
         assert "solution-start" not in text and "solution-end" not in text, path.stem
+        assert "Solution to" not in text, path.stem
         for cell in nb.cells:
             assert "solution" not in cell.metadata.get("tags", []), path.stem
             if cell.cell_type == "code":
                 assert not cell.outputs, f"{path.stem}: outputs left in a student notebook"
-        labels = re.findall(r"```\{exercise-start\}\s*\n:label:\s*(\S+)", text)
-        for label in labels:
+        doc = str(path.relative_to(ROOT).with_suffix(""))
+        numbers = page_shows(ROOT / "_build" / "html" / f"{doc}.html").exercises
+        for label in exercise_labels(path):
             if label in numeric:
-                assert f'im.check("{label}", ...)' in text, f"{label}: no check cell"
+                check = next(
+                    i for i, c in enumerate(nb.cells) if f'im.check("{label}", ...)' in c.source
+                )
+                prompt = next(c for c in reversed(nb.cells[:check]) if c.cell_type == "markdown")
+                assert f"**{numbers[label]}**" in prompt.source, f"{label}: check not in its exercise"
+
+
+def test_student_notebooks_read_as_the_pages_without_solutions(student):
+    """Read as a student reads them (outputs cleared), the notebooks show no raw MyST, the
+    numbers the pages glue outside solutions, their citations, and figures, equations and
+    exercises numbered as on the pages; each glued figure is attached to its cell."""
+    found = []
+    for path in chapter_files():
+        doc = str(path.relative_to(ROOT).with_suffix(""))
+        nb = nbformat.read(STUDENT / "notebooks" / f"{path.stem}.ipynb", as_version=4)
+        html = ROOT / "_build" / "html" / f"{doc}.html"
+        found += [f"{doc}: {p}" for p in problems(nb, doc, html, outputs=False, solutions=False)]
+    assert not found, "\n".join(found[:20])
+
+
+def test_the_student_pages_offer_the_notebooks_as_shown(student):
+    """The .ipynb each student page offers shows what the page shows, outputs included."""
+    for path in chapter_files():
+        doc = str(path.relative_to(ROOT).with_suffix(""))
+        assert f'_sources/{doc}.ipynb"' in (STUDENT / "html" / f"{doc}.html").read_text()
+        nb = nbformat.read(STUDENT / "html" / "_sources" / f"{doc}.ipynb", as_version=4)
+        html = ROOT / "_build" / "html" / f"{doc}.html"
+        assert not problems(nb, doc, html, solutions=False), doc
+        assert any(c.get("outputs") for c in nb.cells if c.cell_type == "code"), doc
 
 
 @pytest.mark.parametrize(

@@ -12,27 +12,19 @@ import sys
 
 import nbformat
 import pytest
+from notebook_checks import images, problems
 
 from bookfiles import ROOT, chapter_files
 
 sys.path.insert(0, str(ROOT / "_ext"))
-from learner_notebook import leftover_roles  # noqa: E402
+from myst_notebook import leftover_myst  # noqa: E402
 
 SOURCES = ROOT / "_build" / "html" / "_sources"
+EXECUTED = ROOT / "_build" / "jupyter_execute"
 
 
 def figures_in(path) -> int:
     return len(re.findall(r"^`{3,}\{glue:figure\}", path.read_text(encoding="utf-8"), re.M))
-
-
-def images(nb) -> int:
-    return sum(
-        1
-        for cell in nb.cells
-        if cell.cell_type == "code"
-        for output in cell.get("outputs", [])
-        if any(m.startswith("image/") for m in output.get("data", {}))
-    )
 
 
 def markdown_outputs(nb) -> int:
@@ -47,7 +39,7 @@ def markdown_outputs(nb) -> int:
 
 def check_learner_notebook(nb, path, executed=None):
     name = path.stem
-    assert not leftover_roles(nb), f"{name}: glue left as raw roles: {leftover_roles(nb)[:3]}"
+    assert not leftover_myst(nb), f"{name}: MyST left raw: {leftover_myst(nb)[:3]}"
     assert images(nb) >= figures_in(path), f"{name}: {images(nb)} images for {figures_in(path)}"
     for cell in nb.cells:
         for output in cell.get("outputs", []):
@@ -56,6 +48,15 @@ def check_learner_notebook(nb, path, executed=None):
             )
     if executed is not None:  # every table the page shows is an output here too
         assert markdown_outputs(nb) == markdown_outputs(executed), name
+
+
+def executed_pages() -> list[str]:
+    """Every page the build executed, chapters and back matter: each offers its notebook."""
+    return sorted(
+        str(p.relative_to(EXECUTED).with_suffix(""))
+        for p in EXECUTED.rglob("*.ipynb")
+        if (ROOT / p.relative_to(EXECUTED)).with_suffix(".md").exists()
+    )
 
 
 @pytest.mark.book
@@ -67,11 +68,25 @@ def test_downloaded_notebook_shows_what_the_page_shows(built, path):
     assert f'_sources/{doc}.ipynb"' in page, f"{doc}: the page offers no .ipynb"
     nb = nbformat.read(SOURCES / f"{doc}.ipynb", as_version=4)
     nbformat.validate(nb)
-    executed = nbformat.read(ROOT / "_build" / "jupyter_execute" / f"{doc}.ipynb", as_version=4)
+    executed = nbformat.read(EXECUTED / f"{doc}.ipynb", as_version=4)
     check_learner_notebook(nb, path, executed)
-    text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
-    if "{glue:math}" in path.read_text(encoding="utf-8"):
-        assert "$$" in text, f"{doc}: glued equations missing"
+    assert any("solution" in c.metadata.get("tags", []) for c in nb.cells), "solutions kept"
+
+
+@pytest.mark.book
+def test_every_downloaded_notebook_reads_as_its_page(built):
+    """Read as a learner reads them, the downloads of every executed page show no raw MyST,
+    every number the page glues, its citations as the page prints them, and its figures,
+    equations and exercises numbered as on the page, each equation once."""
+    assert built.returncode == 0, "the book did not build"
+    pages = executed_pages()
+    assert len(pages) > len(chapter_files()), "the back matter's notebooks are missing"
+    found = []
+    for doc in pages:
+        nb = nbformat.read(SOURCES / f"{doc}.ipynb", as_version=4)
+        html = ROOT / "_build" / "html" / f"{doc}.html"
+        found += [f"{doc}: {p}" for p in problems(nb, doc, html)]
+    assert not found, "\n".join(found[:20])
 
 
 def repository_copy(tmp_path):
@@ -213,4 +228,4 @@ def test_every_chapter_launches_in_jupyterlite(built):
         nb = nbformat.read(lite / "files" / f"{doc}.ipynb", as_version=4)
         assert "needs the network" in nb.cells[0].source and "CDN" in nb.cells[0].source
         assert "%pip install" in nb.cells[1].source
-        assert not leftover_roles(nb), doc
+        assert not leftover_myst(nb), doc
