@@ -1,131 +1,172 @@
-"""The per-op serving model against published measurements of real servers.
+"""The per-op serving model against every published measurement the book holds (chapter 10).
 
-    PYTHONPATH=lib python benchmarks/public_measurements.py [--bootstrap N]
+    PYTHONPATH=lib python benchmarks/public_measurements.py [--write]
 
-Fits the model's constants on the sources published up to 2023 (``FIT_SOURCES``), gives
-each a bootstrap interval (whole sources resampled, N times, default 50), and reports the
-error of the library's committed defaults (``inference_math.hardware.efficiency``) on the sources it
-was not fitted on, by source and by metric; then, as a second view, leave-one-source-out
-errors (each source predicted by a fit on all the others). Prints the constants as
-``efficiency.py`` holds them, so a refit can be pasted there. The last line is exactly
+Prints what the evidence covers; the constants fitted on all of it (as
+lib/inference_math/hardware/efficiency.py and serving/engines.py hold them); the error of
+every source group predicted by a fit on all the other groups (leave one group out: versions
+of one page or one suite are held out together), beside the same model at the round 0.6 and
+0.6 (not fitted), per group, with every group where the fit does worse than the round
+numbers; the same on a split by date (fitted on sources published up to 2024, tested on
+2025-2026); and the share of held-out rows inside 80% prediction intervals built from the
+other groups' held-out errors. ``--write`` writes those held-out errors to
+data/serving-model-residuals.csv, which ``estimate(..., interval=...)`` reads. The last line
+is exactly
 
-    held-out MAE: TTFT X%, ITL Y%
+    LOSO MAE: TTFT X%, ITL Y%, throughput Z%
 
-Takes about a minute per 20 bootstrap draws on two cores. Nothing in the tests runs it.
+About two minutes on two cores. Nothing in the tests runs it.
 """
 
 from __future__ import annotations
 
 import argparse
+import collections
 import time
 
 import numpy as np
 
-from inference_math import measurements as ms
+from inference_math.core.datafiles import data_path
+from inference_math.evidence import public
+from inference_math.evidence import server_fit as sf
+from inference_math.serving import intervals
 
 
-def show(constants: ms.ServerConstants, draws=None) -> list[str]:
-    def fmt(name, value, pick=None):
-        if draws is None:
-            return f"  {name}: {value:.4g}"
-        d = [pick(c) for c in draws if pick(c) is not None]
-        lo, hi = np.percentile(d, [5, 95]) if d else (np.nan, np.nan)
-        return f"  {name}: {value:.4g} (5-95%: {lo:.4g} to {hi:.4g}, {len(d)} draws)"
+def percent(errors: dict) -> str:
+    return ", ".join(f"{k} {100 * v:.0f}%" for k, v in errors.items())
 
-    lines = []
-    for key, v in constants.mfu.items():
-        lines.append(fmt(f"MFU {key}", v, lambda c, k=key: c.mfu.get(k)))
-    for key, v in constants.mbu.items():
-        lines.append(fmt(f"MBU {key}", v, lambda c, k=key: c.mbu.get(k)))
-    lines.append(fmt("overhead per pass (s)", constants.overhead_s, lambda c: c.overhead_s))
-    lines.append(fmt("prefill overhead per layer (s)", constants.prefill_overhead_per_layer_s,
-                     lambda c: c.prefill_overhead_per_layer_s))  # fmt: skip
-    lines.append(fmt("all-reduce latency (s)", constants.allreduce_latency_s,
-                     lambda c: c.allreduce_latency_s))  # fmt: skip
+
+def coverage_lines(design, rows) -> list[str]:
+    count = collections.Counter
+    lines = [
+        f"  GPUs: {dict(count(r.gpu for r in rows).most_common())}",
+        f"  formats: {dict(count(r.dtype for r in rows).most_common())}",
+        f"  engines: {dict(count(r.engine for r in rows).most_common())}",
+        f"  GPUs per replica: {dict(sorted(count(r.gpus for r in rows).items()))}",
+        f"  attention: {dict(count(r.attention for r in rows).most_common())}",
+        f"  load: {dict(count(r.served_as for r in rows).most_common())}",
+        f"  batch or concurrency: {min(r.batch for r in rows if r.batch)} to "
+        f"{max(r.batch for r in rows if r.batch)}",
+        f"  prompt tokens: {min(r.prompt for r in rows):.0f} to {max(r.prompt for r in rows):.0f}",
+        f"  models: {dict(count(r.model for r in rows).most_common())}",
+        f"  metrics: {dict(count(r.metric_kind for r in rows).most_common())}",
+    ]
     return lines
 
 
-def efficiency_block(constants: ms.ServerConstants, draws) -> str:
-    """The constants as efficiency.py writes them, with bootstrap intervals."""
-
-    def fitted(value, pick):
-        d = [pick(c) for c in draws if pick(c) is not None] or [value]
-        lo, hi = np.percentile(d, [5, 95])
-        return f"Fitted({value:.4g}, {lo:.4g}, {hi:.4g})"
-
-    out = ["MFU = {"]
-    out += [
-        f"    {k!r}: {fitted(v, lambda c, k=k: c.mfu.get(k))}," for k, v in constants.mfu.items()
-    ]
-    out += ["}", "MBU = {"]
-    out += [
-        f"    {k!r}: {fitted(v, lambda c, k=k: c.mbu.get(k))}," for k, v in constants.mbu.items()
-    ]
-    out += ["}",
-            f"OVERHEAD_S = {fitted(constants.overhead_s, lambda c: c.overhead_s)}",
-            "PREFILL_OVERHEAD_PER_LAYER_S = "
-            + fitted(constants.prefill_overhead_per_layer_s,
-                     lambda c: c.prefill_overhead_per_layer_s),
-            "ALLREDUCE_LATENCY_S = "
-            + fitted(constants.allreduce_latency_s, lambda c: c.allreduce_latency_s)]  # fmt: skip
+def constants_block(c: sf.Constants) -> str:
+    out = [f"FIT_DATE = {time.strftime('%Y-%m-%d')!r}"]
+    for name, table in (("WEIGHTS_MBU", c.weights_mbu), ("PRODUCTS_MFU", c.products_mfu),
+                        ("KV_MBU", c.kv_mbu), ("ATTENTION_MFU", c.attention_mfu)):  # fmt: skip
+        out.append(f"{name} = {{")
+        out += [f"    {k!r}: {v:.4g}," for k, v in table.items()]
+        out.append("}")
+    out.append(f"TP_MFU_EXPONENT = {c.tp_exponent:.4g}")
+    out.append("engines (step s, prefill per layer s, request s):")
+    out += [f"    {e}: ({a:.4g}, {b:.4g}, {r:.4g})" for e, (a, b, r) in c.engines.items()]
     return "\n".join(out)
 
 
-def by_source(rows, constants) -> list[str]:
-    lines = []
-    for source in sorted({r.source for r in rows}):
-        part = [r for r in rows if r.source == source]
-        mae = ms.mean_abs_error(part, constants)
-        shown = ", ".join(f"{m.removesuffix('_s').upper()} {100 * v:.0f}% ({n} rows)"
-                          for m, v in mae.items()
-                          if (n := sum(r.metric_kind == m for r in part)))  # fmt: skip
-        lines.append(f"  {source:<26} {shown}")
-    return lines
+def by_group(design, held, plain) -> tuple[list[str], list[str]]:
+    err = np.abs(sf.relative(design, held))
+    err_plain = np.abs(sf.relative(design, plain))
+    lines, worse = [], []
+    for g in sorted(set(design.group)):
+        parts = []
+        for k in sf.SCORED:
+            m = (design.group == g) & (design.kind == k)
+            if not m.any():
+                continue
+            a, b = np.mean(err[m]), np.mean(err_plain[m])
+            parts.append(f"{k} {100 * a:.0f}% (round {100 * b:.0f}%, {m.sum()} rows)")
+            if a > b:
+                worse.append(f"{g} {k}: {100 * a:.0f}% against {100 * b:.0f}%")
+        lines.append(f"  {g:<26} " + "; ".join(parts))
+    return lines, worse
+
+
+def write_residuals(design, held) -> None:
+    path = data_path(intervals.RESIDUALS_FILE)
+    lines = [
+        "# source: benchmarks/public_measurements.py --write, "
+        f"{time.strftime('%Y-%m-%d')}: each scored row of public-measurements.csv predicted "
+        "by a fit on every other source group; log_error = log(predicted / printed) of the "
+        "time measured (for a rate, log(printed / predicted)); class = metric kind / GPU "
+        "generation / weight format. "
+        "estimate(..., interval=...) reads its quantiles.",
+        "source,group,engine,metric,class,log_error",
+    ]
+    for row, e in zip(design.rows, sf.time_errors(design, held)):
+        lines.append(f"{row.source},{row.group},{row.engine},{row.metric},"
+                     f"{sf.residual_class(row)},{e:.6f}")  # fmt: skip
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print(f"wrote {path}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--bootstrap", type=int, default=50, help="bootstrap draws (default 50)")
+    parser.add_argument("--write", action="store_true", help="write the held-out errors")
     args = parser.parse_args()
     start = time.perf_counter()
-    rows = ms.load_public_measurements()
-    scored = ms.scored(rows)
-    fit_rows, held = ms.fit_sources(rows), ms.held_out(rows)
-    engines = sorted({r.engine for r in scored})
-    gpus = sorted({r.gpu for r in scored})
-    tps = sorted({r.tp for r in scored})
+    rows = public.load_public_measurements()
+    sources = public.load_sources()
+    scored = public.scored(rows)
+    design = sf.Design(rows)
+    groups = sorted({r.group for r in scored})
     print(
-        f"{len(rows)} published measurements from {len({r.source for r in rows})} sources; "
-        f"{len(scored)} modelled ({len(fit_rows)} for fitting, {len(held)} held out)"
+        f"{len(rows)} published measurements from {len(sources)} publications; {len(scored)} "
+        f"modelled, from {len({r.source for r in scored})} publications in {len(groups)} "
+        f"independent groups"
     )
-    print(f"engines: {', '.join(engines)}; GPUs: {', '.join(gpus)}; TP: {tps}")
+    print("\n".join(coverage_lines(design, scored)))
 
-    fitted = ms.fit(fit_rows)
-    draws = ms.bootstrap(fit_rows, repeats=args.bootstrap) if args.bootstrap > 0 else None
-    print(f"\nfitted on {', '.join(ms.FIT_SOURCES)}:")
-    print("\n".join(show(fitted, draws)))
-    if draws is not None:
-        print("\nas efficiency.py holds them:\n" + efficiency_block(fitted, draws))
+    fitted = sf.fit(design)
+    print("\nfitted on every group (shares of peak, kept under their ceilings):")
+    print(constants_block(fitted))
+    print("in-sample MAE: " + percent(sf.mean_abs_error(design, design.errors(fitted))))
 
-    defaults = ms.library_defaults()
-    print("\nthe library's defaults on the fitting sources:")
-    print("\n".join(by_source(fit_rows, defaults)))
-    print("the library's defaults on the held-out sources:")
-    print("\n".join(by_source(held, defaults)))
+    held = sf.leave_one_group_out(design)
+    plain = design.errors(sf.plain(design))
+    lines, worse = by_group(design, held, plain)
+    print("\nleave one group out (each group predicted by a fit on the others), by group:")
+    print("\n".join(lines))
+    print("groups where the fit does worse than the round 0.6 and 0.6:")
+    print("\n".join(f"  {w}" for w in worse) or "  none")
+    print("LOSO MAE, rows:            " + percent(sf.mean_abs_error(design, held)))
+    print("LOSO MAE, groups equal:    " + percent(sf.mean_abs_error(design, held, True)))
+    print("round 0.6/0.6 MAE, rows:   " + percent(sf.mean_abs_error(design, plain)))
+    print("round 0.6/0.6, groups:     " + percent(sf.mean_abs_error(design, plain, True)))
+    median = {k: float(np.median(np.abs(sf.relative(design, held))[design.kind == k]))
+              for k in sf.SCORED}  # fmt: skip
+    print("LOSO median abs. error:    " + percent(median))
 
-    print("\nleave one source out (each source predicted by a fit on all the others):")
-    errors = {m: [] for m in ms.METRICS}
-    for source in sorted({r.source for r in scored}):
-        others = [r for r in scored if r.source != source]
-        part = [r for r in scored if r.source == source]
-        err = ms.relative_errors(part, ms.fit(others, iterations=60))
-        for m in ms.METRICS:
-            errors[m] += [abs(e) for e, r in zip(err, part) if r.metric_kind == m]
-    print("  " + ", ".join(f"{m.removesuffix('_s').upper()} {100 * np.mean(v):.0f}% "
-                           f"({len(v)} rows)" for m, v in errors.items()))  # fmt: skip
+    dates = np.array([r.date[:4] for r in design.rows])
+    past = np.flatnonzero(dates <= "2024")
+    future = np.flatnonzero(dates > "2024")
+    by_date = design.errors(sf.fit(design, past), future)
+    split = {}
+    for k in sf.SCORED:
+        m = design.kind[future] == k
+        if m.any():
+            split[k] = float(np.mean(np.abs(sf.relative(design, by_date, future)[m])))
+    print(f"\nfitted on sources of 2023-2024 ({past.size} rows), tested on 2025-2026 "
+          f"({future.size} rows): " + percent(split))  # fmt: skip
+
+    cover = sf.coverage(design, held, 0.8)
+    print("80% intervals from the other groups' held-out errors cover: " + percent(cover))
+    width = sf.interval_width(design, held, 0.8)
+    print(
+        "  their median width, top over bottom: "
+        + ", ".join(f"{k} {v:.2f}x" for k, v in width.items())
+    )
+    if args.write:
+        write_residuals(design, held)
     print(f"\nran in {time.perf_counter() - start:.0f} s")
-    mae = ms.mean_abs_error(held, defaults)
-    print(f"held-out MAE: TTFT {100 * mae['ttft_s']:.0f}%, ITL {100 * mae['itl_s']:.0f}%")
+    headline = sf.mean_abs_error(design, held)
+    print(
+        f"LOSO MAE: TTFT {100 * headline['ttft']:.0f}%, ITL {100 * headline['itl']:.0f}%, "
+        f"throughput {100 * headline['throughput']:.0f}%"
+    )
 
 
 if __name__ == "__main__":

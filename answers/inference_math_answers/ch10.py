@@ -2,13 +2,13 @@
 
 import numpy as np
 
-from inference_math import measurements as ms
+from inference_math.evidence import public
+from inference_math.evidence import server_fit as sf
 from inference_math.evidence.calibration import TERMS, predict
 from inference_math.evidence.calibration_fit import fit, held_out_errors
 from inference_math import (
     ARTICLE_REFINED,
     get_gpu,
-    get_model,
     kv_bytes_per_token,
     load_appendix,
     weight_bytes,
@@ -114,36 +114,20 @@ def _napkin_batch32() -> float:
 
 
 @exercise(
-    "ch10-hopper-fixed-cost",
-    title="A fixed cost for Hopper",
-    practises="least squares on relative error in closed form, applied to the per-op model's "
-    "fixed cost per prefill; fitting on the past and testing on the future; when a held-out "
-    "test stops being blind",
-    kind="extend",
-    difficulty=3,
-    minutes=40,
+    "ch10-round-numbers",
+    title="What the round numbers miss on one suite",
+    practises="the error of a rate read as the error of the time it implies; the per-op model "
+    "at the round 0.6 and 0.6 on one source group's time between tokens",
+    kind="compute",
+    difficulty=2,
+    minutes=20,
     rel_tol=0.005,
     unit="",
 )
-def _hopper_fixed_cost() -> float:
-    # The library's defaults, except a fixed cost per prefill layer of Hopper's own, fitted by
-    # least squares on relative error to the fitting sources' Hopper first-token times (the
-    # prediction is a + c L, linear in c); the held-out first-token times' mean absolute
-    # relative error with it.
-    public = ms.load_public_measurements()
-    defaults = ms.library_defaults()
-    no_layer = ms.replace(defaults, prefill_overhead_per_layer_s=0.0)
-
-    def hopper(r):
-        return get_gpu(r.gpu).generation == "hopper"
-
-    train = [r for r in ms.fit_sources(public) if hopper(r) and r.metric == "ttft_s"]
-    a = np.array([ms.predict(r, no_layer) for r in train])
-    layers = np.array([get_model(r.model).n_layers for r in train])
-    t = np.array([r.value for r in train])
-    q = layers / t
-    c_hopper = float((q * (1 - a / t)).sum() / (q * q).sum())
-    with_hopper = ms.replace(defaults, prefill_overhead_per_layer_s=c_hopper)
-    test = [r for r in ms.held_out(public) if r.metric_kind == "ttft_s"]
-    pred = np.array([ms.predict(r, with_hopper if hopper(r) else defaults) for r in test])
-    return float(np.mean(np.abs(pred / np.array([r.value for r in test]) - 1)))
+def _round_numbers() -> float:
+    # Qwen's published speed tables: tokens per second per user at batch 1, read as the time
+    # between tokens; the per-op model with every share at 0.6 and round fixed costs.
+    rows = [r for r in public.load_public_measurements() if r.group == "qwen-docs"]
+    design = sf.Design(rows)
+    errors = design.errors(sf.plain(design))
+    return float(np.mean(np.abs(sf.relative(design, errors))))

@@ -187,7 +187,7 @@ from .core import units
 from .hardware import efficiency
 from .serving import queueing
 from . import lab
-from .evidence import calibration, measurements
+from .evidence import calibration
 from .book import exercises
 
 __version__ = "0.1.0"

@@ -37,7 +37,8 @@ class _BadInput(Exception):
 
 
 # How the command line reads each kind of value; numbers are checked by the library.
-_TYPES = {"model": str, "gpu": str, "name": str, "count": float, "fraction": float, "number": float}
+_TYPES = {"model": str, "gpu": str, "name": str, "count": float, "fraction": float,
+          "number": float, "level": float}  # fmt: skip
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -54,8 +55,8 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--scenario", help=f"preset assumptions: {', '.join(SCENARIOS)}")
     for name, kind, what in WORKLOAD_OPTIONS:
         flag = f"--{name.replace('_', '-')}"
-        if kind == "flag":
-            e.add_argument(flag, action="store_true", help=what)
+        if kind == "flag":  # --chunked-prefill, --no-chunked-prefill, or the default (None)
+            e.add_argument(flag, action=argparse.BooleanOptionalAction, default=None, help=what)
         else:
             e.add_argument(flag, type=_TYPES[kind], help=what)
     e.add_argument("--json", action="store_true", help="print one JSON object")
@@ -126,13 +127,21 @@ def _estimate(args) -> Output:
             "step_model": dep.step_model,
             "batching": args.batching,
             "chunked_prefill": args.chunked_prefill,
+            "engine": dep.engine,
+            "attention_parallelism": dep.attention_parallelism,
+            "interval": args.interval,
         }
         text = _json({**inputs, **r})
     else:
         f = units
 
-        def maybe(x, fmt):
-            return "n/a" if x is None else fmt(x)
+        def maybe(x, fmt, key=None):
+            if x is None:
+                return "n/a"
+            if key is None or args.interval is None or r.get(f"{key}_low") is None:
+                return fmt(x)
+            low, high = fmt(r[f"{key}_low"]), fmt(r[f"{key}_high"])
+            return f"{fmt(x)} ({args.interval:.0%} interval {low} to {high})"
 
         text = _table(
             [
@@ -141,11 +150,7 @@ def _estimate(args) -> Output:
                     f"{name} on {int(dep.gpus)} x {dep.gpu.name}, "
                     f"{dep.dtype} weights, {dep.kv_dtype} KV cache",
                 ),
-                (
-                    "server model",
-                    f"{dep.step_model} steps, {args.batching} batching"
-                    + (" with chunked prefill" if args.chunked_prefill else ""),
-                ),
+                ("server model", _server_line(dep, args, r)),
                 (
                     "workload",
                     f"batch {_jsonable(args.batch)}, {_jsonable(args.prompt)} prompt + "
@@ -162,19 +167,29 @@ def _estimate(args) -> Output:
                 *_window_rows(dep, args),
                 ("KV capacity", f"{f.fmt_int(r['kv_capacity_tokens'])} tokens"),
                 ("fits", "yes" if r["fits"] else "no"),
-                ("time to first token", maybe(r["ttft_s"], f.fmt_seconds)),
+                ("time to first token", maybe(r["ttft_s"], f.fmt_seconds, "ttft_s")),
                 ("decode step (mean)", maybe(r["decode_step_s"], f.fmt_seconds)),
-                ("time between tokens", maybe(r["itl_s"], f.fmt_seconds)),
+                ("time between tokens", maybe(r["itl_s"], f.fmt_seconds, "itl_s")),
                 ("completion time", maybe(r["completion_s"], f.fmt_seconds)),
                 (
                     "tokens/s per sequence",
                     maybe(r["tokens_per_s_per_sequence"], f.fmt_tokens_per_s),
                 ),
-                ("output tokens/s (all)", maybe(r["output_tokens_per_s"], f.fmt_tokens_per_s)),
-                ("USD per 1K prompt", maybe(r["usd_per_1k_prompt"], lambda x: f.fmt_usd(x, 3))),
+                (
+                    "output tokens/s (all)",
+                    maybe(r["output_tokens_per_s"], f.fmt_tokens_per_s, "output_tokens_per_s"),
+                ),
+                (
+                    "USD per 1K prompt",
+                    maybe(r["usd_per_1k_prompt"], lambda x: f.fmt_usd(x, 3), "usd_per_1k_prompt"),
+                ),
                 (
                     "USD per 1K completion",
-                    maybe(r["usd_per_1k_completion"], lambda x: f.fmt_usd(x, 3)),
+                    maybe(
+                        r["usd_per_1k_completion"],
+                        lambda x: f.fmt_usd(x, 3),
+                        "usd_per_1k_completion",
+                    ),
                 ),
                 ("decode is", f"{r['decode_bound']}-bound"),
             ]
@@ -184,6 +199,23 @@ def _estimate(args) -> Output:
         return Output(text, tuple(errors), 0)
     why = fit_problem(dep, args.batch, args.prompt, args.completion)
     return Output(text, (*errors, f"{PROG}: does not fit: {why}"), 1)
+
+
+def _server_line(dep, args, r) -> str:
+    """How the server is modelled, in one line: step model, engine, batching, and under
+    continuous batching how many requests are admitted and how long the rest wait."""
+    if dep.step_model == "article":
+        return f"article steps, {args.batching} batching"
+    line = f"per-op steps, {dep.engine} engine, {dep.attention_parallelism}-parallel attention"
+    if args.batching != "continuous":
+        return f"{line}, static batching"
+    chunked = "chunked prefill" if args.chunked_prefill is not False else "whole prompts"
+    line += f", continuous batching with {chunked}"
+    if np.ndim(r["admitted"]) == 0 and r["admitted"] is not None:
+        line += f"; {units.fmt_int(r['admitted'])} admitted"
+        if r["queue_s"]:
+            line += f", the rest wait {units.fmt_seconds(r['queue_s'])}"
+    return line
 
 
 def _window_rows(dep, args) -> list:

@@ -89,8 +89,7 @@ def test_student_materials_hold_no_answer(assignments, ch):
 
 def chapter_page(ch) -> str:
     return next(
-        str(p.relative_to(ROOT).with_suffix(""))
-        for p in (ROOT / "chapters").glob(f"{ch:02d}-*.md")
+        str(p.relative_to(ROOT).with_suffix("")) for p in (ROOT / "chapters").glob(f"{ch:02d}-*.md")
     )
 
 

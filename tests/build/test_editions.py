@@ -73,7 +73,9 @@ def test_student_notebooks_have_no_solutions_and_end_exercises_with_a_check(stud
                     i for i, c in enumerate(nb.cells) if f'im.check("{label}", ...)' in c.source
                 )
                 prompt = next(c for c in reversed(nb.cells[:check]) if c.cell_type == "markdown")
-                assert f"**{numbers[label]}**" in prompt.source, f"{label}: check not in its exercise"
+                assert f"**{numbers[label]}**" in prompt.source, (
+                    f"{label}: check not in its exercise"
+                )
 
 
 def test_student_notebooks_read_as_the_pages_without_solutions(student):

@@ -139,8 +139,7 @@ def test_exercise_and_solution_markers_become_numbered_headings():
         "Twice.\n```{solution-end}\n```"
     )
     assert text == (
-        "**Exercise 3.4** (compute · 5 min)\n\nHow many?\n\n"
-        "**Solution to Exercise 3.4**\nTwice."
+        "**Exercise 3.4** (compute · 5 min)\n\nHow many?\n\n**Solution to Exercise 3.4**\nTwice."
     )
 
 
@@ -159,9 +158,11 @@ def exercise_notebook():
     md, code = nbformat.v4.new_markdown_cell, nbformat.v4.new_code_cell
     return nbformat.v4.new_notebook(
         cells=[
-            md("```{exercise-start}\n:label: ch03-kv-int8\n```\n\nHow many?\n\n"
-               "```{exercise-end}\n```\n\n```{solution-start} ch03-kv-int8\n```\n"
-               "Worked:"),  # fmt: skip
+            md(
+                "```{exercise-start}\n:label: ch03-kv-int8\n```\n\nHow many?\n\n"
+                "```{exercise-end}\n```\n\n```{solution-start} ch03-kv-int8\n```\n"
+                "Worked:"
+            ),  # fmt: skip
             code("answer = 2", metadata={"tags": ["solution"]}),
             md("Explained.\n\n```{solution-end}\n```\n\nAfter {glue:text}`kv-bytes`."),
             code("print(1)", outputs=[nbformat.v4.new_output("stream", text="1\n")]),

@@ -13,7 +13,7 @@ import math
 import os
 import pathlib
 
-from .checks import printable, read_text_file
+from .checks import MAX_FILE_BYTES, printable, read_text_file
 
 
 def data_path(name: str) -> pathlib.Path:
@@ -37,12 +37,14 @@ class Row(dict):
     line: int = 0
 
 
-def read_csv(path, what: str, columns) -> tuple[list[str], list[Row]]:
+def read_csv(
+    path, what: str, columns, max_bytes: int = MAX_FILE_BYTES
+) -> tuple[list[str], list[Row]]:
     """(``#`` lines without the ``#``, rows) of a CSV whose header names at least
     ``columns``. Blank lines are skipped; every data row must have as many fields as the
-    header."""
+    header. Files above ``max_bytes`` are refused."""
     where = printable(path)
-    text = read_text_file(path, what)
+    text = read_text_file(path, what, max_bytes=max_bytes)
     notes: list[str] = []
     numbered = []
     for n, line in enumerate(text.splitlines(), 1):

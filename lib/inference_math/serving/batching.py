@@ -5,20 +5,25 @@ are prefilled in one pass, the first token of every request waits for all of the
 batch decodes together until the last token. A completion of C tokens is timed as C decode
 steps (the article's appendix times it so).
 
-**Continuous batching** (every serving engine since 2023): ``batch`` requests are in flight
-in steady state; when one finishes, the next is admitted at once (the batch fits, or the
-workload is reported as not fitting). A request waits for its own prefill, not for the whole
-batch's. Without chunked prefill, each prefill runs as a pass of its own and stalls the
-requests that are decoding; a request's inter-token latency (ITL) grows by the prefills of
-the other ``batch - 1`` requests that land during its decoding. With ``chunked_prefill``,
-prompts are split into chunks that ride in the decode steps, filling their spare compute up
-to the roofline; the steps grow longer instead of stopping.
+**Continuous batching** (every serving engine since 2023): ``batch`` clients each keep one
+request in flight; when one finishes, the client sends the next. The server admits what its
+cache and its engine hold (``admitted``): a request takes its prompt and, on average, half of
+its completion in cache pages (or all of both where the engine guarantees it), the engine
+keeps at most ``max_batch`` requests, and a step carries at most ``budget`` tokens. The
+others wait for a slot (``queue_s``): in a closed loop of B clients served X requests a
+second with A in flight, B = X (wait + service) and A = X service (Little's law), so the wait
+is (B - A) / X, and it is part of the time to first token.
 
-The steady state follows from Little's law, ``batch = X T`` (X requests per second, T seconds
-a request spends in the system), and chapter 9 derives it in sympy. Two modelling choices are
-stated where they are made: the wait for other requests' prefills is that of the
-approximate mean-value analysis of a closed loop (Schweitzer's), and a chunked prompt is
-prefilled first come, first served with the step's whole spare budget.
+Today's engines **chunk prefill** by default: a step carries every decoding request's next
+token and, up to the step's token budget, prompt tokens of the requests that arrived. A
+prompt longer than the budget left takes several steps; each step that carries prompt
+tokens is longer, and every decoding request waits for it, so long prompts stall decoding.
+Without chunking each prefill is a pass of its own that stalls the others (the wait for
+other requests' prefills is that of the approximate mean-value analysis of a closed loop,
+Schweitzer's; chapter 9 derives it).
+
+The steady state follows from Little's law and is found by iteration (``_ITERATIONS``
+damped steps, vectorised over every argument).
 """
 
 from __future__ import annotations
@@ -26,19 +31,15 @@ from __future__ import annotations
 import numpy as np
 
 from .deployment import Deployment
-from ..model.windows import prefill_attended_tokens
-from .steps import (
-    allreduce_time,
-    decode_step_time,
-    mean_decode_step_time,
-    prefill_time,
-    weight_products_time,
-)
+from .steps import decode_step_time, mean_decode_step_time, pass_time, prefill_time
 
 BATCHING = ("static", "continuous")
-# Fixed-point iterations for the continuous steady state; the wait and the chunk budget
-# change the request time by well under one part in a million after these many.
-_ITERATIONS = 60
+# Fixed-point iterations for the continuous steady state, each moving halfway to the new
+# estimate: after these many the request rate moves by well under one part in a thousand.
+_ITERATIONS = 80
+# A prefill server busier than this share of the time would queue without end; the closed
+# loop then lets fewer requests decode, which the iteration finds.
+_MAX_PREFILL_SHARE = 0.95
 
 
 def static_batch(dep: Deployment, batch, prompt, completion) -> dict:
@@ -46,9 +47,12 @@ def static_batch(dep: Deployment, batch, prompt, completion) -> dict:
     or one decode step with no prompt), ``decode_step_s`` (the mean step; NaN with no
     completion), ``itl_s`` (the same), ``completion_s`` (C steps), ``output_tokens_per_s``
     (the deployment's, batch after batch), and per request the deployment-seconds charged to
-    its prompt (``prompt_gpu_s``) and its completion (``completion_gpu_s``)."""
+    its prompt (``prompt_gpu_s``) and its completion (``completion_gpu_s``); every request
+    is admitted and none waits (``admitted`` is the batch, ``queue_s`` zero). The time to
+    first token includes the server's handling of a request (``request_overhead_s``)."""
     b, n, c = (np.asarray(x, dtype=float) for x in (batch, prompt, completion))
     ttft = np.where(n > 0, prefill_time(dep, n, b), decode_step_time(dep, b, 1))
+    ttft = ttft + dep.table.request_overhead_s
     step = mean_decode_step_time(dep, b, n, c)  # NaN exactly where c == 0
     completion_s = np.where(c > 0, c * np.where(c > 0, step, 0.0), 0.0)
     return {
@@ -59,74 +63,130 @@ def static_batch(dep: Deployment, batch, prompt, completion) -> dict:
         "output_tokens_per_s": b * c / (ttft + completion_s),
         "prompt_gpu_s": ttft / b,
         "completion_gpu_s": completion_s / b,
+        "admitted": b,
+        "queue_s": np.zeros_like(ttft),
     }
 
 
-def continuous_batch(dep: Deployment, batch, prompt, completion, chunked_prefill=False) -> dict:
-    """Steady-state times and GPU-seconds of continuous batching with ``batch`` requests in
-    flight (chapter 9); the same keys as ``static_batch``. ``itl_s`` is the mean time between
-    two tokens of one request, stalls included; ``decode_step_s`` the mean decode step
-    itself. With no prompt a request's first token is one decode step away, and nothing
-    stalls, so at batch 1 this equals ``static_batch``."""
+def admitted(dep: Deployment, batch, prompt, completion):
+    """Requests in flight when ``batch`` clients each keep one (chapter 9): the batch, but
+    at most what the cache holds (each request its prompt and half its completion on
+    average, or all of both where the engine admits only what is guaranteed to fit), the
+    engine's cap on requests and its token budget per step; at least one."""
+    t = dep.table
     b, n, c = (np.asarray(x, dtype=float) for x in (batch, prompt, completion))
-    b, n, c = np.broadcast_arrays(b, n, c)
-    step = mean_decode_step_time(dep, b, n, c)
-    decode = np.where(c > 0, step, decode_step_time(dep, b, n + 1))
-    first = decode_step_time(dep, b, 1)  # the first token when there is no prompt
-    if not chunked_prefill:
-        # Each request takes its prefill p on the whole deployment and shares C decode steps
-        # with the others: the deployment serves X = B / (B p + C d) requests a second. The
-        # other requests' prefills occupy it a share phi of the time; a request waits for
-        # them before its own prefill and is stalled by them while it decodes, so its first
-        # token and each later one take 1 / (1 - phi) longer (approximate mean-value
-        # analysis of a closed loop of B requests; chapter 9 derives it).
-        # With no prompt there is nothing to prefill: the first token is a decode step that
-        # all B share, like the others, and nothing stalls.
-        prefill = np.where(n > 0, prefill_time(dep, n, 1), 0.0)
-        cycle = np.where(n > 0, b * prefill + c * decode, first + c * decode)
-        rate = b / cycle
-        stretch = np.where(n > 0, cycle / (prefill + c * decode), 1.0)  # 1 / (1 - phi)
-        ttft = np.where(n > 0, prefill * stretch, first)
-        itl = decode * stretch
-        prompt_gpu = np.where(n > 0, prefill, 0.0)
+    held = np.where(t.admit_whole, n + c, n + (c + 1) / 2)
+    slots = np.floor(t.kv_capacity_tokens / np.maximum(t.attended(held), 1.0))
+    cap = np.minimum(np.minimum(b, slots), np.minimum(t.max_batch, t.budget))
+    return np.maximum(cap, 1.0)
+
+
+def continuous_batch(dep: Deployment, batch, prompt, completion, chunked_prefill=True) -> dict:
+    """Steady-state times and GPU-seconds of continuous batching with ``batch`` clients
+    (chapter 9); the keys of ``static_batch``. ``admitted`` requests are in flight and
+    ``queue_s`` is each request's wait for a slot, included in ``ttft_s``. ``itl_s`` is the
+    mean time between two tokens of one request, stalls included; ``decode_step_s`` the mean
+    decode step without prompt tokens. ``chunked_prefill``: prompts ride in the steps up to
+    the engine's token budget (today's default); False: each prefill is a pass of its own.
+    With no prompt a request's first token is one decode step away and nothing stalls."""
+    b, n, c = (np.asarray(x, dtype=float) for x in (batch, prompt, completion))
+    a = admitted(dep, b, n, c)
+    step = mean_decode_step_time(dep, a, n, c)
+    decode = np.where(c > 0, step, decode_step_time(dep, a, n + 1))
+    first = decode_step_time(dep, a, 1)  # the first token when there is no prompt
+    if chunked_prefill:
+        ttft, itl, rate = _chunked(dep, a, n, c, decode, first)
     else:
-        # A step that also carries p prompt tokens: the products and all-reduces see b + p
-        # tokens, and the chunk's own attention (a chunk of an N-token prompt attends to
-        # (N + 1) / 2 tokens on average, or fewer under a sliding window) adds its FLOPs.
-        products, comm = weight_products_time(dep, b), allreduce_time(dep, b)
-        if dep.model.has_windows:
-            with np.errstate(divide="ignore", invalid="ignore"):
-                mean = np.where(n > 0, prefill_attended_tokens(dep.model, n) / n, 0.0)
-        else:
-            mean = (n + 1) / 2
-        attention = dep.attention_flops_per_context_token * mean / dep.achieved_flops
-
-        def mixed_step(p):
-            extra = weight_products_time(dep, b + p) - products
-            return decode + extra + allreduce_time(dep, b + p) - comm + p * attention
-
-        dense = dep.weight_bytes_read(b) / dep.achieved_bandwidth
-        spare = np.maximum(dense * dep.achieved_flops / dep.flops_per_token - b, 1.0)
-        step_s = decode
-        rate = b / (np.where(n > 0, prefill_time(dep, n, 1), first) + c * decode)
-        for _ in range(_ITERATIONS):
-            demand = rate * n * step_s  # prompt tokens per step, in steady state
-            step_s = mixed_step(demand)
-            budget = np.maximum(spare, demand)
-            ttft = np.where(n > 0, np.ceil(n / budget) * step_s, first)
-            rate, previous = b / (ttft + c * step_s), rate
-            if np.all(np.abs(rate - previous) <= 1e-12 * rate):
-                break
-        itl = step_s
-        prompt_gpu = np.maximum(1 / rate - c * decode / b, 0.0)
-    completion_s = c * itl
+        ttft, itl, rate = _unchunked(dep, a, n, c, decode, first)
+    ttft = ttft + dep.table.request_overhead_s
+    service = ttft + c * itl
+    queue = (b - a) * service / a  # (B - A) / X with X = A / service
+    prompt_gpu = np.where(n > 0, np.maximum(1 / rate - c * decode / a, 0.0), 0.0)
     gpu_per_request = 1 / rate
     return {
-        "ttft_s": ttft,
+        "ttft_s": ttft + queue,
         "decode_step_s": np.where(c > 0, step, np.nan),
         "itl_s": np.where(c > 0, itl, np.nan),
-        "completion_s": np.where(c > 0, completion_s, 0.0),
+        "completion_s": np.where(c > 0, c * itl, 0.0),
         "output_tokens_per_s": rate * c,
         "prompt_gpu_s": np.minimum(prompt_gpu, gpu_per_request),
         "completion_gpu_s": gpu_per_request - np.minimum(prompt_gpu, gpu_per_request),
+        "admitted": a,
+        "queue_s": queue,
     }
+
+
+def _unchunked(dep, a, n, c, decode, first):
+    """Each request takes its prefill p on the whole deployment and shares C decode steps d
+    with the others: X = A / (A p + C d). The other requests' prefills occupy it a share
+    phi of the time; a request waits for them before its own prefill and is stalled by them
+    while it decodes, so its first token and each later one take 1 / (1 - phi) longer."""
+    prefill = np.where(n > 0, prefill_time(dep, n, 1), 0.0)
+    cycle = np.where(n > 0, a * prefill + c * decode, first + c * decode)
+    stretch = np.where(n > 0, cycle / (prefill + c * decode), 1.0)  # 1 / (1 - phi)
+    ttft = np.where(n > 0, prefill * stretch, first)
+    return ttft, decode * stretch, a / cycle
+
+
+def _chunked(dep, a, n, c, decode, first):
+    """A step carries the decoding requests' tokens and at most the budget left of prompt
+    tokens. When fewer than one prompt arrives per step, a step carries one prompt (or one
+    budget's chunk of a long one): m = X ceil(N / room) such steps a second, each t_mix, the
+    rest plain decode steps t_decode; a token waits for the mean step, ITL = 1 / (m + (1 -
+    m t_mix) / t_decode), and a prompt's first token comes after the step in progress, the
+    wait for earlier prompts (the prefill steps as an M/D/1 server busy m t_mix of the time)
+    and its own chunk steps. When one or more arrive per step, every step carries what
+    arrived during the last, X N ITL prompt tokens, and ITL is that step. When that would
+    pass the budget, every step is full: X = room / (N t_full), and the closed loop's other
+    requests wait for their prefill (Little's law: TTFT = A / X - C ITL).
+
+    An engine that does not mix (SGLang's default) runs the prompts that arrived as a pass
+    of their own, between decode steps: the decoding requests yield no token in it, so
+    ITL = t_decode / (1 - m t_prefill)."""
+    t = dep.table
+    budget = np.minimum(t.budget, np.float64(1e12))
+    context = n + (np.maximum(c, 1) + 1) / 2
+    rate = a / np.where(n > 0, prefill_time(dep, n, 1) + c * decode, first + c * decode)
+    ttft, itl = np.where(n > 0, prefill_time(dep, n, 1), first), decode
+    has_prompt = n > 0
+    mixes = np.asarray(t.mixes_prefill, dtype=bool)
+    share = t.prefill_attended(n) / np.maximum(n, 1)  # attended tokens per prompt token
+
+    def step(decoding, p):  # a step with ``decoding`` tokens and ``p`` prompt tokens
+        d = np.where(mixes, decoding, 0.0)  # a pass of prompts only, where it does not mix
+        read = d * t.attended(context)
+        return pass_time(dep, d + p, read, read + share * p, written=p)
+
+    for _ in range(_ITERATIONS):
+        decoding = np.clip(a - rate * ttft, 1.0, a)
+        plain = np.where(c > 0, mean_decode_step_time(dep, decoding, n, c), first)
+        room = np.maximum(budget - np.where(mixes, decoding, 0.0), 1.0)
+        chunks = np.maximum(np.ceil(n / room), 1.0)
+        arriving = rate * n * itl  # prompt tokens that arrive during one step
+        dense = mixes & (arriving >= n / chunks)
+        p = np.where(dense | ~mixes, np.minimum(room, np.maximum(arriving, n / chunks)),
+                     n / chunks)  # fmt: skip
+        mixed = step(decoding, p)
+        m = rate * n / np.maximum(p, 1.0)
+        busy = np.minimum(m * mixed, _MAX_PREFILL_SHARE)
+        sparse_itl = np.where(mixes, 1 / (m + (1 - busy) / plain), plain / (1 - busy))
+        sparse_ttft = (
+            np.where(mixes, sparse_itl, plain) / 2
+            + busy / (2 * (1 - busy)) * chunks * mixed
+            + chunks * mixed
+        )
+        new_itl = np.where(dense, mixed, sparse_itl)
+        new_ttft = np.where(dense, mixed / 2 + chunks * mixed, sparse_ttft)
+        new_rate = a / (new_ttft + c * new_itl)
+        full = step(decoding, room)
+        cap = room / (np.maximum(n, 1) * full)  # requests a second when every step is full
+        capped = has_prompt & (new_rate > cap)
+        full_itl = np.where(mixes, full, plain / (1 - _MAX_PREFILL_SHARE))
+        itl = np.where(has_prompt, np.where(capped, full_itl, new_itl), plain)
+        ttft = np.where(
+            has_prompt,
+            np.where(capped, np.maximum(a / cap - c * full_itl, chunks * full), new_ttft),
+            first,
+        )
+        rate = 0.5 * rate + 0.5 * np.where(capped, cap, new_rate)
+    return ttft, itl, rate

@@ -20,21 +20,17 @@ from functools import cached_property
 import numpy as np
 
 from ..core import checks
-from ..hardware.efficiency import (
-    ALLREDUCE_LATENCY_S,
-    OVERHEAD_S,
-    PREFILL_OVERHEAD_PER_LAYER_S,
-    server_efficiency,
-)
-from ..model.formats import BYTES_PER_PARAM, dtype_name, kv_dtype_name
-from ..model.windows import attended_tokens
-from ..model.flops import attention_flops_per_attended_token, flops_per_token
-from ..model.sizes import kv_bytes_per_sequence, kv_bytes_per_token, weight_bytes_read
-from ..hardware.gpus import GPU, GPUS, get_gpu
-from ..model.spec import Model
-from ..model.catalog import get_model
-from ..hardware.roofline import matmul_rate
 from ..core.units import GB, SECONDS_PER_HOUR, TERA
+from ..hardware.efficiency import server_efficiency
+from ..hardware.gpus import GPU, GPUS, get_gpu
+from ..hardware.roofline import matmul_rate
+from ..model.catalog import get_model
+from ..model.flops import attention_flops_per_attended_token, flops_per_token
+from ..model.formats import BYTES_PER_PARAM, dtype_name, kv_dtype_name
+from ..model.sizes import kv_bytes_per_sequence, kv_bytes_per_token
+from ..model.spec import Model
+from .engines import NCCL_ALLREDUCE_LATENCY_S, get_engine
+from .table import DeploymentTable, check_split, table_for
 
 # The round efficiencies the primer teaches with (chapter 4 explains what MFU and MBU
 # measure): the defaults of the article's step model. The per-op model's defaults are fitted
@@ -49,6 +45,11 @@ STEP_MODELS = ("article", "per-op")
 # vLLM's default gpu_memory_utilization: the rest is kept for activations, the CUDA context
 # and fragmentation (chapter 3).
 DEFAULT_USABLE_MEMORY = 0.9
+# How attention is split across GPUs (chapter 6): by heads, or by whole requests.
+PARALLELISMS = ("tensor", "data")
+# More GPUs than any one deployment of the book's era spans (an NVL72 rack holds 72; a
+# tensor-parallel group rarely exceeds 8, an expert-parallel one a few hundred).
+MAX_GPUS = 4096
 
 
 def option(default, kind: str, help: str, flag: str | None = None):
@@ -59,6 +60,10 @@ def option(default, kind: str, help: str, flag: str | None = None):
     return dataclasses.field(default=default, metadata={"kind": kind, "help": help, "flag": flag})
 
 
+def _pick(given, default):
+    return default if given is None else given
+
+
 def _number(value):
     """A checked 0-d array as a plain float; arrays stay arrays (a sweep over a field)."""
     return float(value) if np.ndim(value) == 0 else value
@@ -66,28 +71,35 @@ def _number(value):
 
 @dataclass(frozen=True)
 class Deployment:
-    """``model`` served on ``gpus`` identical ``gpu`` with tensor parallelism, weights and KV
-    cache split evenly. Chapter 3 introduces it; chapters 5 and 6 time its steps.
+    """``model`` served on ``gpus`` identical ``gpu`` by one engine. Chapter 3 introduces it;
+    chapters 5 and 6 time its steps; chapter 10 fits its efficiencies.
 
     ``dtype`` is the weights' format, ``kv_dtype`` the cache's (default: bf16, or the
     weights' own for fp32 and fp16, since quantizing weights does not quantize the cache).
-    ``mfu`` and ``mbu`` are the shares of peak FLOP/s and bandwidth it achieves (default: the
-    round 0.6 under the article's step model, the fitted server figures under per-op);
-    ``usable_memory`` the share of memory the server may fill. ``step_model`` times a forward
-    pass ("article" or "per-op", ``STEP_MODELS``); ``overhead_s`` is the per-op model's fixed
-    cost per forward pass, ``prefill_overhead_s`` the further fixed cost of a prefill pass
-    (engines replay decode steps from CUDA graphs but launch a prefill's kernels one by one,
-    so by default it is a fitted cost per layer times the layers)
-    and ``allreduce_latency_s`` its latency per all-reduce (defaults: fitted; zero under the
-    article's model, which ignores them). ``params_override`` replaces
-    the architecture's parameter count with a round one (the article's 70e9: its bytes and
-    FLOPs follow from it); ``attention`` False leaves out the attention-score FLOPs, as the
-    article does. Scalars may be numpy arrays to sweep them."""
+    ``mfu`` and ``mbu`` are the shares of peak FLOP/s and bandwidth the weight products
+    reach, ``kv_mbu`` and ``attention_mfu`` those of attention over the cache (defaults: the
+    round 0.6 everywhere under the article's step model; the fitted server figures under
+    per-op, ``hardware.efficiency``); ``usable_memory`` the share of memory the server may
+    fill. ``step_model`` times a forward pass ("article" or "per-op", ``STEP_MODELS``).
+    ``engine`` is the serving engine (``serving.engines``: its scheduler budget, admission,
+    all-reduce and fixed costs; None: the generic profile). ``overhead_s`` is the per-op
+    model's fixed cost per pass, ``prefill_overhead_s`` the further fixed cost of a prefill
+    pass (default: the engine's per layer times the layers), ``allreduce_latency_s`` NCCL's
+    latency per all-reduce and ``request_overhead_s`` a server's handling of a request
+    before its first token, as a client measures it (zero under the article's model, which
+    ignores them).
+    ``attention_parallelism`` "tensor" splits attention's heads across the GPUs (each GPU
+    holds a copy of a KV head when there are fewer KV heads than GPUs, and the whole of a
+    latent cache); "data" gives each GPU whole requests, with the experts of a mixture split
+    across the GPUs (expert parallelism), as SGLang and vLLM serve DeepSeek. ``params_override``
+    replaces the architecture's parameter count with a round one (the article's 70e9: its
+    bytes and FLOPs follow from it); ``attention`` False leaves out the attention-score
+    FLOPs, as the article does. Scalars may be numpy arrays to sweep them."""
 
     model: Model = option(None, "model", "catalog name or path to a Hugging Face config.json")
     gpu: GPU = option(None, "gpu", "catalog GPU name")
     gpus: int | np.ndarray = option(1, "count", "number of GPUs (tensor parallel)")
-    dtype: str = option("bf16", "name", "weight format: fp32, bf16, fp16, fp8, int8, int4")
+    dtype: str = option("bf16", "name", "weight format: fp32, bf16, fp16, fp8, int8, int4, ...")
     kv_dtype: str | None = option(None, "name", "KV cache format (default: bf16)")
     mfu: float | np.ndarray | None = option(None, "fraction", "share of peak FLOP/s achieved")
     mbu: float | np.ndarray | None = option(None, "fraction", "share of peak bandwidth achieved")
@@ -107,34 +119,62 @@ class Deployment:
     prefill_overhead_s: float | None = option(
         None, "number", "further fixed seconds per prefill pass"
     )
-    allreduce_latency_s: float | None = option(None, "number", "seconds per all-reduce")
+    allreduce_latency_s: float | None = option(None, "number", "seconds per NCCL all-reduce")
+    request_overhead_s: float | None = option(
+        None, "number", "a server's seconds per request before its first token"
+    )
+    engine: str | None = option(
+        None, "name", "serving engine: vllm, sglang, tensorrt-llm or gpt-fast (default: generic)"
+    )
+    attention_parallelism: str = option(
+        "tensor", "name", "tensor (heads split across GPUs) or data (whole requests per GPU)"
+    )
+    kv_mbu: float | np.ndarray | None = option(
+        None, "fraction", "share of peak bandwidth the cache is read at"
+    )
+    attention_mfu: float | np.ndarray | None = option(
+        None, "fraction", "share of 16-bit peak FLOP/s attention reaches"
+    )
 
     def __post_init__(self):
+        # what the reader chose, before the defaults are filled in: with_choices starts from it
+        chosen = getattr(self, "_chosen", None) or {
+            f.name: getattr(self, f.name) for f in dataclasses.fields(self)
+        }
+        object.__setattr__(self, "_chosen", chosen)
         fix = dict(model=get_model(self.model), gpu=get_gpu(self.gpu), dtype=dtype_name(self.dtype))
-        gpu, dt = fix["gpu"], fix["dtype"]
-        fix["kv_dtype"] = (
-            kv_dtype_name(self.kv_dtype)
-            if self.kv_dtype is not None
-            else (dt if dt in ("fp32", "fp16") else "bf16")
-        )
+        gpu, dt, model = fix["gpu"], fix["dtype"], fix["model"]
+        own_kv = dt if dt in ("fp32", "fp16") else "bf16"
+        fix["kv_dtype"] = kv_dtype_name(_pick(self.kv_dtype, own_kv))
         matmul_rate(gpu, dt)  # fails early for a dtype this GPU cannot multiply in
-        gpus = checks.count("gpus", self.gpus)
+        gpus = checks.count("gpus", self.gpus, maximum=MAX_GPUS)
         fix["gpus"] = int(gpus) if gpus.ndim == 0 else gpus
-        step = fix["step_model"] = checks.canonical(
-            "step_model", self.step_model, {m: m for m in STEP_MODELS}
+        step = fix["step_model"] = checks.canonical("step_model", self.step_model,
+                                                    {m: m for m in STEP_MODELS})  # fmt: skip
+        fix["engine"] = get_engine(self.engine).name
+        fix["attention_parallelism"] = checks.canonical(
+            "attention_parallelism", self.attention_parallelism, {p: p for p in PARALLELISMS}
         )
+        check_split(model, gpus, fix["attention_parallelism"])
         article = step == "article"
-        mfu, mbu = (DEFAULT_MFU, DEFAULT_MBU) if article else server_efficiency(gpu, dt)
-        fix["mfu"] = _number(checks.fraction("mfu", mfu if self.mfu is None else self.mfu))
-        fix["mbu"] = _number(checks.fraction("mbu", mbu if self.mbu is None else self.mbu))
-        prefill = PREFILL_OVERHEAD_PER_LAYER_S.value * fix["model"].n_layers
-        for field, fitted in (
-            ("overhead_s", OVERHEAD_S.value),
-            ("prefill_overhead_s", prefill),
-            ("allreduce_latency_s", ALLREDUCE_LATENCY_S.value),
-        ):
-            given = getattr(self, field)
-            value = (0.0 if article else fitted) if given is None else given
+        eff = server_efficiency(gpu, dt)
+        for field, round_share, fitted in (("mfu", DEFAULT_MFU, eff.products_mfu),
+                                           ("mbu", DEFAULT_MBU, eff.weights_mbu)):  # fmt: skip
+            value = _pick(getattr(self, field), round_share if article else fitted)
+            fix[field] = _number(checks.fraction(field, value))
+        # Under the article's model attention runs at the products' shares (one max over all).
+        for field, own, products in (("kv_mbu", eff.kv_mbu, "mbu"),
+                                     ("attention_mfu", eff.attention_mfu, "mfu")):  # fmt: skip
+            inherit = article or getattr(self, products) is not None
+            value = _pick(getattr(self, field), fix[products] if inherit else own)
+            fix[field] = _number(checks.fraction(field, value))
+        engine = get_engine(fix["engine"])
+        prefill = engine.prefill_overhead_per_layer_s * model.n_layers
+        for field, fitted in (("overhead_s", engine.step_overhead_s),
+                              ("prefill_overhead_s", prefill),
+                              ("allreduce_latency_s", NCCL_ALLREDUCE_LATENCY_S),
+                              ("request_overhead_s", engine.request_overhead_s)):  # fmt: skip
+            value = _pick(getattr(self, field), 0.0 if article else fitted)
             fix[field] = float(checks.nonnegative(field, value))
         price = gpu.usd_per_hour if self.usd_per_gpu_hour is None else self.usd_per_gpu_hour
         fix["usd_per_gpu_hour"] = _number(checks.nonnegative("usd_per_gpu_hour", price))
@@ -147,6 +187,15 @@ class Deployment:
         for key, value in fix.items():
             object.__setattr__(self, key, value)
 
+    def chose(self, field: str) -> bool:
+        """Whether the reader gave ``field`` rather than taking its default."""
+        return self._chosen[field] is not None
+
+    def with_choices(self, **changes) -> Deployment:
+        """The same reader's choices with ``changes``, every default filled in afresh (an
+        engine's fixed costs follow the engine). Chapter 10 uses it."""
+        return Deployment(**{**self._chosen, **changes})
+
     # ----- what it holds (chapter 3) ------------------------------------------------------
 
     @cached_property
@@ -155,10 +204,27 @@ class Deployment:
         return float(self.model.params if self.params_override is None else self.params_override)
 
     @cached_property
-    def weight_bytes(self) -> float:
-        """Bytes of weights: params x bytes per weight (137,953,296,384 for Llama-2-70B in
-        bf16; 140e9 in the article's scenario)."""
-        return self.params * BYTES_PER_PARAM[self.dtype]
+    def bytes_per_weight(self) -> float:
+        return BYTES_PER_PARAM[self.dtype]
+
+    @cached_property
+    def expert_weight_bytes(self) -> float:
+        """Bytes of every routed expert of every mixture layer (0 for a dense model or a
+        round parameter count)."""
+        m = self.model
+        if self.params_override is not None or not m.is_moe:
+            return 0.0
+        return m.n_moe_layers * m.n_experts * m.expert_params * self.bytes_per_weight
+
+    @cached_property
+    def weight_bytes(self):
+        """Bytes of weights the GPUs hold: params x bytes per weight (137,953,296,384 for
+        Llama-2-70B in bf16; 140e9 in the article's scenario); under data-parallel attention
+        every GPU holds its own copy of the non-expert weights."""
+        total = self.params * self.bytes_per_weight
+        if self.attention_parallelism == "data":
+            return self.gpus * (total - self.expert_weight_bytes) + self.expert_weight_bytes
+        return total
 
     @cached_property
     def kv_bytes_per_token(self) -> float:
@@ -167,14 +233,24 @@ class Deployment:
         stops adding once the context passes its window (``kv_bytes_per_sequence``)."""
         return float(kv_bytes_per_token(self.model, self.kv_dtype))
 
+    @cached_property
+    def kv_replication(self):
+        """How many copies of the cache the GPUs hold (chapter 3): 1, except under tensor
+        parallelism with fewer KV heads than GPUs (each GPU a copy of one head: G / K) or a
+        latent cache (every GPU the whole of it: G)."""
+        g = np.asarray(self.gpus, dtype=float)
+        if self.attention_parallelism == "data":
+            return _number(np.ones_like(g))
+        if self.model.is_mla:
+            return _number(g)
+        return _number(np.maximum(g / self.model.n_kv_heads, 1.0))
+
     def attended(self, context):
         """The tokens of cache a token at ``context`` reads, averaged over layers: the context
         itself, but each sliding-window layer capped at its window (``attended_tokens``,
         chapter 3). Decode reads ``attended(context)`` x KV bytes per token per sequence,
         and a sequence of N tokens fills ``attended(N)`` tokens of the KV capacity."""
-        if not self.model.has_windows:
-            return np.asarray(context, dtype=float)
-        return attended_tokens(self.model, context)
+        return self.table.attended(context)
 
     def kv_bytes_per_sequence(self, tokens):
         """Bytes of KV cache one sequence of ``tokens`` tokens holds (chapter 3)."""
@@ -187,19 +263,17 @@ class Deployment:
 
     @cached_property
     def kv_capacity_tokens(self):
-        """Tokens of KV cache that fit beside the weights: (G M u - weights) / KV bytes per
-        token, floored; zero when the weights alone do not fit. With sliding-window layers
-        these are tokens at the full-attention rate, and a sequence of N tokens takes
-        ``attended(N)`` of them."""
-        free = np.maximum(self.usable_bytes - self.weight_bytes, 0.0)
-        return _number(np.floor(free / self.kv_bytes_per_token))
+        """Tokens of KV cache that fit beside the weights: (G M u - weights) / (KV bytes per
+        token x its copies), floored; zero when the weights alone do not fit. With
+        sliding-window layers these are tokens at the full-attention rate, and a sequence of
+        N tokens takes ``attended(N)`` of them."""
+        return _number(self.table.kv_capacity_tokens)
 
     def weight_bytes_read(self, tokens):
         """Weight bytes one forward pass over ``tokens`` tokens reads: all of them for a dense
         model; for a mixture of experts, the shared weights and the experts the tokens route
         to (chapter 12)."""
-        params = None if self.params_override is None else self.params_override
-        return weight_bytes_read(self.model, self.dtype, tokens, params)
+        return self.table.weight_bytes_read(tokens)
 
     # ----- what it computes, and how fast (chapters 2, 4 and 5) ---------------------------
 
@@ -225,12 +299,12 @@ class Deployment:
 
     @cached_property
     def achieved_flops(self):
-        """FLOP/s the deployment sustains: G x peak x MFU."""
+        """FLOP/s the deployment sustains in its weight products: G x peak x MFU."""
         return self.gpus * self.peak_flops * self.mfu
 
     @cached_property
     def achieved_bandwidth(self):
-        """Bytes/s the deployment sustains: G x peak bandwidth x MBU."""
+        """Bytes/s the deployment streams its weights at: G x peak bandwidth x MBU."""
         return self.gpus * self.gpu.bandwidth_bytes_per_s * self.mbu
 
     @cached_property
@@ -240,9 +314,14 @@ class Deployment:
 
     @property
     def label(self) -> str:
-        """'llama-2-70b on 2 x a100-80gb-sxm (bf16)', for tables and figure legends."""
+        """'llama-2-70b on 2 x a100-80gb-sxm (bf16)', for legends."""
         gpus = f"{self.gpus}" if np.ndim(self.gpus) == 0 else "G"
         return f"{self.model.name} on {gpus} x {self.gpu.name} ({self.dtype})"
+
+    @cached_property
+    def table(self) -> DeploymentTable:
+        """The numbers every pass of this deployment is timed with (``serving.table``)."""
+        return table_for(self)
 
 
 def _article_gpu() -> GPU:

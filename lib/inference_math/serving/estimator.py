@@ -15,6 +15,7 @@ from ..core import checks
 from ..core.units import GB
 from .batching import BATCHING, continuous_batch, static_batch
 from .deployment import Deployment
+from .intervals import INTERVAL_KINDS, interval_factors
 from .steps import decode_terms
 from .workload import get_workload
 
@@ -40,7 +41,11 @@ ESTIMATE_KEYS = (
     "usd_per_1k_prompt",
     "usd_per_1k_completion",
     "decode_bound",
+    "admitted",
+    "queue_s",
 )
+# With ``interval=``: a low and a high bound for each of these (``serving.intervals``).
+INTERVAL_KEYS = tuple(f"{k}_{end}" for k in INTERVAL_KINDS for end in ("low", "high"))
 
 
 # What ``estimate`` asks besides the deployment: (name, kind, help). The command line builds
@@ -52,7 +57,10 @@ WORKLOAD_OPTIONS = (
     ("completion", "count", "completion tokens (default 512, or the workload's)"),
     ("batching", "name", "static (the article's: a batch starts and ends together) or "
      "continuous (--batch requests in flight)"),
-    ("chunked_prefill", "flag", "with continuous batching: prompts ride in the decode steps"),
+    ("chunked_prefill", "flag", "with continuous batching: prompts ride in the steps up to the "
+     "engine's token budget (the default where the engine chunks)"),
+    ("interval", "level", "add a low and a high bound (0.8: 80% of held-out published "
+     "measurements fell inside) to times, throughput and prices"),
 )  # fmt: skip
 
 
@@ -64,7 +72,10 @@ def estimate(
     prompt=None,
     completion=None,
     batching="static",
-    chunked_prefill=False,
+    chunked_prefill=None,
+    engine=None,
+    attention_parallelism=None,
+    interval=None,
 ) -> dict[str, np.ndarray]:
     """Everything the book computes for a workload on a deployment (chapters 5 to 11).
 
@@ -72,15 +83,23 @@ def estimate(
     a catalog ``Workload`` or its name ("chat"), whose prompt and completion are used, or
     else ``prompt`` and ``completion`` tokens (default 512 each; arrays to sweep them).
     ``batch`` sequences are served together: with ``batching="continuous"``, ``batch`` is the
-    number of requests in flight in steady state (``batching.continuous_batch``), optionally
-    with ``chunked_prefill``; ``"static"`` is the article's batch
-    (``batching.static_batch``). Any numeric argument may be a numpy array; they broadcast
-    against each other and the deployment's arrays. Returns a dict of arrays with exactly the
-    keys ``ESTIMATE_KEYS``: ``itl_s`` is the mean time between two output tokens of one
-    request, ``output_tokens_per_s`` the deployment's aggregate rate. Tokens are priced from
-    the deployment-seconds each request takes. As in the source article's appendix, a
+    number of clients that each keep a request in flight (``batching.continuous_batch``):
+    ``admitted`` of them are served at once, what the cache and the engine hold, and the
+    rest wait ``queue_s`` for a slot (part of ``ttft_s``); prefill is chunked with the
+    engine's token budget unless ``chunked_prefill`` is False (the article's step model does
+    not chunk). ``"static"`` is the article's batch (``batching.static_batch``); ``fits``
+    says whether the whole batch fits in memory (for continuous batching, whether one
+    request does). ``engine`` and ``attention_parallelism``, when given, replace the
+    deployment's. Any numeric argument may be a numpy array; they broadcast against each
+    other and the deployment's arrays. Returns a dict of arrays with exactly the keys
+    ``ESTIMATE_KEYS``: ``itl_s`` is the mean time between two output tokens of one request,
+    ``output_tokens_per_s`` the deployment's aggregate rate. Tokens are priced from the
+    deployment-seconds each request takes. As in the source article's appendix, a
     completion of C tokens is timed as C decode steps after the prefill. A rate with nothing
-    to divide by (USD per 1K prompt tokens with no prompt) is NaN.
+    to divide by (USD per 1K prompt tokens with no prompt) is NaN. ``interval`` (a level
+    such as 0.8) adds ``INTERVAL_KEYS``: ``<key>_low`` and ``<key>_high`` for the times,
+    the throughput and the prices, spanning that share of the errors the per-op model made
+    on published measurements it was not fitted on (``serving.intervals``; chapter 10).
     """
     if not isinstance(deployment, Deployment):
         raise ValueError(
@@ -88,6 +107,15 @@ def estimate(
             f"...)), got {checks.printable(repr(deployment))[:60]}"
         )
     dep = deployment
+    if engine is not None or attention_parallelism is not None:
+        dep = dep.with_choices(
+            engine=dep.engine if engine is None else engine,
+            attention_parallelism=(
+                dep.attention_parallelism
+                if attention_parallelism is None
+                else attention_parallelism
+            ),
+        )
     if workload is not None:
         if prompt is not None or completion is not None:
             raise ValueError(
@@ -99,6 +127,12 @@ def estimate(
     prompt = 512 if prompt is None else prompt
     completion = 512 if completion is None else completion
     mode = checks.canonical("batching", batching, {m: m for m in BATCHING})
+    if chunked_prefill is None:  # today's engines chunk by default; the article did not
+        chunked_prefill = (
+            mode == "continuous"
+            and dep.step_model == "per-op"
+            and bool(np.all(np.isfinite(dep.table.budget)))
+        )
     chunked = checks.flag("chunked_prefill", chunked_prefill)
     if chunked and mode == "static":
         raise ValueError(
@@ -138,7 +172,8 @@ def estimate(
     weights = dep.weight_bytes
     capacity = dep.kv_capacity_tokens
     # a sequence of N tokens fills attended(N) tokens of capacity: N, unless windows cap it
-    fits = (weights <= dep.usable_bytes) & (b * dep.attended(total_tokens) <= capacity)
+    held = b if mode == "static" else 1.0
+    fits = (weights <= dep.usable_bytes) & (held * dep.attended(total_tokens) <= capacity)
 
     # Overflow from absurd inputs is caught below as a non-finite result, not warned about.
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
@@ -191,7 +226,24 @@ def estimate(
         "usd_per_1k_prompt": usd_prompt,
         "usd_per_1k_completion": usd_completion,
         "decode_bound": bound,
+        "admitted": r["admitted"],
+        "queue_s": r["queue_s"],
     }
+    if interval is not None:
+        if dep.step_model != "per-op":
+            raise ValueError(
+                "interval needs step_model='per-op': the intervals come from that model's "
+                "errors on published measurements"
+            )
+        level = checks.number("interval", interval)
+        if level.ndim or not 0 < level < 1:
+            raise ValueError(
+                f"interval must be one level between 0 and 1 (0.8 for 80%), got {interval!r}"
+            )
+        level = float(level)
+        for key in INTERVAL_KINDS:
+            low, high = interval_factors(key, dep.gpu, dep.dtype, level)
+            out[f"{key}_low"], out[f"{key}_high"] = out[key] * low, out[key] * high
     return {k: np.broadcast_to(np.asarray(v), shape) for k, v in out.items()}
 
 

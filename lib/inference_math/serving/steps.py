@@ -18,9 +18,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..model.windows import context_for_attended_tokens
 from .deployment import Deployment
-from ..model.windows import context_for_attended_tokens, prefill_attended_tokens, window_groups
-from ..model.catalog import get_model
 
 
 # Activations cross the GPUs in 16-bit, whatever the weights' format.
@@ -28,16 +27,13 @@ ACTIVATION_BYTES = 2
 
 
 def allreduce_time(dep: Deployment, tokens):
-    """Seconds of tensor-parallel communication in one forward pass over ``tokens`` tokens
-    (chapter 6): two all-reduces per layer (after attention and after the feed-forward
-    network), each of tokens x d activations. A ring all-reduce has every GPU send
-    2 (G - 1) / G of the data over its link, after a fixed latency. Zero on one GPU."""
-    t = np.asarray(tokens, dtype=float)
-    g = np.asarray(dep.gpus, dtype=float)
-    link = dep.gpu.tp_link_bytes_per_s or np.inf
-    data = t * dep.model.d_model * ACTIVATION_BYTES
-    one = dep.allreduce_latency_s + 2 * (g - 1) / g * data / link
-    return np.where(g > 1, 2 * dep.model.n_layers * one, 0.0)
+    """Seconds of communication in one forward pass over ``tokens`` tokens (chapter 6): under
+    tensor parallelism two all-reduces per layer, each of tokens x d activations, by the
+    fastest algorithm the engine has for that size (a one-shot or two-shot kernel for small
+    messages, NCCL's ring, 2 (G - 1) / G of the data over the link, above); under
+    data-parallel attention an all-to-all to and from the experts in each mixture layer
+    (``DeploymentTable.communication_time``). Zero on one GPU."""
+    return dep.table.communication_time(tokens)
 
 
 def decode_terms(dep: Deployment, batch, attended, kv_bandwidth=None):
@@ -47,17 +43,18 @@ def decode_terms(dep: Deployment, batch, attended, kv_bandwidth=None):
     ``(weights, kv, products, attention)``. The article's step model takes the larger of
     weights + kv and products + attention; the per-op model adds the larger of weights and
     products to the larger of kv and attention. The cache and attention terms grow linearly
-    with ``attended``. ``kv_bandwidth`` reads the cache at another rate than the weights
+    with ``attended``. ``kv_bandwidth`` reads the cache at another rate than the deployment's
     (chapter 10's refined model). Every decode-step function of the library is built on
     these four terms, and ``symbolic.decode_terms`` writes them in sympy."""
+    t = dep.table
     b = np.asarray(batch, dtype=float)
     e = np.asarray(attended, dtype=float)
-    kv_rate = dep.achieved_bandwidth if kv_bandwidth is None else kv_bandwidth
+    kv_rate = t.kv_bandwidth if kv_bandwidth is None else kv_bandwidth
     return (
-        dep.weight_bytes_read(b) / dep.achieved_bandwidth,
-        b * e * dep.kv_bytes_per_token / kv_rate,
-        b * dep.flops_per_token / dep.achieved_flops,
-        b * e * dep.attention_flops_per_context_token / dep.achieved_flops,
+        t.weights_read_time(b),
+        b * e * t.kv_read_bytes_per_token / kv_rate,
+        b * t.flops_per_token / t.achieved_flops,
+        b * e * t.attention_flops_per_context_token / t.attention_flops_rate,
     )
 
 
@@ -68,6 +65,25 @@ def weight_products_time(dep: Deployment, tokens):
     return np.maximum(weights, products)
 
 
+def pass_time(dep: Deployment, tokens, cache_read_tokens, attended_flops_tokens, written=0.0):
+    """Seconds of one forward pass of the per-op model over ``tokens`` tokens that read
+    ``cache_read_tokens`` tokens of cache in all, attend to ``attended_flops_tokens`` in all
+    and write ``written`` new tokens' keys and values (chapter 6): the fixed overhead, the
+    weight products, attention (its cache traffic or its FLOPs, the slower) and the
+    communication, added. A decode step reads B e and attends to B e; a prefill writes N and
+    attends to N (N + 1) / 2; a step of chunked prefill does some of both."""
+    t = dep.table
+    weights, _, products, _ = decode_terms(dep, tokens, 0.0)
+    kv = (np.asarray(cache_read_tokens) + written) * t.kv_read_bytes_per_token / t.kv_bandwidth
+    flops = np.asarray(attended_flops_tokens) * t.attention_flops_per_context_token
+    return (
+        t.overhead_s
+        + np.maximum(weights, products)
+        + np.maximum(kv, flops / t.attention_flops_rate)
+        + t.communication_time(tokens)
+    )
+
+
 def prefill_time(dep: Deployment, prompt, batch=1):
     """Seconds to process ``batch`` prompts of ``prompt`` tokens in one pass (chapter 5).
 
@@ -75,32 +91,16 @@ def prefill_time(dep: Deployment, prompt, batch=1):
     FLOP/s, but never less than reading the weights once at the achieved bandwidth. Per-op
     model: the fixed overheads (of any pass, and of a prefill's), the weight products,
     attention (its FLOPs, or writing the new tokens' cache, whichever is slower) and the
-    all-reduces, added (chapter 6). A sliding-window layer attends to its window at most,
+    communication, added (chapter 6). A sliding-window layer attends to its window at most,
     but still writes every new token's key and value (over the oldest)."""
+    t = dep.table
     n = np.asarray(prompt, dtype=float)
     b = np.asarray(batch, dtype=float)
-    if dep.model.has_windows:  # each sliding layer stops at its window
-        attention_flops = (
-            b * dep.attention_flops_per_context_token * prefill_attended_tokens(dep.model, n)
-        )
-    else:
-        attention_flops = b * n * dep.attention_flops_per_context_token * (n + 1) / 2
-    if dep.step_model == "article":
-        flops = b * n * dep.flops_per_token + attention_flops
-        return np.maximum(
-            flops / dep.achieved_flops, dep.weight_bytes_read(b * n) / dep.achieved_bandwidth
-        )
-    attention = np.maximum(
-        b * n * dep.kv_bytes_per_token / dep.achieved_bandwidth,
-        attention_flops / dep.achieved_flops,
-    )
-    return (
-        dep.overhead_s
-        + dep.prefill_overhead_s
-        + weight_products_time(dep, b * n)
-        + attention
-        + allreduce_time(dep, b * n)
-    )
+    attended = b * t.prefill_attended(n)
+    if t.step_article is True:
+        flops = b * n * t.flops_per_token + attended * t.attention_flops_per_context_token
+        return np.maximum(flops / t.achieved_flops, t.weights_read_time(b * n))
+    return t.prefill_overhead_s + pass_time(dep, b * n, 0.0, attended, written=b * n)
 
 
 def decode_step_time(dep: Deployment, batch, context):
@@ -108,17 +108,18 @@ def decode_step_time(dep: Deployment, batch, context):
     tokens (chapter 6), from the four terms of ``decode_terms``. Article model: read the
     weights and every sequence's KV cache, or do the FLOPs, whichever is slower. Per-op
     model: the fixed overhead, the weight products, attention over the cache (its reads or
-    its FLOPs) and the all-reduces, added. A sliding-window layer reads and attends to its
+    its FLOPs) and the communication, added. A sliding-window layer reads and attends to its
     window at most (``Deployment.attended``)."""
+    t = dep.table
     b = np.asarray(batch, dtype=float)
-    weights, kv, products, attention = decode_terms(dep, b, dep.attended(context))
-    if dep.step_model == "article":
+    weights, kv, products, attention = decode_terms(dep, b, t.attended(context))
+    if t.step_article is True:
         return np.maximum(weights + kv, products + attention)
     return (
-        dep.overhead_s
+        t.overhead_s
         + np.maximum(weights, products)
         + np.maximum(kv, attention)
-        + allreduce_time(dep, b)
+        + t.communication_time(b)
     )
 
 
@@ -163,30 +164,33 @@ def _sum_of_max_linear(a0, a1, b0, b1, lo, hi):
     )
 
 
-def mean_of_max_attended(model, a0, a1, b0, b1, prompt, completion):
+def mean_of_max_attended(dep, a0, a1, b0, b1, prompt, completion):
     """Mean over the decode steps j = 1..C of a completion after ``prompt`` tokens of
-    max(a0 + a1 e_j, b0 + b1 e_j), where e_j is the cache step j reads (``attended_tokens``
-    at prompt + j), exactly (chapter 6). Under full attention e_j = prompt + j and this is
+    max(a0 + a1 e_j, b0 + b1 e_j), where e_j is the cache step j reads (``attended`` at
+    prompt + j), exactly (chapter 6). Under full attention e_j = prompt + j and this is
     ``mean_of_max_linear``; sliding windows bend e_j at each window, so each stretch between
     two windows is summed in closed form on its own."""
-    model = get_model(model)
+    t = dep.table
     n = np.asarray(prompt, dtype=float)
     c = np.asarray(completion, dtype=float)
-    if not model.has_windows:
+    if not t.has_windows:
         return mean_of_max_linear(a0 + a1 * n, a1, b0 + b1 * n, b1, c)
-    _, groups = window_groups(model)
-    layers_total = model.n_layers
+    sizes = np.moveaxis(np.asarray(t.window_sizes, dtype=float), -1, 0)
+    counts = np.moveaxis(np.asarray(t.window_layers, dtype=float), -1, 0)
     total = 0.0
-    low, closed, open_ = 0, 0, layers_total
-    for window, layers in [*groups, (np.inf, 0)]:
+    low, closed, open_ = 0.0, 0.0, t.n_layers
+    for window, layers in [*zip(sizes, counts), (np.inf, 0.0)]:
         # steps with low < prompt + j <= window read (open x (prompt + j) + closed) / L
         lo = np.clip(low - n + 1, 1, c + 1)
-        hi = np.clip(window - n, lo - 1, c)
-        alpha, beta = (open_ * n + closed) / layers_total, open_ / layers_total
+        with np.errstate(invalid="ignore"):
+            hi = np.clip(window - n, lo - 1, c)
+        alpha, beta = (open_ * n + closed) / t.n_layers, open_ / t.n_layers
         total = total + _sum_of_max_linear(
             a0 + a1 * alpha, a1 * beta, b0 + b1 * alpha, b1 * beta, lo, hi
         )
-        low, closed, open_ = window, closed + layers * window, open_ - layers
+        low = window
+        closed = closed + np.where(np.isfinite(window), layers * window, 0.0)
+        open_ = open_ - layers
     return total / c
 
 
@@ -197,10 +201,10 @@ def decode_lines(dep: Deployment, batch, prompt, kv_bandwidth=None):
     ``decode_terms`` at one cached token are the slopes. ``kv_bandwidth`` reads the cache at
     another rate than the weights (the refined model of chapter 10). Full attention only:
     under sliding windows the step times are not lines in j."""
-    if dep.model.has_windows:
+    if dep.table.has_windows:
         raise ValueError(
-            f"decode_lines: {dep.model.name} has sliding-window layers, so its decode steps "
-            "are not lines in j; use mean_decode_step_time"
+            "decode_lines: a model with sliding-window layers has decode steps that are not "
+            "lines in j; use mean_decode_step_time"
         )
     n = np.asarray(prompt, dtype=float)
     weights, kv, products, attention = decode_terms(dep, batch, 1.0, kv_bandwidth)
@@ -211,22 +215,16 @@ def mean_decode_step_time(dep: Deployment, batch, prompt, completion):
     """Mean decode step over a completion of ``completion`` tokens after ``prompt`` tokens
     (chapter 6): step j attends to prompt + j tokens, and the cache and attention terms of
     ``decode_terms`` grow by one token's worth at each step. NaN when there is no completion."""
+    t = dep.table
     c = np.asarray(completion, dtype=float)
     steps = np.maximum(c, 1)
     b = np.asarray(batch, dtype=float)
     weights, kv, products, attention = decode_terms(dep, b, 1.0)  # kv, attention: per token
-    if dep.step_model == "article":
-        if dep.model.has_windows:
-            mean = mean_of_max_attended(dep.model, weights, kv, products, attention, prompt, steps)
-        else:
-            mean = mean_of_max_linear(*decode_lines(dep, b, prompt), steps)
+    if t.step_article is True:
+        mean = mean_of_max_attended(dep, weights, kv, products, attention, prompt, steps)
     else:
-        fixed = dep.overhead_s + np.maximum(weights, products) + allreduce_time(dep, b)
-        if dep.model.has_windows:
-            mean = fixed + mean_of_max_attended(dep.model, 0.0, kv, 0.0, attention, prompt, steps)
-        else:
-            n = np.asarray(prompt, dtype=float)
-            mean = fixed + mean_of_max_linear(kv * n, kv, attention * n, attention, steps)
+        fixed = t.overhead_s + np.maximum(weights, products) + t.communication_time(b)
+        mean = fixed + mean_of_max_attended(dep, 0.0, kv, 0.0, attention, prompt, steps)
     return np.where(c > 0, mean, np.nan)
 
 
@@ -238,8 +236,9 @@ def compute_bound_batch(dep: Deployment, context=0):
     compute-bound. For a dense model with context 0 this is ops:byte x (MFU/MBU) x (bytes
     per param x P / 2 x matmul params). Sliding-window layers read and attend to their
     window at most."""
-    _, kv, products, attention = decode_terms(dep, 1.0, dep.attended(context))
-    fixed = dep.weight_bytes / dep.achieved_bandwidth
+    t = dep.table
+    _, kv, products, attention = decode_terms(dep, 1.0, t.attended(context))
+    fixed = t.weight_bytes / t.achieved_bandwidth
     margin = products + attention - kv
     with np.errstate(divide="ignore"):
         return np.where(margin > 0, fixed / np.where(margin > 0, margin, 1.0), np.inf)
@@ -262,7 +261,7 @@ def memory_bound_context(dep: Deployment):
     margin = kv - attention
     with np.errstate(divide="ignore"):
         attended = np.where(margin > 0, products / np.where(margin > 0, margin, 1.0), np.inf)
-    if dep.model.has_windows:  # the context whose windowed cache is that large, if any
+    if dep.table.has_windows:  # the context whose windowed cache is that large, if any
         finite = np.isfinite(attended)
         ctx = context_for_attended_tokens(dep.model, np.where(finite, attended, 0.0))
         return np.where(finite, ctx, np.inf)
@@ -272,7 +271,8 @@ def memory_bound_context(dep: Deployment):
 def compute_bound_prompt(dep: Deployment):
     """Prompt length (batch 1, attention scores ignored) above which prefill is
     compute-bound (chapter 5): weights / bandwidth = N x FLOPs per token / FLOP/s."""
-    return (dep.weight_bytes / dep.achieved_bandwidth) * dep.achieved_flops / dep.flops_per_token
+    t = dep.table
+    return (t.weight_bytes / t.achieved_bandwidth) * t.achieved_flops / t.flops_per_token
 
 
 def aggregate_tokens_per_s(batch, decode_step_s):
