@@ -11,7 +11,7 @@ experts in MXFP4; DeepSeek's NVFP4 checkpoint keeps the latent projections in bf
 network, routed and shared experts, router, embedding, LM head), and how (``Scheme``); every
 other parameter, vectors included, takes ``plain_bytes`` (the checkpoint's ``torch_dtype``).
 ``stored_bytes`` prices the model matrix by matrix, scales rounded up per block as the
-checkpoint stores them.
+checkpoint stores them. ``model.quantconfig`` reads a format from a config.json.
 """
 
 from __future__ import annotations
