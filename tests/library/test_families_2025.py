@@ -357,3 +357,26 @@ def test_windows_broadcast_over_arrays_with_chunks():
     assert np.array_equal(im.attended_tokens(m, t), expected)
     back = im.context_for_attended_tokens(m, im.attended_tokens(m, t))
     assert np.allclose(back, t)
+
+
+def test_a_chunked_model_that_does_not_fit_says_what_its_chunks_hold():
+    dep = im.deployment("llama-4-scout", "h100-sxm", 4)
+    why = im.fit_problem(dep, 8, 1_000_000, 1000)
+    assert "(windowed layers cache 8,192 at most)" in why
+    per_sequence = 2 * 8 * 128 * 2 * (36 * 8192 + 12 * 1_001_000)
+    assert f"needs {8 * per_sequence / 1e9:,.2f} GB" in why
+
+
+def test_models_command_lists_the_new_entries_aligned():
+    p = subprocess.run([sys.executable, "-m", "inference_math", "models"], capture_output=True,
+                       text=True, timeout=60, cwd=ROOT)  # fmt: skip
+    lines = p.stdout.splitlines()
+    assert p.returncode == 0 and len({line.index(" B ") for line in lines[1:]}) == 1
+    assert any(line.startswith("llama-4-maverick   401,583,781,376") for line in lines)
+    p = subprocess.run([sys.executable, "-m", "inference_math", "models", "--json"],
+                       capture_output=True, text=True, timeout=60, cwd=ROOT)  # fmt: skip
+    rows = {r["name"]: r for r in json.loads(p.stdout)}
+    assert rows["gpt-oss-120b"]["active_params"] == 5_711_982_912
+    assert rows["gpt-oss-120b"]["stored_format"].startswith("MXFP4 experts")
+    assert rows["gemma-3-27b"]["vision_params"] == 423_060_336
+    assert rows["llama-2-70b"]["stored_format"] is None
