@@ -42,9 +42,11 @@ ROOMS = (
 # ----- model: catalogs, bytes and FLOPs --------------------------------------------------------
 from .model.spec import Model, param_breakdown
 from .model.catalog import MODELS, get_model
-from .model.hfconfig import FAMILIES, SUPPORTED, from_hf_config
+from .model.families import FAMILIES, HYBRIDS, SUPPORTED
+from .model.hfconfig import from_hf_config
 from .model.formats import (
     BYTES_PER_PARAM,
+    FP4_DTYPES,
     KV_DTYPES,
     bytes_per_param,
     dtype_name,
@@ -65,13 +67,17 @@ from .model.flops import (
     prefill_flops,
 )
 from .model.sizes import (
+    deployment_weights,
     expected_experts_touched,
     kv_bytes_per_sequence,
     kv_bytes_per_token,
     model_summary,
+    stored_weight_bytes,
+    stored_weight_bytes_read,
     weight_bytes,
     weight_bytes_read,
 )
+from .model.stored import Scheme, StoredFormat
 
 # ----- hardware: GPUs, the roofline, efficiencies -------------------------------------------
 from .hardware.gpus import GPU, GPUS, QUOTED_GPUS, SPARSE_2_4_SPEEDUP, get_gpu

@@ -224,10 +224,18 @@ def _window_rows(dep, args) -> list:
     m = dep.model
     if not m.has_windows or np.ndim(args.prompt) or np.ndim(args.completion):
         return []
-    windowed = sum(w is not None for w in m.layer_windows)
     tokens = args.prompt + args.completion
+    caps = []
+    if m.sliding_window is not None:
+        layers = sum(w is not None for w in m.layer_windows) - sum(
+            c is not None for c in m.layer_chunks
+        )
+        caps.append(("sliding window", f"{m.sliding_window:,} tokens on {layers}"))
+    if m.attention_chunk is not None:
+        layers = sum(c is not None for c in m.layer_chunks)
+        caps.append(("attention chunk", f"{m.attention_chunk:,} tokens on {layers}"))
     return [
-        ("sliding window", f"{m.sliding_window:,} tokens on {windowed} of {m.n_layers} layers"),
+        *((k, f"{v} of {m.n_layers} layers") for k, v in caps),
         (
             "KV per sequence",
             f"{units.fmt_bytes(float(dep.kv_bytes_per_sequence(tokens)), 'GB', decimals=2)} "
@@ -242,6 +250,9 @@ def _models(args) -> Output:
             "name": m.name,
             "params": m.params,
             "published_params": m.published_params,
+            "active_params": m.active_params,
+            "vision_params": m.vision_params,
+            "stored_format": None if m.stored is None else m.stored.name,
             "layers": m.n_layers,
             "d_model": m.d_model,
             "heads": m.n_heads,
@@ -260,10 +271,11 @@ def _models(args) -> Output:
     ]
     if args.json:
         return Output(_json(rows))
-    lines = [f"{'name':<14} {'parameters':>16} {'KV/token (bf16)':>16} {'context':>8}"]
+    width = max(14, *(len(r["name"]) for r in rows))  # the longest name sets the column
+    lines = [f"{'name':<{width}} {'parameters':>17} {'KV/token (bf16)':>16} {'context':>10}"]
     lines += [
-        f"{r['name']:<14} {r['params']:>16,} {r['kv_bytes_per_token']:>14,} B "
-        f"{r['max_context']:>8,}"
+        f"{r['name']:<{width}} {r['params']:>17,} {r['kv_bytes_per_token']:>14,} B "
+        f"{r['max_context']:>10,}"
         for r in rows
     ]
     return Output("\n".join(lines))

@@ -112,6 +112,12 @@ def test_gpu_catalog():
         "l4",
         "a10g",
         "b200",
+        "gb200",
+        "b300",
+        "l40s",
+        "mi300x",
+        "mi325x",
+        "mi355x",
     }
     for g in im.GPUS.values():
         assert g.source and g.date and g.price_source and g.price_date, g.name

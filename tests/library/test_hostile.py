@@ -329,8 +329,10 @@ def test_cli_refuses_configs_of_architectures_it_cannot_read(config, message, tm
 def test_every_supported_type_has_a_real_config():
     types = set()
     for path in (ROOT / "tests" / "data" / "configs").glob("*/config.json"):
-        types.add(json.loads(path.read_text())["model_type"])
-    assert types == set(im.SUPPORTED) - {"qwen3"}  # Qwen3's dense models: no verified config
+        cfg = json.loads(path.read_text())
+        types.add(cfg.get("text_config", cfg)["model_type"])  # Gemma 3's and Llama 4's inside
+    assert set(im.SUPPORTED) <= types
+    assert types - set(im.SUPPORTED) == set(im.HYBRIDS) & types  # refused, each tested
 
 
 def test_config_error_api_names_file(tmp_path):

@@ -18,7 +18,7 @@ import numpy as np
 
 from ..core import checks
 from ..model.flops import attention_flops_per_token, flops_per_token, prefill_flops
-from ..model.formats import dtype_name, kv_dtype_name
+from ..model.formats import FP4_DTYPES, dtype_name, kv_dtype_name
 from ..model.sizes import kv_bytes_per_sequence, kv_bytes_per_token, weight_bytes_read
 from .gpus import get_gpu
 from ..model.catalog import get_model
@@ -30,8 +30,10 @@ def matmul_rate(gpu, dtype: str = "bf16") -> float:
 
     bf16, fp16 and int4 (weight-only: dequantized to bf16 before the product) run at the bf16
     rate; fp32 at the TF32 tensor rate, half the bf16 rate on every GPU in the catalog;
-    fp8 and int8 at the GPU's 8-bit rate, where it has one. Never a fallthrough: every dtype
-    maps to its own rate, or is refused where the GPU has none.
+    fp8 and int8 at the GPU's 8-bit rate, where it has one; mxfp4 and nvfp4 at its dense fp4
+    rate, where its tensor cores multiply that format (Blackwell both, the MI355X MXFP4
+    only). Never a fallthrough: every dtype maps to its own rate, or is refused where the
+    GPU has none.
     """
     g = get_gpu(gpu)
     rates = {
@@ -41,6 +43,7 @@ def matmul_rate(gpu, dtype: str = "bf16") -> float:
         "int4": g.bf16_flops,
         "fp8": g.fp8_flops,
         "int8": g.int8_ops,
+        **{f: g.fp4_flops if f in g.fp4_formats else None for f in FP4_DTYPES},
     }
     name = dtype_name(dtype)
     if rates[name] is None:

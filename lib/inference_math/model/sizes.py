@@ -2,6 +2,12 @@
 (chapters 1 and 3), and the weight bytes a forward pass reads (a mixture of experts reads
 only the experts its tokens route to). Independent of any GPU.
 
+Weights come two ways: in one dtype for every parameter (``weight_bytes``, the book's way
+since chapter 1), or as a checkpoint stores them (``stored_weight_bytes``: quantized
+matrices with their scales, the rest in 16 bits, from ``Model.stored``).
+``deployment_weights`` chooses between them for a deployment. An image encoder is held in
+memory but never read by a text token.
+
 Notation (book-wide): L layers, d model width, H query heads, K key/value heads, d_h head
 dimension, P parameters, N tokens of context, B batch.
 """
@@ -15,8 +21,9 @@ import numpy as np
 from ..core.checks import nonnegative
 from .catalog import get_model
 from .flops import flops_per_token
-from .formats import BYTES_PER_PARAM, bytes_per_param, kv_dtype_name
+from .formats import BYTES_PER_PARAM, bytes_per_param, dtype_name, kv_dtype_name
 from .spec import Model
+from .stored import expert_bytes, stored_bytes
 from .windows import layer_tokens
 
 
@@ -80,11 +87,59 @@ def weight_bytes_read(model, dtype: str, tokens, params=None):
     m = get_model(model)
     per = bytes_per_param(dtype)
     if params is not None or not m.is_moe:
-        return (m.params if params is None else params) * per
+        return (m.text_params if params is None else params) * per
     # the shared weights include dense layers and shared experts, which every token reads
-    shared = m.params - m.n_moe_layers * m.n_experts * m.expert_params
+    shared = m.text_params - m.n_moe_layers * m.n_experts * m.expert_params
     touched = expected_experts_touched(m.n_experts, m.experts_per_token, tokens)
     return (shared + m.n_moe_layers * touched * m.expert_params) * per
+
+
+def stored_weight_bytes(model) -> float:
+    """Bytes of a model's weights as its checkpoint stores them (chapter 1): quantized
+    matrices at their bits with their scales and zero points, everything else at the
+    checkpoint's 16 (or 32) bits (``Model.stored``; refused when the model has none).
+    gpt-oss-120b: 65,248,815,744 B, the model card's 60.8 GiB."""
+    m = get_model(model)
+    return stored_bytes(m)
+
+
+def stored_weight_bytes_read(model, tokens):
+    """Weight bytes a forward pass over ``tokens`` tokens reads, as the checkpoint stores
+    them (chapters 6 and 12): all of them for a dense model (the image encoder aside); for a
+    mixture, the shared weights and, in expectation, the experts the tokens route to."""
+    m = get_model(model)
+    held = stored_bytes(m) - m.vision_params * m.stored.plain_bytes
+    t = nonnegative("tokens", tokens)
+    if not m.is_moe:
+        return held + 0.0 * t  # every weight, once per pass, for any number of tokens
+    one = expert_bytes(m)
+    shared = held - m.n_moe_layers * m.n_experts * one
+    touched = expected_experts_touched(m.n_experts, m.experts_per_token, t)
+    return shared + m.n_moe_layers * touched * one
+
+
+def deployment_weights(model, dtype: str | None = None) -> tuple[float, str, str]:
+    """What a deployment holds and multiplies in (chapter 3): (weight bytes, the dtype whose
+    product rate applies, a one-line note saying where both came from).
+
+    With ``dtype``, every parameter in it: params x bytes per parameter, as
+    ``weight_bytes``, whatever the checkpoint stores. Without, the model's stored format
+    (``Model.stored``, read from its config.json): ``stored_weight_bytes`` and the format's
+    dtype (fp8 for fp8 checkpoints, int4 for 4-bit weights multiplied in 16 bits, mxfp4 or
+    nvfp4 where the products run in 4 bits, which only GPUs with fp4 tensor cores do); a
+    model with no stored format falls back to bf16, the library's default."""
+    m = get_model(model)
+    fmt = m.stored
+    if dtype is not None:
+        name = dtype_name(dtype)
+        was = f" over the checkpoint's {fmt.name}" if fmt is not None else ""
+        return float(m.params * BYTES_PER_PARAM[name]), name, (
+            f"every parameter in {name}: an explicit dtype{was}")  # fmt: skip
+    if fmt is None:
+        note = "every parameter in bf16, the library's default: no stored format is known"
+        return float(m.params * BYTES_PER_PARAM["bf16"]), "bf16", note
+    where = f", read from {fmt.source}" if fmt.source else ""
+    return stored_bytes(m), fmt.dtype, f"as the checkpoint stores them: {fmt.name}{where}"
 
 
 def model_summary(model: Model, dtype: str = "bf16") -> dict:

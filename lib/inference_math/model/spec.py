@@ -13,6 +13,7 @@ import numpy as np
 
 from . import architecture
 from ..core.checks import printable
+from .stored import StoredFormat
 
 
 @dataclass(frozen=True)
@@ -30,7 +31,18 @@ class Model:
     a mixture of experts that keep a dense feed-forward network of width ``d_ff``; the
     others hold ``n_experts`` routed experts of width ``expert_d_ff`` (default ``d_ff``) and
     ``n_shared_experts`` that every token runs. ``mtp_layers`` multi-token-prediction
-    modules are counted apart (``Model.mtp_params``), not in ``params``."""
+    modules are counted apart (``Model.mtp_params``), not in ``params``.
+
+    The fields after ``mtp_layers`` describe 2025's models. ``attention_chunk`` with
+    ``chunked_layers`` (as ``sliding_layers``) is chunked local attention (Llama 4): a token
+    attends to the tokens of its own chunk only, so a chunked layer caches at most the chunk.
+    ``attention_sinks`` adds one learned logit per query head and layer (gpt-oss),
+    ``router_bias`` a bias on each mixture layer's router; ``qk_norm_scope`` says what a q/k
+    norm covers ("head": one d_h-wide weight each for q and k, shared by the heads, as in
+    Qwen3 and Gemma 3; "all": a weight for every head, (H + K) d_h, as in OLMo 2 and
+    Cohere). ``vision_params`` counts an image encoder and its projector (Gemma 3, Llama 4):
+    weights held in memory, but no KV cache and no FLOPs per text token. ``stored`` says how
+    a checkpoint stores the weights (``stored.StoredFormat``; None: not known)."""
 
     name: str
     n_layers: int  # L
@@ -65,6 +77,13 @@ class Model:
     qk_rope_head_dim: int | None = None  # the part with RoPE (its key is shared by all heads)
     v_head_dim: int | None = None
     mtp_layers: int = 0  # multi-token-prediction modules, counted apart from params
+    attention_chunk: int | None = None  # tokens of a chunk, chunked local attention (Llama 4)
+    chunked_layers: str | tuple = "none"  # "none", "all", or per layer (True: chunked)
+    attention_sinks: bool = False  # one learned logit per query head and layer (gpt-oss)
+    router_bias: bool = False  # a bias on each mixture layer's router (gpt-oss)
+    qk_norm_scope: str = "head"  # "head" (d_h, shared by the heads) or "all" ((H + K) d_h)
+    vision_params: int = 0  # an image encoder and its projector: memory, no per-token work
+    stored: StoredFormat | None = None  # how a checkpoint stores the weights (None: unknown)
     published_params: int | None = None
     source: str = ""
     date: str = ""
@@ -79,11 +98,17 @@ class Model:
         return sum(param_breakdown(self).values())
 
     @property
+    def text_params(self) -> int:
+        """Parameters of the language model alone: ``params`` less the image encoder
+        (``vision_params``), which a text token never reads (chapter 1)."""
+        return self.params - self.vision_params
+
+    @property
     def active_params(self) -> int:
         """Parameters one token uses: a mixture of experts runs only k of its E experts in
-        each of its mixture layers (chapter 12)."""
+        each of its mixture layers, and no text token runs an image encoder (chapter 12)."""
         return (
-            self.params
+            self.text_params
             - self.n_moe_layers * (self.n_experts - self.experts_per_token) * self.expert_params
         )
 
@@ -122,13 +147,20 @@ class Model:
 
     @property
     def has_windows(self) -> bool:
-        """Some layer attends to a sliding window and caches only that (chapter 3)."""
-        return self.sliding_layers != "none"
+        """Some layer attends to a sliding window or a chunk and caches at most that
+        (chapter 3)."""
+        return self.sliding_layers != "none" or self.chunked_layers != "none"
 
     @property
     def layer_windows(self) -> tuple:
-        """Each layer's window in tokens, or None where the layer attends to everything."""
+        """Each layer's cap in tokens, or None where the layer attends to everything: its
+        sliding window, or for a chunked layer its chunk (the cache's upper bound)."""
         return architecture.layer_windows(self)
+
+    @property
+    def layer_chunks(self) -> tuple:
+        """Each layer's attention chunk in tokens, or None where it has none."""
+        return architecture.layer_chunks(self)
 
 
 # Larger sizes describe no model and would overflow the float arithmetic downstream.
@@ -155,6 +187,7 @@ _OPTIONAL_SIZES = (
     "qk_nope_head_dim",
     "qk_rope_head_dim",
     "v_head_dim",
+    "attention_chunk",
 )
 _FLAGS = (
     "gated_ffn",
@@ -165,8 +198,12 @@ _FLAGS = (
     "qkv_bias",
     "qk_norm",
     "shared_expert_gate",
+    "attention_sinks",
+    "router_bias",
 )
-NORMS = ("rmsnorm", "layernorm")
+# "layernorm_nobias": a mean-subtracting LayerNorm with a scale and no bias (Cohere).
+NORMS = ("rmsnorm", "layernorm", "layernorm_nobias")
+QK_NORM_SCOPES = ("head", "all")
 _MLA_SIZES = ("qk_nope_head_dim", "qk_rope_head_dim", "v_head_dim")
 
 
@@ -188,7 +225,7 @@ def _validate(m: Model) -> None:
     for f in _OPTIONAL_SIZES:
         if getattr(m, f) is not None:
             _size(where, f, getattr(m, f))
-    for f in ("n_shared_experts", "mtp_layers"):
+    for f in ("n_shared_experts", "mtp_layers", "vision_params"):
         _size(where, f, getattr(m, f), minimum=0)
     for f in _FLAGS:
         if not isinstance(getattr(m, f), bool):
@@ -203,6 +240,19 @@ def _validate(m: Model) -> None:
         )
     if m.norm not in NORMS:
         raise ValueError(f"{where}: norm must be one of {', '.join(NORMS)}, got {m.norm!r}")
+    if m.qk_norm_scope not in QK_NORM_SCOPES:
+        raise ValueError(
+            f"{where}: qk_norm_scope must be one of {', '.join(QK_NORM_SCOPES)}, got "
+            f"{printable(repr(m.qk_norm_scope))[:40]}"
+        )
+    if m.qk_norm_scope != "head" and not m.qk_norm:
+        raise ValueError(f"{where}: qk_norm_scope {m.qk_norm_scope!r} needs qk_norm True")
+    if m.router_bias and not m.is_moe:
+        raise ValueError(f"{where}: router_bias describes a mixture of experts, but n_experts is 1")
+    if m.stored is not None and not isinstance(m.stored, StoredFormat):
+        raise ValueError(
+            f"{where}: stored must be a StoredFormat or None, got {type(m.stored).__name__}"
+        )
     if m.attention_bias and m.qkv_bias:
         raise ValueError(
             f"{where}: qkv_bias (q, k and v only) contradicts attention_bias (all four "
@@ -223,25 +273,31 @@ def _validate(m: Model) -> None:
 
 
 def _validate_windows(m: Model, where: str) -> None:
-    layers = m.sliding_layers
+    _validate_layer_caps(m, where, "sliding_layers", "sliding_window", "sliding", "a window")
+    _validate_layer_caps(m, where, "chunked_layers", "attention_chunk", "chunked", "a chunk")
+
+
+def _validate_layer_caps(m: Model, where: str, field: str, size: str, kind: str, what: str):
+    """sliding_layers with sliding_window, or chunked_layers with attention_chunk."""
+    layers = getattr(m, field)
     if isinstance(layers, tuple):
         if len(layers) != m.n_layers or not all(isinstance(s, bool) for s in layers):
             raise ValueError(
-                f"{where}: sliding_layers must be 'none', 'all' or a tuple of {m.n_layers} "
+                f"{where}: {field} must be 'none', 'all' or a tuple of {m.n_layers} "
                 f"True/False (one per layer), got {printable(repr(layers))[:80]}"
             )
         if not any(layers):
-            raise ValueError(f"{where}: sliding_layers has no sliding layer: give 'none'")
+            raise ValueError(f"{where}: {field} has no {kind} layer: give 'none'")
     elif layers not in ("none", "all"):
         raise ValueError(
-            f"{where}: sliding_layers must be 'none', 'all' or a tuple of {m.n_layers} "
+            f"{where}: {field} must be 'none', 'all' or a tuple of {m.n_layers} "
             f"True/False (one per layer), got {printable(repr(layers))[:80]}"
         )
-    if (layers == "none") != (m.sliding_window is None):
+    if (layers == "none") != (getattr(m, size) is None):
         raise ValueError(
-            f"{where}: sliding_window ({m.sliding_window!r}) and sliding_layers "
-            f"({printable(repr(layers))[:40]}) disagree: a window needs the layers that use "
-            "it ('all' or a per-layer tuple), and sliding_layers 'none' needs no window"
+            f"{where}: {size} ({getattr(m, size)!r}) and {field} "
+            f"({printable(repr(layers))[:40]}) disagree: {what} needs the layers that use "
+            f"it ('all' or a per-layer tuple), and {field} 'none' needs no {what[2:]}"
         )
 
 

@@ -1,12 +1,21 @@
-"""Sliding windows: which layers attend to how many tokens (chapter 3). A layer with a
-window attends to, and caches, the last ``window`` tokens at most; these functions average
-that over the layers, for one token at a context and for a causal prefill, and invert it.
+"""Sliding windows and attention chunks: which layers attend to how many tokens (chapter 3).
+A layer with a window attends to, and caches, the last ``window`` tokens at most; these
+functions average that over the layers, for one token at a context and for a causal
+prefill, and invert it.
+
+A chunked layer (Llama 4) attends to the tokens of its own chunk only: token t of a
+sequence sees the t mod C earlier tokens of its chunk and itself. For one token at a
+context, and for what a layer caches, the chunk is counted as a window of C tokens: the
+upper bound, reached at the chunk's last token (a server that frees a chunk's cache once
+the next begins holds less). A causal prefill's attention is counted exactly: each whole
+chunk of C tokens attends C(C + 1)/2 times, and the last, partial one r(r + 1)/2.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from . import architecture
 from ..core.checks import nonnegative
 from .catalog import get_model
 from .spec import Model
@@ -75,9 +84,22 @@ def prefill_attended_tokens(model, prompt):
     n = nonnegative("prompt", prompt)
     if not m.has_windows:
         return n * (n + 1) / 2
-    full, groups = window_groups(m)
-    total = full * n * (n + 1) / 2
-    for window, layers in groups:
-        capped = np.minimum(n, window)
-        total = total + layers * (capped * (capped + 1) / 2 + (n - capped) * window)
+    total = 0.0
+    for (window, chunk), layers in _caps(m).items():
+        if chunk is not None and (window is None or window >= chunk):  # the chunk binds
+            whole, rest = np.floor(n / chunk), n - np.floor(n / chunk) * chunk
+            total = total + layers * (whole * chunk * (chunk + 1) / 2 + rest * (rest + 1) / 2)
+        elif window is None:
+            total = total + layers * n * (n + 1) / 2
+        else:
+            capped = np.minimum(n, window)
+            total = total + layers * (capped * (capped + 1) / 2 + (n - capped) * window)
     return total / m.n_layers
+
+
+def _caps(m: Model) -> dict:
+    """Layers by (sliding window, chunk), None where a layer has no such cap."""
+    out: dict = {}
+    for cap in zip(architecture.layer_sliding(m), m.layer_chunks):
+        out[cap] = out.get(cap, 0) + 1
+    return out

@@ -266,7 +266,8 @@ def fit_problem(dep: Deployment, batch, prompt, completion) -> str | None:
         b = np.asarray(batch, dtype=float)
         per_sequence = dep.kv_bytes_per_sequence(np.asarray(prompt) + np.asarray(completion))
         kv_needed = float(np.max(b * per_sequence))
-        what += f" (windowed layers cache {dep.model.sliding_window:,} at most)"
+        cap = max(w for w in dep.model.layer_windows if w is not None)  # a window or a chunk
+        what += f" (windowed layers cache {cap:,} at most)"
     if kv_needed > usable - weights:
         return (
             f"KV cache for {what} needs {kv_needed / GB:,.2f} GB but "
