@@ -15,7 +15,7 @@ is exactly
 
     LOSO MAE: TTFT X%, ITL Y%, throughput Z%
 
-About two minutes on two cores. Nothing in the tests runs it.
+About eight minutes on two cores. Nothing in the tests runs it.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ import numpy as np
 
 from inference_math.core.datafiles import data_path
 from inference_math.evidence import public
+from inference_math.evidence import cross_validation as cv
 from inference_math.evidence import server_fit as sf
 from inference_math.serving import intervals
 
@@ -68,12 +69,12 @@ def constants_block(c: sf.Constants) -> str:
 
 
 def by_group(design, held, plain) -> tuple[list[str], list[str]]:
-    err = np.abs(sf.relative(design, held))
-    err_plain = np.abs(sf.relative(design, plain))
+    err = np.abs(cv.relative(design, held))
+    err_plain = np.abs(cv.relative(design, plain))
     lines, worse = [], []
     for g in sorted(set(design.group)):
         parts = []
-        for k in sf.SCORED:
+        for k in cv.SCORED:
             m = (design.group == g) & (design.kind == k)
             if not m.any():
                 continue
@@ -96,9 +97,9 @@ def write_residuals(design, held) -> None:
         "estimate(..., interval=...) reads its quantiles.",
         "source,group,engine,metric,class,log_error",
     ]
-    for row, e in zip(design.rows, sf.time_errors(design, held)):
+    for row, e in zip(design.rows, cv.time_errors(design, held)):
         lines.append(f"{row.source},{row.group},{row.engine},{row.metric},"
-                     f"{sf.residual_class(row)},{e:.6f}")  # fmt: skip
+                     f"{cv.residual_class(row)},{e:.6f}")  # fmt: skip
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     print(f"wrote {path}")
 
@@ -123,21 +124,21 @@ def main() -> None:
     fitted = sf.fit(design)
     print("\nfitted on every group (shares of peak, kept under their ceilings):")
     print(constants_block(fitted))
-    print("in-sample MAE: " + percent(sf.mean_abs_error(design, design.errors(fitted))))
+    print("in-sample MAE: " + percent(cv.mean_abs_error(design, design.errors(fitted))))
 
-    held = sf.leave_one_group_out(design)
-    plain = design.errors(sf.plain(design))
+    held = cv.leave_one_group_out(design)
+    plain = design.errors(cv.plain(design))
     lines, worse = by_group(design, held, plain)
     print("\nleave one group out (each group predicted by a fit on the others), by group:")
     print("\n".join(lines))
     print("groups where the fit does worse than the round 0.6 and 0.6:")
     print("\n".join(f"  {w}" for w in worse) or "  none")
-    print("LOSO MAE, rows:            " + percent(sf.mean_abs_error(design, held)))
-    print("LOSO MAE, groups equal:    " + percent(sf.mean_abs_error(design, held, True)))
-    print("round 0.6/0.6 MAE, rows:   " + percent(sf.mean_abs_error(design, plain)))
-    print("round 0.6/0.6, groups:     " + percent(sf.mean_abs_error(design, plain, True)))
-    median = {k: float(np.median(np.abs(sf.relative(design, held))[design.kind == k]))
-              for k in sf.SCORED}  # fmt: skip
+    print("LOSO MAE, rows:            " + percent(cv.mean_abs_error(design, held)))
+    print("LOSO MAE, groups equal:    " + percent(cv.mean_abs_error(design, held, True)))
+    print("round 0.6/0.6 MAE, rows:   " + percent(cv.mean_abs_error(design, plain)))
+    print("round 0.6/0.6, groups:     " + percent(cv.mean_abs_error(design, plain, True)))
+    median = {k: float(np.median(np.abs(cv.relative(design, held))[design.kind == k]))
+              for k in cv.SCORED}  # fmt: skip
     print("LOSO median abs. error:    " + percent(median))
 
     dates = np.array([r.date[:4] for r in design.rows])
@@ -145,16 +146,16 @@ def main() -> None:
     future = np.flatnonzero(dates > "2024")
     by_date = design.errors(sf.fit(design, past), future)
     split = {}
-    for k in sf.SCORED:
+    for k in cv.SCORED:
         m = design.kind[future] == k
         if m.any():
-            split[k] = float(np.mean(np.abs(sf.relative(design, by_date, future)[m])))
+            split[k] = float(np.mean(np.abs(cv.relative(design, by_date, future)[m])))
     print(f"\nfitted on sources of 2023-2024 ({past.size} rows), tested on 2025-2026 "
           f"({future.size} rows): " + percent(split))  # fmt: skip
 
-    cover = sf.coverage(design, held, 0.8)
+    cover = cv.coverage(design, held, 0.8)
     print("80% intervals from the other groups' held-out errors cover: " + percent(cover))
-    width = sf.interval_width(design, held, 0.8)
+    width = cv.interval_width(design, held, 0.8)
     print(
         "  their median width, top over bottom: "
         + ", ".join(f"{k} {v:.2f}x" for k, v in width.items())
@@ -162,7 +163,7 @@ def main() -> None:
     if args.write:
         write_residuals(design, held)
     print(f"\nran in {time.perf_counter() - start:.0f} s")
-    headline = sf.mean_abs_error(design, held)
+    headline = cv.mean_abs_error(design, held)
     print(
         f"LOSO MAE: TTFT {100 * headline['ttft']:.0f}%, ITL {100 * headline['itl']:.0f}%, "
         f"throughput {100 * headline['throughput']:.0f}%"

@@ -3,6 +3,7 @@
 import numpy as np
 
 from inference_math.evidence import public
+from inference_math.evidence import cross_validation as cv
 from inference_math.evidence import server_fit as sf
 from inference_math.evidence.calibration import TERMS, predict
 from inference_math.evidence.calibration_fit import fit, held_out_errors
@@ -129,5 +130,5 @@ def _round_numbers() -> float:
     # between tokens; the per-op model with every share at 0.6 and round fixed costs.
     rows = [r for r in public.load_public_measurements() if r.group == "qwen-docs"]
     design = sf.Design(rows)
-    errors = design.errors(sf.plain(design))
-    return float(np.mean(np.abs(sf.relative(design, errors))))
+    errors = design.errors(cv.plain(design))
+    return float(np.mean(np.abs(cv.relative(design, errors))))

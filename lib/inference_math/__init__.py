@@ -101,6 +101,9 @@ from .serving.deployment import (
     Deployment,
     deployment,
 )
+from .serving.engines import ENGINES, get_engine
+from .serving.estimator import INTERVAL_KEYS
+from .serving.table import tensor_splits
 from .serving.steps import (
     aggregate_tokens_per_s,
     allreduce_time,
@@ -188,7 +191,7 @@ from .evidence.gpu_run import (
 from .book.errata import Erratum, article_errata
 from .book.exercises import check
 
-# Modules the chapters reach by name: im.units.fmt_sig, im.measurements.fit, im.lab.Llama, ...
+# Modules the chapters reach by name: im.units.fmt_sig, im.efficiency.ceiling, im.lab.Llama, ...
 from .core import units
 from .hardware import efficiency
 from .serving import queueing

@@ -391,7 +391,7 @@ def test_models_without_windows_attend_to_the_whole_context():
             assert m.layer_windows == (None,) * m.n_layers
             c = np.array([1.0, 5000.0, 1e6])
             assert np.array_equal(im.attended_tokens(m, c), c)
-            dep = im.deployment(m, "b200", 8)
+            dep = im.deployment(m, "b200", max(im.tensor_splits(m, 8)))
             assert dep.attended(c) is not None and np.array_equal(dep.attended(c), c)
 
 

@@ -59,13 +59,42 @@ def test_estimate_json_has_inputs_and_exactly_the_estimate_keys():
         "step_model",
         "batching",
         "chunked_prefill",
+        "engine",
+        "attention_parallelism",
+        "interval",
     }
     assert set(out) == inputs | set(im.ESTIMATE_KEYS)
+    assert (out["engine"], out["attention_parallelism"], out["interval"]) == (
+        "generic",
+        "tensor",
+        None,
+    )
     assert out["params"] == 68_976_648_192 and out["kv_bytes_per_token"] == 327_680
     direct = im.estimate(
         im.deployment("llama-2-70b", "a100-80gb-sxm", 2), batch=16, prompt=512, completion=512
     )
     assert math.isclose(out["ttft_s"], float(direct["ttft_s"]), rel_tol=1e-12)
+
+
+def test_interval_engine_and_queue_on_the_command_line():
+    args = ["estimate", "--model", "llama-3.3-70b", "--gpu", "h100-sxm", "--gpus", "2",
+            "--dtype", "fp8", "--batching", "continuous", "--batch", "400", "--prompt",
+            "4000", "--completion", "1000", "--engine", "vllm", "--interval", "0.8"]  # fmt: skip
+    out = json.loads(run(args + ["--json"]).stdout)
+    assert set(im.INTERVAL_KEYS) <= set(out) and out["engine"] == "vllm"
+    direct = im.estimate(
+        im.deployment("llama-3.3-70b", "h100-sxm", 2, "fp8", engine="vllm"),
+        batch=400, prompt=4000, completion=1000, batching="continuous", interval=0.8,
+    )  # fmt: skip
+    for key in (*im.INTERVAL_KEYS, "admitted", "queue_s"):
+        assert math.isclose(out[key], float(direct[key]), rel_tol=1e-12), key
+    # 256,546 tokens of cache hold 57 requests of 4,000 + 500 tokens; 343 clients wait
+    assert out["admitted"] == 57 and out["queue_s"] > 0
+    text = run(args).stdout
+    assert "57 admitted, the rest wait" in text and "80% interval" in text
+    bad = run(args[:-1] + ["1.5"])
+    assert bad.returncode == 2 and "interval must be one level between 0 and 1" in bad.stderr
+    assert len(bad.stderr.strip().splitlines()) == 1
 
 
 def test_nan_is_null_in_json():

@@ -17,9 +17,9 @@ import numpy as np
 from ..core import checks
 from ..serving.deployment import Deployment
 from ..serving.steps import (
+    decode_terms,
     mean_decode_step_time,
     mean_of_max_attended,
-    mean_of_max_linear,
     prefill_time,
 )
 
@@ -55,23 +55,23 @@ def usd_per_1k_completion(dep: Deployment, batch, prompt=0, completion=1):
 def completion_cost_floor(dep: Deployment, prompt=0, completion=1):
     """The limit of ``usd_per_1k_completion`` as the batch grows without bound.
 
-    The weight read is shared by the whole batch and vanishes per token; what remains per
-    token is the larger of its own KV-cache read (at the achieved bandwidth) and its own
-    FLOPs (at the achieved FLOP/s), averaged over the completion's steps. No batch makes a
+    The weight read and the fixed costs are shared by the whole batch and vanish per token;
+    what remains per token is its own share of a step's terms (``decode_terms``): under the
+    article's step model the larger of its KV-cache read and its FLOPs; under per-op steps
+    its products, the larger of its cache read and its attention, and its bytes in the
+    all-reduce; averaged over the completion's steps. No batch makes a
     completion token cheaper than this, so an API price at or below it cannot be matched.
     Chapter 9 derives it."""
     n = checks.count("prompt", prompt, minimum=0)
     c = checks.count("completion", completion)
-    kv, read, rate = dep.kv_bytes_per_token, dep.achieved_bandwidth, dep.achieved_flops
-    coef = dep.attention_flops_per_context_token
-    if dep.model.has_windows:  # each step reads attended(n + j) tokens of cache
-        per_token_s = mean_of_max_attended(
-            dep.model, 0.0, kv / read, dep.flops_per_token / rate, coef / rate, n, c
-        )
-    else:
-        per_token_s = mean_of_max_linear(
-            kv * n / read, kv / read, (dep.flops_per_token + coef * n) / rate, coef / rate, c
-        )
+    t = dep.table
+    # one sequence's share of a step: its products, and per cached token its reads and FLOPs
+    _, kv, products, attention = decode_terms(dep, 1.0, 1.0)
+    if t.step_article is True:
+        per_token_s = mean_of_max_attended(dep, 0.0, kv, products, attention, n, c)
+    else:  # per-op: the products, attention and the all-reduce's bytes add
+        per_token_s = (products + t.communication_per_token()
+                       + mean_of_max_attended(dep, 0.0, kv, 0.0, attention, n, c))  # fmt: skip
     return per_token_s * dep.usd_per_second * 1000.0
 
 

@@ -128,44 +128,64 @@ class Efficiency:
     expert_mbu: float
 
 
-# Fitted by evidence.server_fit on data/public-measurements.csv (benchmarks/
-# public_measurements.py prints this table); keys are (generation, class).
+# Fitted by evidence.server_fit on the published measurements; the benchmark of public
+# measurements prints this table as it stands here. Keys are (generation, class).
 FIT_DATE = "2026-12-07"
 # fmt: off
 WEIGHTS_MBU: dict[tuple[str, str], float] = {
-    ('ampere', '16'): 0.6669,
-    ('ampere', '8'): 0.6298,
-    ('ampere', 'int4'): 0.6107,
-    ('blackwell', '16'): 0.7036,
-    ('blackwell', '8'): 0.6933,
-    ('hopper', '16'): 0.7421,
-    ('hopper', '8'): 0.6709,
-    ('hopper', 'int4'): 0.6992,
+    ('ada', '16'): 0.735,
+    ('ada', '8'): 0.7345,
+    ('ampere', '16'): 0.6733,
+    ('ampere', '8'): 0.6373,
+    ('ampere', 'int4'): 0.6235,
+    ('blackwell', '16'): 0.7029,
+    ('blackwell', '8'): 0.6961,
+    ('blackwell', 'fp4'): 0.6981,
+    ('cdna3', '16'): 0.5474,
+    ('cdna3', '8'): 0.5423,
+    ('cdna4', '8'): 0.5995,
+    ('cdna4', 'fp4'): 0.5991,
+    ('hopper', '16'): 0.7471,
+    ('hopper', '8'): 0.712,
+    ('hopper', 'int4'): 0.7053,
 }
 PRODUCTS_MFU: dict[tuple[str, int], float] = {
-    ('ampere', 16): 0.6305,
-    ('ampere', 8): 0.6077,
+    ('ada', 16): 0.5595,
+    ('ada', 8): 0.5107,
+    ('ampere', 16): 0.6224,
+    ('ampere', 8): 0.6079,
     ('blackwell', 16): 0.5432,
-    ('blackwell', 8): 0.529,
-    ('hopper', 16): 0.5684,
-    ('hopper', 8): 0.5122,
+    ('blackwell', 4): 0.5284,
+    ('blackwell', 8): 0.5312,
+    ('cdna3', 16): 0.4228,
+    ('cdna3', 8): 0.267,
+    ('cdna4', 4): 0.4747,
+    ('cdna4', 8): 0.4751,
+    ('hopper', 16): 0.5665,
+    ('hopper', 8): 0.5137,
 }
 KV_MBU: dict[str, float] = {
-    'ampere': 0.4947,
-    'blackwell': 0.5567,
-    'hopper': 0.5319,
+    'ada': 0.5749,
+    'ampere': 0.4959,
+    'blackwell': 0.5636,
+    'cdna3': 0.3936,
+    'cdna4': 0.4839,
+    'hopper': 0.5698,
 }
 ATTENTION_MFU: dict[str, float] = {
-    'ampere': 0.4354,
-    'blackwell': 0.3809,
-    'hopper': 0.3944,
+    'ada': 0.3993,
+    'ampere': 0.4355,
+    'blackwell': 0.378,
+    'cdna3': 0.2795,
+    'cdna4': 0.3351,
+    'hopper': 0.4015,
 }
 # Not fitted: the measurements hold too few MoE rows at small batch to tell the experts'
 # reads from the rest (chapter 10); the prior stands.
 EXPERT_MBU: dict[str, float] = {}
 # The products' share falls as G^-x over G GPUs of tensor parallelism (each GPU's share of a
 # matrix shrinks and the collectives interleave with the products); x is fitted.
-TP_MFU_EXPONENT = 0.05674
+TP_MFU_EXPONENT = 0.0004032
 # fmt: on
 
 

@@ -22,8 +22,8 @@ Without chunking each prefill is a pass of its own that stalls the others (the w
 other requests' prefills is that of the approximate mean-value analysis of a closed loop,
 Schweitzer's; chapter 9 derives it).
 
-The steady state follows from Little's law and is found by iteration (``_ITERATIONS``
-damped steps, vectorised over every argument).
+The steady state follows from Little's law and is found by bisection on the request rate
+(``_ITERATIONS`` halvings, vectorised over every argument).
 """
 
 from __future__ import annotations
@@ -34,9 +34,11 @@ from .deployment import Deployment
 from .steps import decode_step_time, mean_decode_step_time, pass_time, prefill_time
 
 BATCHING = ("static", "continuous")
-# Fixed-point iterations for the continuous steady state, each moving halfway to the new
-# estimate: after these many the request rate moves by well under one part in a thousand.
-_ITERATIONS = 80
+# Halvings of the bracket on the request rate: 2^-40 of it, far below any printed digit.
+_ITERATIONS = 40
+# Rounds of the small fixed points inside one rate (the decoding requests, a step's prompt
+# tokens): each changes a step by a fraction of the last.
+_INNER = 3
 # A prefill server busier than this share of the time would queue without end; the closed
 # loop then lets fewer requests decode, which the iteration finds.
 _MAX_PREFILL_SHARE = 0.95
@@ -49,10 +51,12 @@ def static_batch(dep: Deployment, batch, prompt, completion) -> dict:
     (the deployment's, batch after batch), and per request the deployment-seconds charged to
     its prompt (``prompt_gpu_s``) and its completion (``completion_gpu_s``); every request
     is admitted and none waits (``admitted`` is the batch, ``queue_s`` zero). The time to
-    first token includes the server's handling of a request (``request_overhead_s``)."""
+    first token includes the server's handling of a request (``request_overhead_s``); the
+    prompt's GPU-seconds do not, since a loaded server's CPU does that work while its GPUs
+    run other requests."""
     b, n, c = (np.asarray(x, dtype=float) for x in (batch, prompt, completion))
-    ttft = np.where(n > 0, prefill_time(dep, n, b), decode_step_time(dep, b, 1))
-    ttft = ttft + dep.table.request_overhead_s
+    prefill = np.where(n > 0, prefill_time(dep, n, b), decode_step_time(dep, b, 1))
+    ttft = prefill + dep.table.request_overhead_s
     step = mean_decode_step_time(dep, b, n, c)  # NaN exactly where c == 0
     completion_s = np.where(c > 0, c * np.where(c > 0, step, 0.0), 0.0)
     return {
@@ -61,7 +65,7 @@ def static_batch(dep: Deployment, batch, prompt, completion) -> dict:
         "itl_s": step,
         "completion_s": completion_s,
         "output_tokens_per_s": b * c / (ttft + completion_s),
-        "prompt_gpu_s": ttft / b,
+        "prompt_gpu_s": prefill / b,
         "completion_gpu_s": completion_s / b,
         "admitted": b,
         "queue_s": np.zeros_like(ttft),
@@ -99,8 +103,11 @@ def continuous_batch(dep: Deployment, batch, prompt, completion, chunked_prefill
     else:
         ttft, itl, rate = _unchunked(dep, a, n, c, decode, first)
     ttft = ttft + dep.table.request_overhead_s
+    # Little's law on the closed loop: each admitted slot serves one request per ``service``
+    # (its request overhead included), and the clients beyond the slots wait (B - A) / X
     service = ttft + c * itl
-    queue = (b - a) * service / a  # (B - A) / X with X = A / service
+    rate = a / service
+    queue = (b - a) * service / a
     prompt_gpu = np.where(n > 0, np.maximum(1 / rate - c * decode / a, 0.0), 0.0)
     gpu_per_request = 1 / rate
     return {
@@ -130,24 +137,25 @@ def _unchunked(dep, a, n, c, decode, first):
 
 def _chunked(dep, a, n, c, decode, first):
     """A step carries the decoding requests' tokens and at most the budget left of prompt
-    tokens. When fewer than one prompt arrives per step, a step carries one prompt (or one
+    tokens. While such steps leave time between them, a step carries one prompt (or one
     budget's chunk of a long one): m = X ceil(N / room) such steps a second, each t_mix, the
     rest plain decode steps t_decode; a token waits for the mean step, ITL = 1 / (m + (1 -
     m t_mix) / t_decode), and a prompt's first token comes after the step in progress, the
     wait for earlier prompts (the prefill steps as an M/D/1 server busy m t_mix of the time)
-    and its own chunk steps. When one or more arrive per step, every step carries what
-    arrived during the last, X N ITL prompt tokens, and ITL is that step. When that would
-    pass the budget, every step is full: X = room / (N t_full), and the closed loop's other
-    requests wait for their prefill (Little's law: TTFT = A / X - C ITL).
+    and its own chunk steps. Once they would fill the time (m t_mix >= 1), every step
+    carries what arrives during it, p = X N t(p) prompt tokens, and ITL is that step. When
+    even full steps cannot carry what the clients send, every step is full: X = room / (N
+    t_full), and the others wait for their prefill (Little's law: TTFT = A / X - C ITL).
 
     An engine that does not mix (SGLang's default) runs the prompts that arrived as a pass
     of their own, between decode steps: the decoding requests yield no token in it, so
-    ITL = t_decode / (1 - m t_prefill)."""
+    ITL = t_decode / (1 - m t_prefill).
+
+    The request rate X solves A = X (TTFT + C ITL) (Little's law); the right side grows with
+    X, so X is found by bisection between zero and the rate of full steps."""
     t = dep.table
     budget = np.minimum(t.budget, np.float64(1e12))
     context = n + (np.maximum(c, 1) + 1) / 2
-    rate = a / np.where(n > 0, prefill_time(dep, n, 1) + c * decode, first + c * decode)
-    ttft, itl = np.where(n > 0, prefill_time(dep, n, 1), first), decode
     has_prompt = n > 0
     mixes = np.asarray(t.mixes_prefill, dtype=bool)
     share = t.prefill_attended(n) / np.maximum(n, 1)  # attended tokens per prompt token
@@ -157,36 +165,53 @@ def _chunked(dep, a, n, c, decode, first):
         read = d * t.attended(context)
         return pass_time(dep, d + p, read, read + share * p, written=p)
 
-    for _ in range(_ITERATIONS):
-        decoding = np.clip(a - rate * ttft, 1.0, a)
-        plain = np.where(c > 0, mean_decode_step_time(dep, decoding, n, c), first)
-        room = np.maximum(budget - np.where(mixes, decoding, 0.0), 1.0)
-        chunks = np.maximum(np.ceil(n / room), 1.0)
-        arriving = rate * n * itl  # prompt tokens that arrive during one step
-        dense = mixes & (arriving >= n / chunks)
-        p = np.where(dense | ~mixes, np.minimum(room, np.maximum(arriving, n / chunks)),
-                     n / chunks)  # fmt: skip
-        mixed = step(decoding, p)
-        m = rate * n / np.maximum(p, 1.0)
-        busy = np.minimum(m * mixed, _MAX_PREFILL_SHARE)
-        sparse_itl = np.where(mixes, 1 / (m + (1 - busy) / plain), plain / (1 - busy))
-        sparse_ttft = (
-            np.where(mixes, sparse_itl, plain) / 2
-            + busy / (2 * (1 - busy)) * chunks * mixed
-            + chunks * mixed
-        )
-        new_itl = np.where(dense, mixed, sparse_itl)
-        new_ttft = np.where(dense, mixed / 2 + chunks * mixed, sparse_ttft)
-        new_rate = a / (new_ttft + c * new_itl)
+    def steady(rate):  # (TTFT, ITL, the rate of full steps, their ITL) at ``rate``
+        ttft = np.where(has_prompt, prefill_time(dep, n, 1), first)
+        for _ in range(_INNER):
+            # requests not waiting for their first token; with no prompt every one decodes
+            decoding = np.where(has_prompt, np.clip(a - rate * ttft, 1.0, a), a)
+            plain = np.where(c > 0, mean_decode_step_time(dep, decoding, n, c), first)
+            room = np.maximum(budget - np.where(mixes, decoding, 0.0), 1.0)
+            chunks = np.maximum(np.ceil(n / room), 1.0)
+            one_chunk = n / chunks
+            dense = mixes & (rate * chunks * step(decoding, one_chunk) >= 1)
+            p = one_chunk
+            for _ in range(_INNER):  # p = X N t(p): what arrives during a step
+                p = np.where(dense | ~mixes, np.clip(rate * n * step(decoding, p), one_chunk,
+                                                     room), one_chunk)  # fmt: skip
+            mixed = step(decoding, p)
+            m = rate * n / np.maximum(p, 1.0)
+            busy = np.minimum(m * mixed, _MAX_PREFILL_SHARE)
+            sparse_itl = np.where(mixes, 1 / (m + (1 - busy) / plain), plain / (1 - busy))
+            sparse_ttft = (
+                np.where(mixes, sparse_itl, plain) / 2
+                + busy / (2 * (1 - busy)) * chunks * mixed
+                + chunks * mixed
+            )
+            itl = np.where(has_prompt, np.where(dense, mixed, sparse_itl), plain)
+            ttft = np.where(
+                has_prompt, np.where(dense, mixed / 2 + chunks * mixed, sparse_ttft), first
+            )
         full = step(decoding, room)
         cap = room / (np.maximum(n, 1) * full)  # requests a second when every step is full
-        capped = has_prompt & (new_rate > cap)
         full_itl = np.where(mixes, full, plain / (1 - _MAX_PREFILL_SHARE))
-        itl = np.where(has_prompt, np.where(capped, full_itl, new_itl), plain)
-        ttft = np.where(
-            has_prompt,
-            np.where(capped, np.maximum(a / cap - c * full_itl, chunks * full), new_ttft),
-            first,
-        )
-        rate = 0.5 * rate + 0.5 * np.where(capped, cap, new_rate)
+        return ttft, itl, np.where(has_prompt, cap, np.inf), full_itl, chunks * full
+
+    # the rate at which every step would be full bounds the search
+    _, _, cap, full_itl, full_prefill = steady(a / (c * decode + np.where(has_prompt, 0, first)))
+    no_prompt_rate = a / (first + c * decode)
+    hi = np.where(has_prompt, cap, no_prompt_rate)
+    lo = np.zeros_like(hi)
+    for _ in range(_ITERATIONS):
+        mid = 0.5 * (lo + hi)
+        ttft, itl, _, _, _ = steady(mid)
+        short = mid * (ttft + c * itl) < a  # the clients would keep more in flight
+        lo, hi = np.where(short, mid, lo), np.where(short, hi, mid)
+    rate = 0.5 * (lo + hi)
+    ttft, itl, _, _, _ = steady(rate)
+    ttft_cap, itl_cap, *_ = steady(cap)
+    saturated = has_prompt & (cap * (ttft_cap + c * itl_cap) < a)
+    itl = np.where(saturated, full_itl, itl)
+    ttft = np.where(saturated, np.maximum(a / cap - c * full_itl, full_prefill), ttft)
+    rate = np.where(saturated, cap, np.where(has_prompt, rate, no_prompt_rate))
     return ttft, itl, rate

@@ -18,6 +18,7 @@ from dataclasses import dataclass, fields
 import numpy as np
 
 from ..hardware.efficiency import TP_MFU_EXPONENT, server_efficiency
+from ..hardware.roofline import matmul_rate
 from ..model.windows import window_groups
 from .engines import CUSTOM_ALLREDUCE_LATENCY_S, RING_LINK_SHARE, get_engine
 
@@ -187,19 +188,39 @@ class DeploymentTable:
         remote share (G - 1) / G over the link. Zero on one GPU."""
         t = np.asarray(tokens, dtype=float)
         g = np.asarray(self.gpus, dtype=float)
-        link = np.where(np.isfinite(self.link_bytes_per_s), self.link_bytes_per_s, np.inf)
+        link = self._link()
         data = t * self.d_model * 2.0
+        ring_s, all_to_all_s = self._seconds_per_token()
         with np.errstate(divide="ignore", invalid="ignore"):
-            ring = self.allreduce_latency_s + 2 * (g - 1) / g * data / (link * self.ring_link_share)
+            ring = self.allreduce_latency_s + t * ring_s
             small = data <= self.custom_allreduce_max_bytes
             one_shot = self.custom_allreduce_latency_s + (g - 1) * data / link
             two_shot = 2 * self.custom_allreduce_latency_s + 2 * (g - 1) / g * data / link
             custom = np.where(small, np.minimum(one_shot, two_shot), np.inf)
             allreduce = 2 * self.n_layers * np.minimum(ring, custom)
-            sent = 2 * data / g * self.experts_per_token * (g - 1) / g  # dispatch and combine
-            all_to_all = self.n_moe_layers * (2 * self.allreduce_latency_s + sent / link)
+            all_to_all = self.n_moe_layers * (2 * self.allreduce_latency_s + t * all_to_all_s)
         comm = np.where(self.data_attention, all_to_all, allreduce)
         return np.where(g > 1, comm, 0.0)
+
+    def communication_per_token(self):
+        """What ``communication_time`` adds per token once the batch is large (chapter 9's
+        cost floor): the ring's or the all-to-all's bytes, without their latencies."""
+        ring_s, all_to_all_s = self._seconds_per_token()
+        comm = np.where(self.data_attention, self.n_moe_layers * all_to_all_s,
+                        2 * self.n_layers * ring_s)  # fmt: skip
+        return np.where(np.asarray(self.gpus) > 1, comm, 0.0)
+
+    def _link(self):
+        return np.where(np.isfinite(self.link_bytes_per_s), self.link_bytes_per_s, np.inf)
+
+    def _seconds_per_token(self):
+        # one all-reduce by ring, and one mixture layer's all-to-all, per token
+        g = np.asarray(self.gpus, dtype=float)
+        per_token = self.d_model * 2.0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ring = 2 * (g - 1) / g * per_token / (self._link() * self.ring_link_share)
+            sent = 2 * per_token / g * self.experts_per_token * (g - 1) / g  # there and back
+            return ring, sent / self._link()
 
     # ----- sweeps ---------------------------------------------------------------------
 
@@ -241,20 +262,31 @@ def stack(tables: list[DeploymentTable]) -> DeploymentTable:
     return DeploymentTable(**out)
 
 
+def tensor_splits(model, most: int = 64) -> tuple[int, ...]:
+    """The GPU counts up to ``most`` that tensor parallelism can split ``model`` over, as
+    engines require (chapter 6): each GPU gets whole query heads, and the KV heads divide
+    among the GPUs or each is copied to a whole number of them (a latent cache is copied to
+    every GPU)."""
+    g = np.arange(1, most + 1)
+    heads, kv = model.n_heads, model.n_kv_heads
+    ok = (heads % g == 0) & ((kv % g == 0) | (g % kv == 0) | bool(model.is_mla))
+    return tuple(int(x) for x in g[ok])
+
+
 def check_split(model, gpus, parallelism: str) -> None:
-    """Refuse what engines refuse: under tensor parallelism the GPUs must divide the query
-    heads, and the KV heads must divide among them or each be copied a whole number of
-    times. Data-parallel attention splits requests, not heads (chapter 6)."""
+    """Refuse what engines refuse (``tensor_splits``); data-parallel attention splits
+    requests, not heads."""
     if parallelism == "data":
         return
     g = np.atleast_1d(np.asarray(gpus, dtype=int))
-    heads, kv = model.n_heads, model.n_kv_heads
-    bad = g[(heads % g != 0) | ((kv % g != 0) & (g % kv != 0) & ~np.asarray(model.is_mla))]
+    allowed = tensor_splits(model, max(64, int(g.max())))
+    bad = g[~np.isin(g, allowed)]
     if bad.size:
         raise ValueError(
-            f"tensor parallelism over {bad[0]} GPUs cannot split {model.name}'s {heads} query "
-            f"heads and {kv} KV heads evenly (engines refuse it); allowed: a divisor of "
-            f"{heads} that {kv} divides or divides, or attention_parallelism='data'"
+            f"tensor parallelism over {bad[0]} GPUs cannot split {model.name}'s "
+            f"{model.n_heads} query heads and {model.n_kv_heads} KV heads evenly (engines "
+            f"refuse it); allowed: {', '.join(map(str, allowed))} GPUs, or "
+            "attention_parallelism='data'"
         )
 
 
@@ -294,7 +326,14 @@ def table_for(dep) -> DeploymentTable:
         d_model=float(m.d_model),
         peak_bandwidth=dep.gpus * g.bandwidth_bytes_per_s,
         peak_flops=dep.gpus * dep.peak_flops,
-        peak_attention_flops=dep.gpus * g.bf16_flops,
+        # attention multiplies in 16 bits whatever the weights' format (in fp32 over an fp32
+        # cache); the article's single max() runs everything at the products' rate
+        peak_attention_flops=dep.gpus
+        * (
+            dep.peak_flops
+            if article
+            else matmul_rate(g, "fp32" if dep.kv_dtype == "fp32" else "bf16")
+        ),
         weights_mbu=dep.mbu,
         expert_mbu=dep.mbu if article or dep.chose("mbu") else eff.expert_mbu,
         products_mfu=dep.mfu,

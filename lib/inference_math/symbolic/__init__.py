@@ -8,7 +8,8 @@ the numbers for the symbols. Everything is re-exported here, so chapters write
 """
 
 from .notation import (
-    alpha, alpha_AR, B, b_a, b_kv, b_w, beta, beta_link, C, c, c_h, d, d_ff, d_h, E, F, f, G,
+    alpha, alpha_AR, B, b_a, b_kv, b_w, beta, beta_link, C, c, c_h, d, d_ff, d_h, E, eta_link,
+    F, f, G,
     gamma, H, I, K, k, k_mm, L, M, m, MBU, MFU, N, n, P, p_API, p_in, p_out, R, rho, s_in, s_out,
     SYMBOLS, t_0, t_d, t_p, tau, u, V,
 )  # fmt: skip

@@ -36,6 +36,7 @@ p_in, p_out = sp.symbols("p_in p_out", positive=True)  # an API's USD per token
 t_0 = sp.symbols("t_0", nonnegative=True)  # fixed cost of a forward pass, seconds
 alpha_AR = sp.symbols("alpha_AR", nonnegative=True)  # latency of one all-reduce, seconds
 beta_link = sp.symbols("beta_link", positive=True)  # one direction of a GPU's link, bytes/s
+eta_link = sp.symbols("eta_link", positive=True)  # the share of it a ring all-reduce reaches
 b_a = sp.symbols("b_a", positive=True)  # bytes per activation crossing the link (2: bf16)
 f = sp.symbols("f", positive=True)  # FLOPs per token outside attention scores
 t_p = sp.symbols("t_p", positive=True)  # a request's prefill pass, seconds

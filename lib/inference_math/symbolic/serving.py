@@ -10,7 +10,7 @@ import sympy as sp
 
 from ..serving import batching, steps
 from .notation import (
-    MBU, B, C, G, L, N, alpha_AR, b_a, beta, beta_link, d, f,
+    MBU, B, C, G, L, N, alpha_AR, b_a, beta, beta_link, d, eta_link, f,
     t_0, t_p, t_d,
 )  # fmt: skip
 from .primer import decode_terms, kv_bytes_per_token, prefill_time, weight_bytes
@@ -20,9 +20,12 @@ from .records import formula
 @formula("all-reduce time", "tensor-parallel communication of one pass over B tokens",
          numeric=steps.allreduce_time)  # fmt: skip
 def allreduce_time():
-    """Two all-reduces per layer, each a latency plus a ring's 2 (G - 1) / G of the B x d
-    activations over one direction of the link; for G > 1 (one GPU has none)."""
-    return 2 * L * (alpha_AR + 2 * (G - 1) / G * B * d * b_a / beta_link)
+    """Two all-reduces per layer, each by NCCL's ring: a latency plus 2 (G - 1) / G of the
+    B x d activations over one direction of the link, at the share of it a ring reaches; for
+    G > 1 (one GPU has none). Engines with their own one-shot and two-shot kernels use those
+    below a message size and the ring above it; the library's ``allreduce_time`` takes the
+    fastest the deployment's engine has, which is this one for gpt-fast (NCCL only)."""
+    return 2 * L * (alpha_AR + 2 * (G - 1) / G * B * d * b_a / (eta_link * beta_link))
 
 
 @formula("per-op decode step", "a decode step as a server runs it: the parts added",

@@ -11,7 +11,7 @@ from ..serving.deployment import Deployment
 from ..serving.steps import ACTIVATION_BYTES
 from .notation import (
     MBU, MFU, SYMBOLS, E, F, G, H, K, L, M, P, V, alpha_AR, b_a, b_kv, b_w, beta, beta_link, c_h,
-    d, d_ff, d_h, f, k, t_0, tau, u,
+    d, d_ff, d_h, eta_link, f, k, t_0, tau, u,
 )  # fmt: skip
 
 
@@ -21,7 +21,7 @@ def values(model=None, dep=None, **extra) -> dict:
     ``model`` (a catalog name, ``Model`` or config path; default: the deployment's) gives the
     architecture's symbols (L, d, H, K, d_h, d_ff, V, E, k, tau); ``dep`` a deployment's (P,
     b_w, b_kv, G, F, beta, M, MFU, MBU, u, c_h, and for today's server f, t_0, alpha_AR,
-    b_a, beta_link). ``extra`` sets any other symbol by its name,
+    b_a, beta_link, eta_link). ``extra`` sets any other symbol by its name,
     or overrides one: ``values(dep=article, N=512, B=8)``."""
     if dep is not None and not isinstance(dep, Deployment):
         raise ValueError(f"dep must be a Deployment, got {dep!r}")
@@ -57,6 +57,7 @@ def values(model=None, dep=None, **extra) -> dict:
             t_0: dep.overhead_s,
             alpha_AR: dep.allreduce_latency_s,
             b_a: ACTIVATION_BYTES,
+            eta_link: dep.table.ring_link_share,
         }
         if dep.gpu.tp_link_bytes_per_s:
             out[beta_link] = dep.gpu.tp_link_bytes_per_s
