@@ -83,10 +83,16 @@ def test_decode_bytes_read():
 def test_min_gpus():
     assert im.min_gpus("llama-2-70b", A100, tokens=4096) == 2
     assert im.min_gpus("llama-2-7b", A100, tokens=4096) == 1
-    # GPT-3 175B: 349.2 GB of weights need 5 A100-80GB at 90%, so 8 as a power of two
-    assert im.min_gpus("gpt-3-175b", A100, tokens=2048, power_of_two=False) == 5
+    # GPT-3 175B: 349.2 GB of weights need 5 A100-80GB at 90%; its 96 heads split over 6,
+    # and over 8 as a power of two
+    assert im.min_gpus("gpt-3-175b", A100, tokens=2048, power_of_two=False) == 6
     assert im.min_gpus("gpt-3-175b", A100, tokens=2048) == 8
     assert list(im.min_gpus("llama-2-70b", A100, tokens=[0, 10**6])) == [2, 8]
+    # Llama 4 Scout's 40 heads split over 1, 2, 4, 8 or 40 GPUs: its full context needs more
+    # than eight A100s, so no power of two serves it by tensor parallelism alone
+    scout = im.get_model("llama-4-scout")
+    assert im.min_gpus(scout, A100, tokens=scout.max_context) == float("inf")
+    assert im.min_gpus(scout, A100, tokens=scout.max_context, power_of_two=False) == 40
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..core import checks
-from .deployment import DEFAULT_USABLE_MEMORY, Deployment
+from .deployment import DEFAULT_USABLE_MEMORY, MAX_GPUS, Deployment
+from .table import tensor_splits
 from ..model.sizes import kv_bytes_per_sequence, kv_bytes_per_token, weight_bytes
 from ..model.formats import kv_dtype_name
 from ..hardware.gpus import get_gpu
@@ -50,24 +51,34 @@ def min_gpus(
     usable_memory=DEFAULT_USABLE_MEMORY,
     power_of_two: bool = True,
 ):
-    """Fewest GPUs whose usable memory holds the weights and ``tokens`` tokens of KV cache
-    (one sequence of ``tokens``, for a model with sliding windows, whose layers cache their
-    window at most).
+    """Fewest GPUs, split by tensor parallelism, whose usable memory holds the weights and
+    ``tokens`` tokens of KV cache (one sequence of ``tokens``; a model with sliding windows
+    caches its window at most in those layers). Chapter 3 derives it.
 
-    With ``power_of_two`` (the default) the count is rounded up to a power of two: tensor
-    parallelism must split the heads evenly, and the groups on an eight-GPU server are 1, 2, 4
-    or 8. Llama-2-70B in bf16 with one full 4096-token sequence needs 2 A100-80GB at 90%
-    usable; GPT-3 175B with one 2048-token sequence needs 5, so 8. Chapter 3 derives it."""
+    Only counts tensor parallelism can split the model over are considered
+    (``tensor_splits``), and with ``power_of_two`` (the default: the groups of an eight-GPU
+    server, and NVLink domains beyond) only powers of two among them. Past as many GPUs as
+    the model has KV heads each GPU holds a copy of the heads it serves, and a latent cache
+    is whole on every GPU, so the cache a token needs grows with the count. Infinite when no
+    allowed count up to ``MAX_GPUS`` holds it (tensor parallelism alone cannot serve it).
+    Llama-2-70B in bf16 with one full 4096-token sequence needs 2 A100-80GB at 90% usable;
+    GPT-3 175B with one 2048-token sequence needs 5, so 8."""
     m = get_model(model)
     g = get_gpu(gpu)
     kv_dtype_name(kv_dtype)
     t = checks.count("tokens", tokens, minimum=0)
     u = checks.fraction("usable_memory", usable_memory)
     if m.has_windows:
-        need = weight_bytes(m, dtype) + kv_bytes_per_sequence(m, t, kv_dtype)
+        kv = kv_bytes_per_sequence(m, t, kv_dtype)
     else:
-        need = weight_bytes(m, dtype) + t * kv_bytes_per_token(m, kv_dtype)
-    gpus = np.maximum(np.ceil(need / (g.memory_bytes * u)), 1.0)
+        kv = t * kv_bytes_per_token(m, kv_dtype)
+    weights = weight_bytes(m, dtype)
+    counts = np.array(tensor_splits(m, MAX_GPUS), dtype=float)
     if checks.flag("power_of_two", power_of_two):
-        gpus = 2.0 ** np.ceil(np.log2(gpus))
-    return gpus
+        counts = counts[np.log2(counts) % 1 == 0]
+    best = np.full(np.shape(kv), np.inf)
+    for count in counts[::-1]:  # the smallest that holds it wins
+        copies = count if m.is_mla else max(count / m.n_kv_heads, 1.0)
+        fits = weights + kv * copies <= count * g.memory_bytes * u
+        best = np.where(fits, count, best)
+    return best if np.ndim(best) else float(best)
