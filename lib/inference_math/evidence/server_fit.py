@@ -269,6 +269,20 @@ def _to_theta(params: list[Parameter], values) -> np.ndarray:
     return np.array(out)
 
 
+def _values(params: list[Parameter], c: Constants) -> list[float]:
+    """The parameters' values in ``c`` (a class ``c`` lacks: its prior)."""
+    out = []
+    for p in params:
+        if p.kind in KINDS:
+            out.append(getattr(c, p.kind).get(p.key, p.prior))
+        elif p.kind == "exponent":
+            out.append(c.tp_exponent)
+        else:
+            fixed = c.engines.get(p.key, _engine_prior(p.key))
+            out.append(fixed[("step", "prefill", "request").index(p.kind)])
+    return out
+
+
 def _constants(params: list[Parameter], theta) -> Constants:
     tables = {k: {} for k in KINDS}
     engines: dict = {}
@@ -297,12 +311,14 @@ def _affected(design: Design, p: Parameter) -> np.ndarray:
     return np.flatnonzero(design.engine == p.key)
 
 
-def fit(design: Design, index=None, iterations: int = 25) -> Constants:
+def fit(design: Design, index=None, iterations: int = 25, start: Constants | None = None
+        ) -> Constants:  # fmt: skip
     """The constants that minimise the robust, weighted squared log errors of rows
     ``index`` (all when None) plus the priors' penalties: each share's logit of its share of
     the ceiling ``PRIOR_SD["share"]`` from its prior's, each fixed cost's log
-    ``PRIOR_SD["time"]`` from its prior's. Levenberg-Marquardt, the Jacobian by finite
-    differences on the rows each parameter moves. Chapter 10 runs it."""
+    ``PRIOR_SD["time"]`` from its prior's. Levenberg-Marquardt from the priors (or from
+    ``start``: a test checks that the committed constants are where the search stops), the
+    Jacobian by finite differences on the rows each parameter moves. Chapter 10 runs it."""
     rows = np.arange(design.value.size) if index is None else np.asarray(index)
     params = parameters(design)
     theta0 = _to_theta(params, [p.prior for p in params])
@@ -311,7 +327,7 @@ def fit(design: Design, index=None, iterations: int = 25) -> Constants:
     base = design.weights(rows)
     affected = [np.intersect1d(_affected(design, p), rows) for p in params]
     position = {r: i for i, r in enumerate(rows)}
-    theta = theta0.copy()
+    theta = theta0.copy() if start is None else _to_theta(params, _values(params, start))
 
     def residuals(t, e=None):
         e = design.errors(_constants(params, t), rows) if e is None else e
