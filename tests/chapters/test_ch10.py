@@ -1,5 +1,8 @@
 """Chapter 10, theory against measurement: the appendix loader, the plain roofline's error on
-the article's runs, the fits, the refined model's held-out error, the errata, and the page."""
+the article's runs, the fits, the refined model's held-out error, the errata; then today's
+servers as the page shows them (the evidence by group, the fitted shares under their
+ceilings, the held-out errors read from data/serving-model-residuals.csv beside the round
+numbers, the two misses it explains, the intervals' coverage) and the exercises' answers."""
 
 import pathlib
 
@@ -12,6 +15,13 @@ import inference_math.symbolic as ims
 from inference_math import calibration as cb
 from inference_math.evidence import calibration_fit as cf
 from inference_math import APPENDIX_COLUMNS
+from inference_math.core.datafiles import data_path, read_csv
+from inference_math.evidence import cross_validation as cv
+from inference_math.evidence import public
+from inference_math.evidence import server_fit as sf
+from inference_math.hardware import efficiency as eff
+from inference_math.serving import intervals
+from inference_math.serving.batching import admitted
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 REFINED = ("prefill_overhead", "kv_efficiency")
@@ -331,3 +341,188 @@ def test_exercise_answers_by_hand(runs):
 
 
 # ----- the page ------------------------------------------------------------------------------
+
+
+# (What the built page must show is in tests/build/test_pages.py; here, the library's values
+# behind today's-servers sections, which the page glues.)
+
+
+@pytest.fixture(scope="module")
+def published():
+    return public.load_public_measurements()
+
+
+@pytest.fixture(scope="module")
+def design(published):
+    return sf.Design(published)
+
+
+@pytest.fixture(scope="module")
+def held(design):
+    """Every row's held-out log error as printed, from the committed residuals file."""
+    _, rows = read_csv(data_path(intervals.RESIDUALS_FILE), "residuals", ("log_error",))
+    assert [r["source"] for r in rows] == [r.source for r in design.rows]
+    return cv.time_errors(design, np.array([float(r["log_error"]) for r in rows]))
+
+
+@pytest.fixture(scope="module")
+def round_errors(design):
+    return design.errors(cv.plain(design))
+
+
+def test_the_evidence_by_group(published, design):
+    assert len(published) == 5135 and len(public.load_sources()) == 34
+    assert len({r.group for r in published}) == 17
+    assert len(design.rows) == 4885 and len(set(design.group)) == 13
+    assert len({r.source for r in design.rows}) == 29
+    trt = sum(g == "trtllm-perf-docs" for g in design.group)
+    assert trt == 3101 and f"{trt / 4885:.0%}" == "63%"
+    kinds = {k: int((design.kind == k).sum()) for k in cv.SCORED}
+    assert kinds == {"ttft": 274, "itl": 476, "throughput": 3425, "e2e": 710}
+    why = [r.why_not_modelled for r in published if r.why_not_modelled]
+    assert len(why) == 250
+    assert why.count("model mixtral-8x22b is not in the catalog") == 108
+    assert why.count("an open-loop request rate or a dataset of varied lengths") == 44
+
+
+def test_the_step_with_four_shares_is_the_library_s():
+    MBU_w, MFU_p, MFU_a, MBU_kv = sp.symbols("MBU_w MFU_p MFU_a MBU_kv", positive=True)
+    xi = sp.Symbol("xi", nonnegative=True)
+    weights, kv, products, attention = ims.decode_terms(ims.f)
+    step = (
+        ims.t_0
+        + sp.Max(weights.subs(ims.MBU, MBU_w), products.subs(ims.MFU, MFU_p * ims.G**-xi))
+        + sp.Max(kv.subs(ims.MBU, MBU_kv), attention.subs(ims.MFU, MFU_a))
+        + ims.allreduce_time()
+    )
+    same = {MBU_w: ims.MBU, MBU_kv: ims.MBU, MFU_p: ims.MFU, MFU_a: ims.MFU, xi: 0}
+    assert step.subs(same) == ims.per_op_decode_step()
+    for gpus in (2, 8):  # NCCL's ring, as the formula has it
+        dep = im.deployment("llama-3.1-70b", "h100-sxm", gpus, "bf16", engine="gpt-fast")
+        t = dep.table
+        shares = {MBU_w: t.weights_mbu, MBU_kv: t.kv_mbu, MFU_p: t.products_mfu,
+                  MFU_a: t.attention_mfu, xi: t.tp_mfu_exponent}  # fmt: skip
+        shares = {k: float(v) for k, v in shares.items()}
+        fn = sp.lambdify((ims.B, ims.N), step.subs(ims.values(dep=dep) | shares), "numpy")
+        for b, n in [(1, 0), (8, 4096), (256, 512)]:
+            assert float(fn(b, n)) == pytest.approx(float(im.decode_step_time(dep, b, n)))
+
+
+def test_every_fitted_share_is_under_its_ceiling(design):
+    shipped = {"weights_mbu": eff.WEIGHTS_MBU, "products_mfu": eff.PRODUCTS_MFU,
+               "kv_mbu": eff.KV_MBU, "attention_mfu": eff.ATTENTION_MFU}  # fmt: skip
+    ratios = {}
+    for p in sf.parameters(design):
+        if p.kind in shipped:
+            ratios[p.kind, p.key] = shipped[p.kind][p.key] / p.ceiling
+    assert len(ratios) == 40 and max(ratios.values()) <= 1
+    closest = max(ratios, key=ratios.get)
+    assert closest == ("weights_mbu", ("hopper", "16"))
+    assert ratios[closest] == pytest.approx(0.7471 / 0.95)
+    assert min(ratios, key=ratios.get) == ("attention_mfu", "cdna3")
+
+
+def test_the_held_out_errors_beside_the_round_numbers(design, held, round_errors):
+    rows = cv.mean_abs_error(design, held)
+    groups = cv.mean_abs_error(design, held, balanced=True)
+    plain_rows = cv.mean_abs_error(design, round_errors)
+    plain_groups = cv.mean_abs_error(design, round_errors, balanced=True)
+    expect = {
+        "ttft": (0.7217, 0.4179, 0.7536, 0.3897),
+        "itl": (0.2785, 0.2950, 0.3410, 0.2833),
+        "throughput": (0.2351, 0.2658, 0.2450, 0.2874),
+        "e2e": (0.3412, 0.3279, 0.3685, 0.3759),
+    }
+    for k, values in expect.items():
+        got = (rows[k], groups[k], plain_rows[k], plain_groups[k])
+        assert got == pytest.approx(values, abs=5e-4), k
+        assert rows[k] > 0.15  # the issue's goal is not met on any metric
+    # the benchmark's printed headline (benchmarks/public_measurements.py)
+    assert [round(100 * rows[k]) for k in ("ttft", "itl", "throughput")] == [72, 28, 24]
+
+
+def test_the_cases_worse_than_the_round_numbers(design, held, round_errors):
+    fit, plain = np.abs(cv.relative(design, held)), np.abs(cv.relative(design, round_errors))
+    worse = []
+    for g in sorted(set(design.group)):
+        for k in cv.SCORED:
+            m = (design.group == g) & (design.kind == k)
+            if m.any() and fit[m].mean() > plain[m].mean():
+                worse.append((g, k, int(m.sum())))
+    assert worse == [
+        ("lmdeploy-docs", "ttft", 12),
+        ("neuralmagic-model-cards", "e2e", 144),
+        ("nvidia-nim", "itl", 9),
+        ("nvidia-nim", "throughput", 9),
+        ("trtllm-perf-docs", "ttft", 26),
+        ("vllm-blog", "ttft", 2),
+        ("vllm-blog", "itl", 6),
+        ("vllm-blog", "throughput", 2),
+    ]
+
+
+def test_dstack_s_deepseek_servers_held_fewer_requests(published):
+    def value(engine, completion, metric):
+        (r,) = [r for r in published if r.source == "dstack-r1-h200-mi300x-2025"
+                and r.gpu == "h200-sxm" and r.engine == engine and r.batch == 128
+                and r.completion == completion and r.metric == metric]  # fmt: skip
+        return r.value
+
+    # Little's law: output tokens/s x seconds per token = requests decoding at once
+    decoding = value("tensorrt-llm", 6400, "output_tokens_per_s") * value(
+        "tensorrt-llm", 6400, "itl_s")  # fmt: skip
+    assert decoding == pytest.approx(469.794 * 0.0815, rel=0.01)  # about 38 of 128
+    assert value("tensorrt-llm", 6400, "ttft_s") == pytest.approx(1046.939123)
+    r = next(r for r in published if r.source == "dstack-r1-h200-mi300x-2025"
+             and r.engine == "tensorrt-llm" and r.batch == 128 and r.completion == 6400
+             and r.metric == "ttft_s")  # fmt: skip
+    assert float(admitted(sf.deployment_for(r), 128, r.prompt, r.completion)) == 128
+
+
+def test_the_b200_row_queues_in_the_model_not_on_the_server(published, design, held):
+    (r,) = [r for r in design.rows if r.group == "inferencex" and r.engine == "sglang"
+            and r.gpu == "b200" and r.gpus == 4 and r.dtype == "fp8" and r.batch == 32
+            and r.metric == "ttft_s"]  # fmt: skip
+    k = design.rows.index(r)
+    assert r.value == pytest.approx(0.799, abs=1e-3) and sf.kv_format(r) == "bf16"
+    assert np.exp(held[k]) == pytest.approx(44.17, rel=0.01)  # 35 s predicted
+    held_tokens = r.prompt + (r.completion + 1) / 2
+    for kv, slots in (("bf16", 11), ("fp8", 22)):
+        dep = im.deployment("deepseek-v3", "b200", 4, "fp8", kv_dtype=kv, engine="sglang")
+        assert np.floor(dep.kv_capacity_tokens / held_tokens) == slots
+        assert dep.kv_replication == 4  # the latent cache, whole on every GPU
+    free = (dep.usable_bytes - dep.weight_bytes) / 4
+    assert free == pytest.approx(6.19e9, rel=1e-3)
+
+
+def test_the_intervals_coverage_and_width(design, held):
+    coverage = cv.coverage(design, held, 0.8)
+    width = cv.interval_width(design, held, 0.8)
+    assert coverage == pytest.approx(
+        {"ttft": 0.635, "itl": 0.7878, "throughput": 0.7434, "e2e": 0.5930}, abs=5e-4
+    )
+    assert width == pytest.approx(
+        {"ttft": 30.90, "itl": 3.129, "throughput": 3.224, "e2e": 3.867}, rel=1e-3
+    )
+
+
+def test_the_chapter_s_two_intervals():
+    load = dict(batch=16, prompt=1000, completion=500, batching="continuous", interval=0.8)
+    a100 = im.estimate(im.deployment("llama-2-70b", "a100-80gb-sxm", 2), **load)
+    h100 = im.estimate(im.deployment("llama-3.3-70b", "h100-sxm", 2, "fp8", engine="vllm"),
+                       **load)  # fmt: skip
+    assert (float(a100["ttft_s_low"]), float(a100["ttft_s_high"])) == pytest.approx(
+        (0.3689, 0.6959), abs=5e-4
+    )
+    assert float(h100["ttft_s_high"] / h100["ttft_s_low"]) == pytest.approx(193.9, rel=1e-3)
+    assert float(a100["queue_s"]) == float(h100["queue_s"]) == 0
+
+
+def test_round_numbers_exercise_by_hand(published, design, held):
+    qwen = sf.Design([r for r in published if r.group == "qwen-docs"])
+    rate = qwen.predict(cv.plain(qwen))
+    answer = np.mean(np.abs(qwen.value / rate - 1))  # printed over predicted rate
+    assert im.exercises.expected("ch10-round-numbers") == pytest.approx(answer, rel=1e-9)
+    assert answer == pytest.approx(0.2932, abs=5e-4)
+    fitted = np.mean(np.abs(np.expm1(cv.time_errors(design, held)[design.group == "qwen-docs"])))
+    assert fitted == pytest.approx(0.2224, abs=5e-4)
