@@ -115,11 +115,18 @@ def completion_points(
     each batch of ``SHOWN`` (to four significant digits, for the figure), ``fits`` (a bit per
     shown batch: it fits in memory), ``max_fit`` (the largest batch up to 4096 that fits; 0:
     none) and ``max_fit_usd`` (its price; None), ``even`` (the smallest batch whose completion
-    tokens cost at most the API's output price; 0: none up to 4096)."""
+    tokens cost at most the API's output price; 0: none up to 4096) and ``queues`` (the
+    batching is continuous). Batched continuously the batch is the requests in flight: one
+    must fit, and the server admits what its cache and engine hold while the rest queue, so
+    ``fits`` marks the batches admitted whole and ``max_fit`` is the most admitted at once,
+    past which the price stops falling."""
     price, prompt, completion = _mesh(prices, prompts, completions)
     dep = make_deployment(model, gpu, gpus, dtype, usd_per_gpu_hour=price)
     r = estimate(dep, batch=SEARCH, prompt=prompt, completion=completion, batching=batching)
     cost, fits = r["usd_per_1k_completion"], r["fits"]
+    queues = batching == "continuous"
+    if queues:  # admitted whole: every request in flight is served, none waits
+        fits = fits & (r["admitted"] >= SEARCH)
     even = cost <= get_api_price(api).usd_per_1k_output
     shown = SHOWN - 1
 
@@ -131,6 +138,7 @@ def completion_points(
             "max_fit": top,
             "max_fit_usd": _key(cost[i, j, k, top - 1]) if top else None,
             "even": _first(even[i, j, k], SEARCH),
+            "queues": queues,
         }
 
     return _points(block, prices, prompts, completions)
