@@ -47,7 +47,7 @@ from .api_history import ApiPeriod
 from .price_tiers import GpuPrice
 from .prices import get_api_price
 from .token_counts import tokens_ratio
-from .workloads import api_usd_per_request, price_workload
+from .workloads import api_usd_per_request, meets_targets
 
 AXES = ("interval", "price", "tokens", "utilisation", "batching")
 AXIS_TITLES = {
@@ -232,6 +232,55 @@ def _scaled(w, r: float):
     )
 
 
+def _cheapest(dep, w, mode, interval, stats):
+    """For each utilisation entry of ``stats``, the batch that serves ``w`` cheapest once the
+    GPUs are kept as busy as the first-token target allows at that batch: (batch, USD per
+    request at full load, utilisation, interval factors on the cost); batch 0 where none
+    meets the targets. More requests in flight share the weights but start later, and more
+    slots absorb a queue better: the queue decides the batch as much as the cost does. A
+    fixed utilisation keeps ``price_workload``'s choice, the cheapest batch within the
+    targets (the smallest of equally cheap ones)."""
+    n, steps = w.prompt, w.completion - 1  # the first token comes with the prefill
+    top = _MOST  # past what a continuous server admits only the queue grows
+    if mode == "continuous":
+        top = int(np.max(admitted(dep, _MOST, n, steps)))
+    b = np.arange(1, top + 1)
+    e = estimate(dep, batch=b, prompt=n, completion=steps, batching=mode, interval=interval)
+    with np.errstate(invalid="ignore"):
+        usd = (
+            np.nan_to_num(n * e["usd_per_1k_prompt"])
+            + np.nan_to_num(steps * e["usd_per_1k_completion"])
+        ) / 1000
+    ok = meets_targets(e, w.ttft_target_s, w.tokens_per_s_target)
+    if not ok.any():
+        return [(0, np.inf, 0.0, (1.0,))] * len(stats)
+    key = "usd_per_1k_completion" if steps else "usd_per_1k_prompt"
+    factors = (1.0,)
+    if interval is not None:  # a request's cost is its time: the throughput's interval
+        mid = e[key][0]
+        factors = (float(e[key + "_low"][0] / mid), 1.0, float(e[key + "_high"][0] / mid))
+    start = (e["ttft_s"] - e["queue_s"])[ok]  # the first token once a slot is free
+    service = start + e["completion_s"][ok]  # seconds a request holds its slot
+    slots = e["admitted"][ok]
+    out = []
+    for s in stats:
+        if not isinstance(s, str):
+            u = np.full(slots.shape, float(s))
+        elif w.ttft_target_s is None:
+            u = np.ones(slots.shape)  # nobody waits for a first token: a queue keeps it full
+        else:
+            budget = np.maximum(w.ttft_target_s - start, 0.0)
+            u = max_utilisation(slots, 1 / service, budget, LATENCY_STATISTICS[s])
+        with np.errstate(divide="ignore"):
+            cost = np.where(u > 0, usd[ok] / np.maximum(u, 1e-300), np.inf)
+        if not np.isfinite(cost).any():
+            out.append((0, np.inf, 0.0, factors))
+            continue
+        at = int(np.flatnonzero(cost <= cost.min() * (1 + 1e-9))[0])
+        out.append((int(b[ok][at]), float(usd[ok][at]), float(np.atleast_1d(u)[at]), factors))
+    return out
+
+
 def cost_verdict(
     workload, api, *, deployment: dict, prices=None, tokens=None,
     utilisation=("p99", "mean"), batching=("continuous",), interval=0.8, question=None,
@@ -290,37 +339,12 @@ def cost_verdict(
     for ti, r in enumerate(token_values):
         wr = _scaled(w, r)
         for bi, mode in enumerate(modes):
-            search = None
-            if mode == "continuous":  # past what the server admits only the queue grows
-                top = admitted(make_deployment(**dep_kw), _MOST, wr.prompt, wr.completion - 1)
-                search = np.arange(1, int(np.max(top)) + 1)
-            p = price_workload(wr, a, search, batching=mode, chunked_prefill=None, **dep_kw)
-            if not p.feasible:
-                continue
-            kw = dict(batch=p.batch, prompt=wr.prompt, completion=wr.completion - 1)
-            e = estimate(make_deployment(**dep_kw), batching=mode, interval=interval, **kw)
-            factors = [1.0]
-            if interval is not None:
-                mid = float(e["usd_per_1k_completion"])
-                factors = [float(e["usd_per_1k_completion_low"]) / mid, 1.0,
-                           float(e["usd_per_1k_completion_high"]) / mid]  # fmt: skip
-            start = float(e["ttft_s"] - e["queue_s"])  # the first token once a slot is free
-            service = start + float(e["completion_s"])  # seconds a request holds its slot
-            slots = float(e["admitted"])
-            for ui, s in enumerate(stats):
-                if not isinstance(s, str):
-                    u = float(s)
-                elif w.ttft_target_s is None:
-                    u = 1.0  # nobody waits for a first token: a queue keeps the GPUs full
-                else:
-                    budget = max(w.ttft_target_s - start, 0.0)
-                    u = max_utilisation(slots, 1 / service, budget, LATENCY_STATISTICS[s])
+            found = _cheapest(make_deployment(**dep_kw), wr, mode, interval, stats)
+            for ui, (batch, usd, u, factors) in enumerate(found):
                 utils[:, :, ti, ui, bi] = u
-                batches[:, :, ti, ui, bi] = p.batch
-                if u <= 0:
-                    continue
-                cost = p.usd_per_request / u / api_usd
-                for ii, f in enumerate(factors):
-                    ratios[ii, :, ti, ui, bi] = cost * f * price_scale
+                batches[:, :, ti, ui, bi] = batch
+                if batch:
+                    for ii, f in enumerate(factors):
+                        ratios[ii, :, ti, ui, bi] = usd / u * f * price_scale / api_usd
     name = question or f"{w.name} on {dep.label} against {a.name}"
     return Verdict(name, axes, ratios, utils, batches)

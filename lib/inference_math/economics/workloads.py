@@ -110,7 +110,8 @@ def self_hosted_cost(
     )  # fmt: skip
     mode = continuous_batch if batching.strip().lower() == "continuous" else static_batch
     kw = {"chunked_prefill": chunked_prefill} if mode is continuous_batch else {}
-    times = mode(dep, b, n, c - 1, **kw)
+    with np.errstate(divide="ignore", invalid="ignore"):  # as estimate: no decode step is
+        times = mode(dep, b, n, c - 1, **kw)  # a NaN it does not use
     seconds = times["prompt_gpu_s"] + times["completion_gpu_s"]
     return {
         "usd_per_request": seconds * dep.usd_per_second / u,
