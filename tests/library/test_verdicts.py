@@ -228,3 +228,24 @@ def test_a_workload_no_batch_can_serve_is_never_cheaper():
 def test_bad_input_is_refused_by_name(kw, message):
     with pytest.raises(ValueError, match=message):
         im.cost_verdict("chat", im.ARTICLE_API, deployment=ARTICLE, **{"interval": None, **kw})
+
+
+def test_a_verdict_against_another_api_and_over_fewer_values():
+    v = im.cost_verdict(
+        "chat", im.ARTICLE_API, deployment=ARTICLE, batching=("static",), interval=None,
+        tokens={"same": 1.0, "more": 1.2}, utilisation=(1.0,),
+    )  # fmt: skip
+    cut = im.get_api_price("gpt-3.5-turbo-0125")  # January 2024: input a third, output 3/4
+    later = v.against(cut)
+    bill = float(im.api_usd_per_request(cut, 1020, 129))
+    assert later.api_usd == bill and later.question.endswith("against gpt-3.5-turbo-0125")
+    assert later.ratios == pytest.approx(v.ratios * v.api_usd / bill, rel=1e-12)
+    same = later.only("tokens", [0])
+    assert same.cases == 1 and same.base == pytest.approx(later.ratios[0, 0, 0, 0, 0])
+    assert same.base == pytest.approx(
+        im.price_workload("chat", "gpt-3.5-turbo-0125", **ARTICLE).ratio, rel=1e-12
+    )
+    # the chapter's own price as the central case, one of the prices given
+    prices = im.gpu_prices("b200", ("2026-08-26", "2026-09-20"), since="2024-01")
+    assert [p.provider for p in prices] == ["Hyperstack", "Hyperstack", "Lambda", "CoreWeave"]
+    assert [p.tier for p in prices[:2]] == ["reserved", "on-demand"]

@@ -25,6 +25,7 @@ from ..core import units
 from ..economics.api_history import api_price_on
 from ..economics.price_tiers import gpu_prices
 from ..economics.verdicts import AXIS_TITLES, Verdict, cost_verdict, tokenizer_ratios
+from .page import glue
 
 WORKLOAD = "chat"
 # The dates each verdict prices at: the article's month, and the 2026 snapshot's day.
@@ -86,4 +87,28 @@ def clause(v: Verdict) -> dict[str, str]:
         "share": units.fmt_percent(v.cheaper_share),
         "deciding": AXIS_TITLES.get(v.deciding, "nothing"),
         "how": "turns it" if v.decided_by_flip else "moves it most",
+        "decides": (
+            f"which way it goes turns on {AXIS_TITLES[v.deciding]}"
+            if v.decided_by_flip
+            else f"{AXIS_TITLES.get(v.deciding, 'nothing')} moves it most"
+        ),
     }
+
+
+def glue_answers(prefix: str = "ans") -> dict[str, Verdict]:
+    """Glue the three verdicts' parts for a page's prose, as '<prefix>-<answer>-<part>'
+    ('ans-2026-span'): ``span``, ``central``, ``count`` ('none' for 0), ``cases``,
+    ``decides``, ``low`` and ``high``. Returns the verdicts. The landing page and chapter 1
+    use it."""
+    found = answers()
+    for key, v in found.items():
+        c = clause(v)
+        name = f"{prefix}-{key}"
+        glue(f"{name}-span", c["span"])
+        glue(f"{name}-decides", c["decides"])
+        glue(f"{name}-central", v.base, "ratio")
+        glue(f"{name}-low", v.low, "ratio")
+        glue(f"{name}-high", v.high, "ratio")
+        glue(f"{name}-count", v.cheaper_count, lambda n: units.fmt_int(n) if n else "none")
+        glue(f"{name}-cases", v.cases, "int")
+    return found

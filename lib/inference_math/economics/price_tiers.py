@@ -139,7 +139,7 @@ def _within(date: str, since: str | None, until: str | None) -> bool:
 
 def gpu_prices(
     gpu,
-    on_demand_date: str | None = None,
+    on_demand_date: str | tuple[str, ...] | None = None,
     tiers=TIERS,
     since: str | None = None,
     until: str | None = None,
@@ -147,9 +147,9 @@ def gpu_prices(
     """Every price of ``gpu`` in ``tiers``, cheapest first: the reserved and owned prices of
     ``GPU_PRICE_TIERS`` dated from ``since`` to ``until`` (ISO days or months, both ends
     included; None: no bound), each with its own date, and the on-demand quotes read on
-    ``on_demand_date`` (an ISO day, or a month "2023-07") from ``GPU_PRICE_TIERS`` and from
-    ``prices.GPU_HOUR_QUOTES``, so that the on-demand tier is several providers on one date
-    (None: every on-demand quote). A tier with no price for this GPU is simply absent.
+    ``on_demand_date`` (an ISO day, a month "2023-07", or several) from ``GPU_PRICE_TIERS`` and
+    from ``prices.GPU_HOUR_QUOTES``, so that the on-demand tier is several providers on one
+    date (None: every on-demand quote). A tier with no price for this GPU is simply absent.
     Chapters 11 and 12 use it."""
     name = get_gpu(gpu).name
     wanted = [checks.canonical("tier", t, {k: k for k in TIERS}) for t in tiers]
@@ -162,9 +162,8 @@ def gpu_prices(
         if p.gpu != name or p.tier not in wanted:
             continue
         if p.tier == "on-demand" and on_demand_date is not None:
-            same = p.date == on_demand_date or (
-                len(on_demand_date) == 7 and _month(p.date) == on_demand_date
-            )
+            days = (on_demand_date,) if isinstance(on_demand_date, str) else on_demand_date
+            same = any(p.date == d or (len(d) == 7 and _month(p.date) == d) for d in days)
             if not same:
                 continue
         if p.tier != "on-demand" and not _within(p.date, since, until):

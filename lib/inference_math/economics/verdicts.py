@@ -85,9 +85,44 @@ class Verdict:
     ratios: np.ndarray
     utilisations: np.ndarray  # the utilisation each case is priced at
     batches: np.ndarray  # the cheapest batch within the targets (0: none)
+    workload: str = ""  # the catalog workload, for ``against``
+    api_usd: float = float("nan")  # what the API charges for one request
 
     def axis(self, name: str) -> Axis:
         return self.axes[AXES.index(checks.canonical("axis", name, {a: a for a in AXES}))]
+
+    def against(self, api) -> Verdict:
+        """The same cases against another API (a name, ``ApiPrice`` or ``ApiPeriod``): the
+        self-hosted costs are the API's to share, so only its bill changes. The tokens axis
+        keeps its ratios, which must be those of the new API's tokenizer too."""
+        a = api.price() if isinstance(api, ApiPeriod) else get_api_price(api)
+        w = get_workload(self.workload)
+        usd = float(api_usd_per_request(a, w.prompt, w.completion))
+        name = f"{self.question.rsplit(' against ', 1)[0]} against {a.name}"
+        return dataclasses.replace(
+            self, question=name, ratios=self.ratios * (self.api_usd / usd), api_usd=usd
+        )
+
+    def only(self, name: str, keep) -> Verdict:
+        """The cases whose assumption ``name`` takes the values at indices ``keep``; the
+        central case stays where it was if kept, else takes the lower middle of those kept."""
+        i = AXES.index(self.axis(name).name)
+        a, keep = self.axes[i], list(keep)
+        if not keep:
+            raise ValueError(f"keep must name at least one value of {name}")
+        base = keep.index(a.base) if a.base in keep else _lower_middle([a.values[k] for k in keep])
+        axis = Axis(
+            a.name, tuple(a.labels[k] for k in keep), tuple(a.values[k] for k in keep), base
+        )
+        axes = self.axes[:i] + (axis,) + self.axes[i + 1 :]
+
+        def cut(x):
+            return np.take(x, keep, axis=i)
+
+        return dataclasses.replace(
+            self, axes=axes, ratios=cut(self.ratios), utilisations=cut(self.utilisations),
+            batches=cut(self.batches),
+        )  # fmt: skip
 
     @property
     def base_index(self) -> tuple:
@@ -122,10 +157,12 @@ class Verdict:
 
     @property
     def word(self) -> str:
-        """Self-hosting is cheaper in "all", "most" (half or more), "some" or "none" of the
-        cases."""
+        """Self-hosting is cheaper in "all", "most" (more than half), "half", "some" or
+        "none" of the cases."""
         share = self.cheaper_share
-        return "all" if share == 1 else "none" if share == 0 else "most" if share >= 0.5 else "some"
+        if share in (0.0, 0.5, 1.0):
+            return {0.0: "none", 0.5: "half", 1.0: "all"}[share]
+        return "most" if share > 0.5 else "some"
 
     def swing(self, name: str) -> tuple[float, float]:
         """The lowest and highest ratio as assumption ``name`` runs over its values, every
@@ -197,7 +234,7 @@ def _lower_middle(values) -> int:
     return int(order[(len(values) - 1) // 2])
 
 
-def _price_axis(prices, dep_price: float) -> Axis:
+def _price_axis(prices, dep_price: float, central=None) -> Axis:
     if prices is None:
         return Axis("price", (f"${dep_price:.2f}",), (dep_price,), 0)
     items = list(prices)
@@ -217,6 +254,10 @@ def _price_axis(prices, dep_price: float) -> Axis:
     # the central case: the lower middle of the on-demand quotes, what renting costs today
     pool = [i for i, r in enumerate(rented) if r] or list(range(len(values)))
     base = pool[_lower_middle([values[i] for i in pool])]
+    if central is not None:
+        if central not in items:
+            raise ValueError(f"central_price must be one of prices, got {central!r}")
+        base = items.index(central)
     return Axis("price", tuple(labels), tuple(values), base)
 
 
@@ -284,6 +325,7 @@ def _cheapest(dep, w, mode, interval, stats):
 def cost_verdict(
     workload, api, *, deployment: dict, prices=None, tokens=None,
     utilisation=("p99", "mean"), batching=("continuous",), interval=0.8, question=None,
+    central_price=None,
 ) -> Verdict:  # fmt: skip
     """Self-hosted over API cost of ``workload`` on ``deployment`` (keyword arguments of
     ``inference_math.deployment``) against ``api`` (a catalog name, an ``ApiPrice`` or an
@@ -299,14 +341,15 @@ def cost_verdict(
     - ``batching``: "static" and/or "continuous".
 
     The central case takes the point estimate, the lower middle of the on-demand prices
-    (of all prices, if none is on demand) and of the token ratios, and the first utilisation
-    and batching mode given. Chapters 11 and 12 use it."""
+    (of all prices, if none is on demand; or ``central_price``, one of ``prices``) and of
+    the token ratios, and the first utilisation and batching mode given. Chapters 11 and
+    12 use it."""
     w = get_workload(workload)
     a = api.price() if isinstance(api, ApiPeriod) else get_api_price(api)
     api_usd = float(api_usd_per_request(a, w.prompt, w.completion))
     dep_kw = dict(deployment)
     dep = make_deployment(**dep_kw)
-    price_axis = _price_axis(prices, float(np.max(dep.usd_per_gpu_hour)))
+    price_axis = _price_axis(prices, float(np.max(dep.usd_per_gpu_hour)), central_price)
     dep_kw["usd_per_gpu_hour"] = price_axis.values[price_axis.base]
     token_map = {"the same": 1.0} if tokens is None else dict(tokens)
     token_values = [float(checks.positive("tokens ratio", v)) for v in token_map.values()]
@@ -347,4 +390,4 @@ def cost_verdict(
                     for ii, f in enumerate(factors):
                         ratios[ii, :, ti, ui, bi] = usd / u * f * price_scale / api_usd
     name = question or f"{w.name} on {dep.label} against {a.name}"
-    return Verdict(name, axes, ratios, utils, batches)
+    return Verdict(name, axes, ratios, utils, batches, w.name, api_usd)
