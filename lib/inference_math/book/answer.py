@@ -24,6 +24,7 @@ import functools
 from ..core import units
 from ..economics.api_history import api_price_on
 from ..economics.price_tiers import gpu_prices
+from ..economics.workloads import price_workload
 from ..economics.verdicts import AXIS_TITLES, Verdict, cost_verdict, tokenizer_ratios
 from .page import glue
 
@@ -88,9 +89,9 @@ def clause(v: Verdict) -> dict[str, str]:
         "deciding": AXIS_TITLES.get(v.deciding, "nothing"),
         "how": "turns it" if v.decided_by_flip else "moves it most",
         "decides": (
-            f"which way it goes turns on {AXIS_TITLES[v.deciding]}"
+            f"which way turning on {AXIS_TITLES[v.deciding]}"
             if v.decided_by_flip
-            else f"{AXIS_TITLES.get(v.deciding, 'nothing')} moves it most"
+            else f"{AXIS_TITLES.get(v.deciding, 'nothing')} moving it most"
         ),
     }
 
@@ -98,9 +99,15 @@ def clause(v: Verdict) -> dict[str, str]:
 def glue_answers(prefix: str = "ans") -> dict[str, Verdict]:
     """Glue the three verdicts' parts for a page's prose, as '<prefix>-<answer>-<part>'
     ('ans-2026-span'): ``span``, ``central``, ``count`` ('none' for 0), ``cases``,
-    ``decides``, ``low`` and ``high``. Returns the verdicts. The landing page and chapter 1
+    ``decides``, ``low`` and ``high``; and '<prefix>-article-full', the article's own figure
+    (its terms with the GPUs always full and the tokens counted alike). Returns the
+    verdicts. The landing page and chapter 1
     use it."""
     found = answers()
+    # the article's own figure: its terms, GPUs always full, tokens counted alike
+    gpt35 = api_price_on("gpt-3.5-turbo", ARTICLE_DATE).price()
+    full = price_workload(WORKLOAD, gpt35, scenario="article-2023", gpus=2).ratio
+    glue(f"{prefix}-article-full", full, "ratio")
     for key, v in found.items():
         c = clause(v)
         name = f"{prefix}-{key}"
