@@ -38,11 +38,16 @@ class ApiPeriod:
     read: str = ""  # the day the price was last seen in force, where known
     note: str = ""
 
+    @property
+    def name(self) -> str:
+        """'deepseek-chat (2025-02-09)': the alias and the day this price took effect."""
+        return f"{self.alias} ({self.start})"
+
     def price(self) -> ApiPrice:
         """This period's price as an ``ApiPrice`` (for ``api_usd_per_request``), named
         '<alias> (<start>)'."""
         return ApiPrice(
-            f"{self.alias} ({self.start})", self.usd_per_1k_input, self.usd_per_1k_output,
+            self.name, self.usd_per_1k_input, self.usd_per_1k_output,
             None, self.start, self.source, self.usd_per_1k_cached_input,
         )  # fmt: skip
 
