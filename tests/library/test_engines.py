@@ -83,7 +83,7 @@ def test_whole_prompts_remain_available():
 
 
 def test_the_steady_state_settles():
-    # the rate is found by bisection: more halvings do not move it
+    # the rate is found by bisection: more halvings move it by less than a part in 10^7
     import inference_math.serving.batching as batching
 
     dep = im.deployment("llama-3.1-70b", "a100-80gb-sxm", 4, engine="vllm")
@@ -96,7 +96,7 @@ def test_the_steady_state_settles():
     finally:
         batching._ITERATIONS = saved
     for key in ("ttft_s", "itl_s", "output_tokens_per_s"):
-        assert np.allclose(first[key], again[key], rtol=1e-9), key
+        assert np.allclose(first[key], again[key], rtol=1e-7), key
 
 
 def test_a_latent_cache_is_copied_to_every_gpu_under_tensor_parallelism():

@@ -34,8 +34,9 @@ from .deployment import Deployment
 from .steps import decode_step_time, mean_decode_step_time, pass_time, prefill_time
 
 BATCHING = ("static", "continuous")
-# Halvings of the bracket on the request rate: 2^-40 of it, far below any printed digit.
-_ITERATIONS = 40
+# Halvings of the bracket on the request rate: 2^-28 of it (four parts in a billion), below
+# any printed digit.
+_ITERATIONS = 28
 # Rounds of the small fixed points inside one rate (the decoding requests, a step's prompt
 # tokens): each changes a step by a fraction of the last.
 _INNER = 3
@@ -139,13 +140,14 @@ def _chunked(dep, a, n, c, decode, first):
     """A step carries the decoding requests' tokens and at most the budget left of prompt
     tokens. While such steps leave time between them, a step carries one prompt (or one
     budget's chunk of a long one): m = X ceil(N / room) such steps a second, each t_mix, the
-    rest plain decode steps t_decode; a token waits for the mean step, ITL = 1 / (m + (1 -
-    m t_mix) / t_decode), and a prompt's first token comes after the step in progress, the
-    wait for earlier prompts (the prefill steps as an M/D/1 server busy m t_mix of the time)
-    and its own chunk steps. Once they would fill the time (m t_mix >= 1), every step
-    carries what arrives during it, p = X N t(p) prompt tokens, and ITL is that step. When
-    even full steps cannot carry what the clients send, every step is full: X = room / (N
-    t_full), and the others wait for their prefill (Little's law: TTFT = A / X - C ITL).
+    rest plain decode steps t_decode; a token waits for the mean step, ITL = 1 / (m + (1 - m
+    t_mix) / t_decode), and a prompt's first token comes after the step in progress and its
+    own chunk steps (a scheduler puts every waiting prompt into the next step, up to the
+    budget, so prompts queue only once steps are full). Once they would fill the time (m
+    t_mix >= 1), every step carries what arrives during it, p = X N t(p) prompt tokens, and
+    ITL is that step. When even full steps cannot carry what the clients send, every step is
+    full: X = room / (N t_full), and the others wait for their prefill (Little's law: TTFT =
+    A / X - C ITL).
 
     An engine that does not mix (SGLang's default) runs the prompts that arrived as a pass
     of their own, between decode steps: the decoding requests yield no token in it, so
@@ -181,13 +183,18 @@ def _chunked(dep, a, n, c, decode, first):
                                                      room), one_chunk)  # fmt: skip
             mixed = step(decoding, p)
             m = rate * n / np.maximum(p, 1.0)
-            busy = np.minimum(m * mixed, _MAX_PREFILL_SHARE)
-            sparse_itl = np.where(mixes, 1 / (m + (1 - busy) / plain), plain / (1 - busy))
-            sparse_ttft = (
-                np.where(mixes, sparse_itl, plain) / 2
-                + busy / (2 * (1 - busy)) * chunks * mixed
-                + chunks * mixed
+            # below one where steps mix (the dense test above); a pass of prompts only is
+            # capped, the closed loop then admitting fewer (the saturated case)
+            busy = np.where(
+                mixes, np.minimum(m * mixed, 1.0), np.minimum(m * mixed, _MAX_PREFILL_SHARE)
             )
+            sparse_itl = np.where(
+                mixes, 1 / (m + (1 - busy) / plain), plain / np.where(mixes, 1.0, 1 - busy)
+            )
+            # the step in progress, then the prompt's own chunk steps: a scheduler puts
+            # every waiting prompt into the next step up to the budget, so prompts do not
+            # queue behind each other until the budget is full (the saturated case below)
+            sparse_ttft = np.where(mixes, sparse_itl, plain) / 2 + chunks * mixed
             itl = np.where(has_prompt, np.where(dense, mixed, sparse_itl), plain)
             ttft = np.where(
                 has_prompt, np.where(dense, mixed / 2 + chunks * mixed, sparse_ttft), first
@@ -198,7 +205,8 @@ def _chunked(dep, a, n, c, decode, first):
         return ttft, itl, np.where(has_prompt, cap, np.inf), full_itl, chunks * full
 
     # the rate at which every step would be full bounds the search
-    _, _, cap, full_itl, full_prefill = steady(a / (c * decode + np.where(has_prompt, 0, first)))
+    probe = a / (np.where(has_prompt, prefill_time(dep, n, 1), first) + c * decode)
+    _, _, cap, full_itl, full_prefill = steady(probe)
     no_prompt_rate = a / (first + c * decode)
     hi = np.where(has_prompt, cap, no_prompt_rate)
     lo = np.zeros_like(hi)
@@ -209,7 +217,7 @@ def _chunked(dep, a, n, c, decode, first):
         lo, hi = np.where(short, mid, lo), np.where(short, hi, mid)
     rate = 0.5 * (lo + hi)
     ttft, itl, _, _, _ = steady(rate)
-    ttft_cap, itl_cap, *_ = steady(cap)
+    ttft_cap, itl_cap, *_ = steady(np.where(has_prompt, cap, probe))
     saturated = has_prompt & (cap * (ttft_cap + c * itl_cap) < a)
     itl = np.where(saturated, full_itl, itl)
     ttft = np.where(saturated, np.maximum(a / cap - c * full_itl, full_prefill), ttft)

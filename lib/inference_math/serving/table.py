@@ -128,6 +128,8 @@ class DeploymentTable:
         """Experts a mixture layer reads for ``tokens`` tokens routed uniformly, top-k of E:
         E (1 - (1 - k/E)^B); 0 for a dense model (chapter 12)."""
         e = np.asarray(self.n_experts, dtype=float)
+        if e.ndim == 0 and e <= 1:  # one dense deployment: nothing to route (the common case)
+            return np.zeros(np.shape(tokens))
         k = np.asarray(self.experts_per_token, dtype=float)
         b = np.asarray(tokens, dtype=float)
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -188,6 +190,8 @@ class DeploymentTable:
         remote share (G - 1) / G over the link. Zero on one GPU."""
         t = np.asarray(tokens, dtype=float)
         g = np.asarray(self.gpus, dtype=float)
+        if g.ndim == 0 and g <= 1:  # one GPU: nothing to communicate
+            return np.zeros(t.shape)
         link = self._link()
         data = t * self.d_model * 2.0
         ring_s, all_to_all_s = self._seconds_per_token()
