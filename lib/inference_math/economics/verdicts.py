@@ -59,6 +59,8 @@ AXIS_TITLES = {
 }
 # A latency statistic the target holds for: its q for serving.queueing.max_utilisation.
 LATENCY_STATISTICS = {"p99": 0.99, "mean": "mean"}
+# The prediction interval a verdict ranges over by default: the level chapter 10 reports.
+INTERVAL_LEVEL = 0.8
 # The most requests price_workload considers in flight.
 _MOST = 4096
 
@@ -324,7 +326,7 @@ def _cheapest(dep, w, mode, interval, stats):
 
 def cost_verdict(
     workload, api, *, deployment: dict, prices=None, tokens=None,
-    utilisation=("p99", "mean"), batching=("continuous",), interval=0.8, question=None,
+    utilisation=("p99", "mean"), batching=("continuous",), interval=INTERVAL_LEVEL, question=None,
     central_price=None,
 ) -> Verdict:  # fmt: skip
     """Self-hosted over API cost of ``workload`` on ``deployment`` (keyword arguments of
