@@ -184,7 +184,8 @@ def batch(folder):
         "detacher": notebook(first=SPAWN.format(tag="987651")),
         "untouched": notebook({}),
         "wrong-types": notebook({INT4: '"35.3"', "ch01-gpus-gpt3": "float('nan')",
-                                 "ch01-mha-params": "[1, 2]", "ch01-embed-share": "True"}),
+                                 "ch01-mha-params": "[1, 2]", "ch01-embed-share": "True",
+                                 "ch01-rule-of-thumb": "10**400"}),
     }  # fmt: skip
     paths = {name: write(folder, f"{name}.ipynb", nb) for name, nb in subs.items()}
     zipped = folder / "subs" / "zipped.zip"
@@ -285,6 +286,8 @@ def test_values_of_the_wrong_kind_score_zero_with_the_reason(batch):
     assert r[INT4][:1] == (0,) and "should be a number, not str" in r[INT4][2]
     assert r["ch01-gpus-gpt3"][0] == 0 and "not a finite number" in r["ch01-gpus-gpt3"][2]
     assert "not list" in r["ch01-mha-params"][2] and "not bool" in r["ch01-embed-share"][2]
+    assert r["ch01-rule-of-thumb"][0] == 0  # an integer beyond float64 is not finite
+    assert "not a finite number" in r["ch01-rule-of-thumb"][2]
 
 
 @needs_ns

@@ -51,6 +51,9 @@ def __grade_export(names, path):
             try:
                 out[name] = {"number": repr(float(value))}
                 continue
+            except OverflowError:  # an integer beyond float64: a number, just not finite
+                out[name] = {"number": "inf" if value > 0 else "-inf"}
+                continue
             except Exception:
                 pass
         out[name] = {"type": kind}
