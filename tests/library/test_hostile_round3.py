@@ -295,6 +295,13 @@ def test_api_refuses_absurd_batches_and_contexts(call, name):
         call()
 
 
+def test_the_readme_states_the_limits_the_library_holds():
+    readme = " ".join((ROOT / "README.md").read_text().split())
+    assert f"more than {checks.MAX_GPUS:,} GPUs" in readme
+    assert f"a batch above {checks.MAX_BATCH:,} sequences" in readme
+    assert f"above {checks.MAX_TOKENS:,} tokens" in readme
+
+
 def test_the_token_limit_is_above_every_catalog_context():
     longest = max(m.max_context for m in im.MODELS.values())
     assert longest < checks.MAX_TOKENS
