@@ -10,8 +10,9 @@ For each chapter it writes, under _build/assignments/:
                      figures, equations and exercises; each numeric exercise ending in an
                      answer cell and `grader.check(...)`), tests/ with the public tests only,
                      the library as a wheel without the answers, and requirements.txt
-  chNN/autograder/   for the instructor: tests/ with the hidden tests too, autograder.zip
-                     (made by `otter generate`, for Gradescope or `otter run`),
+  chNN/autograder/   for the instructor: tests/ with the hidden tests too, public_tests/,
+                     grade.py (local grading: tools/otter/), autograder.zip (made by `otter
+                     generate`, for Gradescope, graded the way grade.py grades),
                      otter_config.json, requirements.txt and key.csv (the answers, tolerances and
                      points, for nbgrader or an LMS)
 
@@ -317,9 +318,9 @@ def write_chapter(chapter: int, page: str, exercises: list, wheel: Path) -> list
     nb, numbers = student_notebook(page, by_label)
     nbformat.write(nb, student / f"{name}.ipynb")
     rows = []
+    grading_folder(grader, exercises)
     for ex in exercises:
         (student / "tests" / f"{ex.label}.py").write_text(test_file(ex, hidden=False))
-        (grader / "tests" / f"{ex.label}.py").write_text(test_file(ex, hidden=True))
         rows.append(
             {
                 "chapter": chapter,
@@ -343,10 +344,6 @@ def write_chapter(chapter: int, page: str, exercises: list, wheel: Path) -> list
     config = {**OTTER_CONFIG, "assignment_name": name}
     (grader / "otter_config.json").write_text(json.dumps(config, indent=2) + "\n")
     write_key(grader / "key.csv", rows)
-    questions = {ex.label: ex.difficulty for ex in exercises}
-    (grader / "questions.json").write_text(json.dumps(questions, indent=2) + "\n")
-    for helper in ("fallback.py", "grade.py"):
-        shutil.copy2(Path(__file__).parent / "otter" / helper, grader)
     # On Gradescope the wheel is unpacked under /autograder/source/files/.
     gradescope = grader / "requirements-gradescope.txt"
     gradescope.write_text(
@@ -382,14 +379,35 @@ def write_chapter(chapter: int, page: str, exercises: list, wheel: Path) -> list
     return rows
 
 
+# The grading scripts (tools/otter/) copied beside the hidden tests and into the zip.
+GRADING_HELPERS = ("fallback.py", "grade.py", "sandbox.py", "worker.py")
+
+
+def grading_folder(grader: Path, exercises) -> None:
+    """What grade.py reads in an autograder folder: tests/ (hidden), public_tests/ (what
+    grader.check runs in the student's kernel; no answers), questions.json, the scripts."""
+    for sub in ("tests", "public_tests"):
+        (grader / sub).mkdir(parents=True, exist_ok=True)
+    for ex in exercises:
+        (grader / "tests" / f"{ex.label}.py").write_text(test_file(ex, hidden=True))
+        (grader / "public_tests" / f"{ex.label}.py").write_text(test_file(ex, hidden=False))
+    questions = {ex.label: ex.difficulty for ex in exercises}
+    (grader / "questions.json").write_text(json.dumps(questions, indent=2) + "\n")
+    for helper in GRADING_HELPERS:
+        shutil.copy2(Path(__file__).parent / "otter" / helper, grader)
+
+
 def add_fallback(zip_path: Path, grader: Path) -> None:
-    """Replace otter's run_otter.py in the zip by one that grades an ungradable submission 0
-    for every question (with the error) instead of failing; add what it needs."""
+    """Replace otter's run_otter.py in the zip by ours (grade.py's way: values judged
+    outside the student's kernel, a time limit, an ungradable submission 0 for every
+    question with the error); add what it needs."""
     with zipfile.ZipFile(zip_path) as z:
         entries = {n: z.read(n) for n in z.namelist() if n != "run_otter.py"}
     entries["run_otter.py"] = (Path(__file__).parent / "otter" / "run_otter.py").read_bytes()
-    for extra in ("fallback.py", "questions.json"):
+    for extra in (*GRADING_HELPERS, "questions.json"):
         entries[extra] = (grader / extra).read_bytes()
+    for test in sorted((grader / "public_tests").glob("*.py")):
+        entries[f"public_tests/{test.name}"] = test.read_bytes()
     with zipfile.ZipFile(zip_path, "w", zipfile.ZIP_DEFLATED) as z:
         for n, data in entries.items():
             z.writestr(n, data)

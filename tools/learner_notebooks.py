@@ -12,12 +12,20 @@ A notebook the learner has changed is never overwritten. notebooks/.written.json
 SHA-256 of every notebook this command wrote; a notebook whose contents no longer match (or
 that this command did not write) is kept, and the command lists it and says how to get a
 fresh copy: delete it, or run `make notebooks FRESH=1`, which overwrites every notebook.
+
+A damaged notebooks/.written.json (truncated, not JSON, not a map of names to SHA-256
+hashes, unreadable, a folder) is rebuilt from what is on disk: a notebook identical to the
+build's is recorded as written by this command, and every other is kept as the learner's;
+one line on stderr says so. The file is written whole or not at all (a temporary file
+renamed over it), so an interrupted run cannot truncate it.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -57,6 +65,61 @@ def stale(chapters: list[Path]) -> list[str]:
     return why
 
 
+SHA256 = re.compile(r"[0-9a-f]{64}")
+
+
+def read_manifest(path: Path) -> tuple[dict[str, str], str | None]:
+    """(name -> SHA-256 of the notebook this command wrote, None), or ({}, why) when the
+    file is damaged: the caller then rebuilds it from the notebooks on disk."""
+    if not path.exists() and not path.is_symlink():
+        return {}, None
+    try:
+        data = json.loads(path.read_bytes().decode("utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as err:
+        why = getattr(err, "strerror", None) or type(err).__name__
+        return {}, f"it cannot be read as JSON ({why})"
+    if not isinstance(data, dict):
+        return {}, f"it holds a JSON {type(data).__name__}, not a map of notebooks"
+    bad = [k for k, v in data.items() if not (isinstance(v, str) and SHA256.fullmatch(v))]
+    if bad:
+        return {}, f"its entry {ascii(bad[0])[:60]} is not a SHA-256 hash"
+    return data, None
+
+
+def write_manifest(path: Path, written: dict[str, str]) -> None:
+    """Write the record whole or not at all: a temporary file renamed over the old one."""
+    if path.is_dir() and not path.is_symlink() and not any(path.iterdir()):
+        path.rmdir()  # an empty folder in its place: the record replaces it
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(dict(sorted(written.items())), indent=1) + "\n")
+    os.replace(tmp, path)
+
+
+def update(built: Path, out: Path, names: list[str], fresh: bool = False):
+    """Copy each notebook ``names`` from ``built`` to ``out`` unless the learner changed it:
+    (how many were written, the names kept, why the record was rebuilt or None)."""
+    out.mkdir(exist_ok=True)
+    manifest = out / MANIFEST.name
+    written, damaged = read_manifest(manifest)
+    kept, wrote = [], 0
+    for name in names:
+        data = (built / name).read_bytes()
+        target = out / name
+        if target.exists() and not fresh:
+            now = sha256(target.read_bytes())
+            if now == sha256(data):
+                written[name] = now
+                continue
+            if written.get(name) != now:  # changed since we wrote it, or not ours
+                kept.append(name)
+                continue
+        target.write_bytes(data)
+        written[name] = sha256(data)
+        wrote += 1
+    write_manifest(manifest, written)
+    return wrote, kept, damaged
+
+
 def main(argv: list[str]) -> int:
     fresh = "--fresh" in argv
     chapters = sorted((ROOT / "chapters").glob("*.md"))
@@ -70,31 +133,25 @@ def main(argv: list[str]) -> int:
             print("notebooks: the build did not produce every chapter", file=sys.stderr)
             return 1
 
-    OUT.mkdir(exist_ok=True)
-    written = json.loads(MANIFEST.read_text()) if MANIFEST.exists() else {}
-    kept, wrote = [], 0
-    for md in chapters:
-        name = f"{md.stem}.ipynb"
-        data = (BUILT / name).read_bytes()
-        target = OUT / name
-        if target.exists() and not fresh:
-            now = sha256(target.read_bytes())
-            if now == sha256(data):
-                written[name] = now
-                continue
-            if written.get(name) != now:  # changed since we wrote it, or not ours
-                kept.append(name)
-                continue
-        target.write_bytes(data)
-        written[name] = sha256(data)
-        wrote += 1
-    MANIFEST.write_text(json.dumps(dict(sorted(written.items())), indent=1) + "\n")
-
-    print(f"notebooks: {wrote} written to {OUT.relative_to(ROOT)}/, {len(chapters)} in all")
+    names = [f"{md.stem}.ipynb" for md in chapters]
+    try:
+        wrote, kept, damaged = update(BUILT, OUT, names, fresh)
+    except OSError as err:
+        print(f"notebooks: cannot write {err.filename}: {err.strerror}", file=sys.stderr)
+        return 1
+    shown = OUT.relative_to(ROOT) if OUT.is_relative_to(ROOT) else OUT
+    if damaged:
+        print(
+            f"notebooks: {shown}/{MANIFEST.name} was damaged ({damaged}); rebuilt it "
+            "from the notebooks on disk: those identical to the build are recorded, every "
+            "other is kept as yours",
+            file=sys.stderr,
+        )
+    print(f"notebooks: {wrote} written to {shown}/, {len(chapters)} in all")
     if kept:
         print(f"notebooks: kept {len(kept)} you changed (not overwritten):")
         for name in kept:
-            print(f"  notebooks/{name}")
+            print(f"  {shown}/{name}")
         print(
             "notebooks: for a fresh copy of one, delete it and run `make notebooks` again; "
             "`make notebooks FRESH=1` overwrites them all"

@@ -1,7 +1,16 @@
 """The command line: ``python -m inference_math estimate|models|gpus``.
 
-Exit status 0 when the workload fits, 1 when it does not (the result is still printed, and one
-line on stderr says why), 2 for bad input (one line on stderr, never a traceback).
+Exit status:
+  0  success; for estimate, the workload fits
+  1  the workload does not fit (the result is still printed; one line on stderr says why)
+  2  bad input (one line on stderr, never a traceback)
+  3  the output could not be written: standard output closed, the disk full, the reader
+     gone (a broken pipe) or another write error; one line on stderr, the output is missing
+     or incomplete
+  4  the output was written, but standard output's encoding (cp1252, say) cannot show a
+     character of it (a model name read from a file): every such character is written as
+     an escape (\\xe9, \\u0451) and one line on stderr names the first
+3 and 4 take precedence over 0 and 1: what was printed is not what was computed.
 """
 
 from __future__ import annotations
@@ -9,13 +18,11 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
-import sys
 import warnings
 
 import numpy as np
 
-from .core import units
+from .core import streams, units
 from .core.checks import printable
 from .hardware.gpus import GPUS
 from .model.catalog import MODELS
@@ -25,14 +32,22 @@ from .serving.estimator import WORKLOAD_OPTIONS, estimate, fit_problem
 from .serving.workload import get_workload
 
 PROG = "inference-math"
+EXIT_FITS, EXIT_DOES_NOT_FIT, EXIT_BAD_INPUT, EXIT_NOT_WRITTEN, EXIT_ESCAPED = 0, 1, 2, 3, 4
 
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message):  # argparse prints usage over several lines; we want one
         raise _BadInput(message)
 
+    def print_help(self, file=None):  # written like any output, so its errors count too
+        raise _Help(self.format_help())
+
 
 class _BadInput(Exception):
+    pass
+
+
+class _Help(Exception):
     pass
 
 
@@ -41,8 +56,18 @@ _TYPES = {"model": str, "gpu": str, "name": str, "count": float, "fraction": flo
           "number": float, "level": float}  # fmt: skip
 
 
+def _help(text: str) -> str:
+    """A help line as written ("90% usable"): argparse would read its % as a format."""
+    return text.replace("%", "%%")
+
+
 def _parser() -> argparse.ArgumentParser:
-    p = _Parser(prog=PROG, description="Inference arithmetic for large language models.")
+    p = _Parser(
+        prog=PROG,
+        description="Inference arithmetic for large language models.",
+        epilog=__doc__[__doc__.index("Exit status") :],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
     e = sub.add_parser("estimate", help="time, memory and cost of one workload")
     # The options are the deployment's choices and estimate's workload, each described once
@@ -50,15 +75,17 @@ def _parser() -> argparse.ArgumentParser:
     for name, field in choices().items():
         kind = field.metadata["kind"]
         e.add_argument(
-            f"--{name.replace('_', '-')}", type=_TYPES[kind], help=field.metadata["help"]
+            f"--{name.replace('_', '-')}", type=_TYPES[kind], help=_help(field.metadata["help"])
         )
     e.add_argument("--scenario", help=f"preset assumptions: {', '.join(SCENARIOS)}")
     for name, kind, what in WORKLOAD_OPTIONS:
         flag = f"--{name.replace('_', '-')}"
         if kind == "flag":  # --chunked-prefill, --no-chunked-prefill, or the default (None)
-            e.add_argument(flag, action=argparse.BooleanOptionalAction, default=None, help=what)
+            e.add_argument(
+                flag, action=argparse.BooleanOptionalAction, default=None, help=_help(what)
+            )
         else:
-            e.add_argument(flag, type=_TYPES[kind], help=what)
+            e.add_argument(flag, type=_TYPES[kind], help=_help(what))
     e.add_argument("--json", action="store_true", help="print one JSON object")
     for name, what in (("models", "the model catalog"), ("gpus", "the GPU catalog")):
         s = sub.add_parser(name, help=f"list {what}")
@@ -321,6 +348,8 @@ def _run(argv) -> Output:
         if args.command == "estimate" and args.gpu is None and args.scenario is None:
             raise _BadInput(f"--gpu is required; allowed: {', '.join(GPUS)}")
         return {"estimate": _estimate, "models": _models, "gpus": _gpus}[args.command](args)
+    except _Help as shown:
+        return Output(str(shown).rstrip("\n"))
     except (_BadInput, ValueError) as err:
         # one line, with any control character a file or argument carried shown escaped
         message = " ".join(printable(" ".join(str(err).split())).split())
@@ -328,19 +357,16 @@ def _run(argv) -> Output:
 
 
 def main(argv=None) -> int:
-    """Run the command line; returns the exit status (0 fits, 1 does not fit, 2 bad input)."""
+    """Run the command line; returns the exit status (0 fits, 1 does not fit, 2 bad input,
+    3 output not written, 4 output written with escapes: the module's docstring)."""
     with np.errstate(all="ignore"):  # no numpy warning reaches the user; results are checked
         out = _run(argv)
-    try:
-        if out.stdout:
-            print(out.stdout, flush=True)
-    except BrokenPipeError:
-        # The reader closed the pipe (`| head`): say nothing more on stdout, keep the status.
-        # Point stdout at /dev/null so that Python's exit flush cannot fail loudly.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-    for line in out.stderr:
-        try:
-            print(line, file=sys.stderr, flush=True)
-        except BrokenPipeError:
-            break
-    return out.status
+    status, stderr = out.status, list(out.stderr)
+    if out.stdout:
+        problem, why = streams.write_stdout(out.stdout)
+        if problem == streams.NOT_WRITTEN:  # what was computed never arrived: say only that
+            status, stderr = EXIT_NOT_WRITTEN, [f"{PROG}: error: {why}"]
+        elif problem == streams.ESCAPED:
+            status, stderr = EXIT_ESCAPED, [*stderr, f"{PROG}: error: {why}"]
+    streams.write_stderr(stderr)
+    return status

@@ -58,6 +58,9 @@ def test_every_chapter_has_a_student_and_an_autograder_folder(assignments):
             assert f"tests/{ex.label}.py" in names
             assert (base / "student" / "tests" / f"{ex.label}.py").exists()
         assert {"run_autograder", "setup.sh", "otter_config.json", "run_otter.py"} <= names
+        # graded as grade.py grades: values judged outside the student's kernel
+        assert {"grade.py", "worker.py", "sandbox.py", "fallback.py", "questions.json"} <= names
+        assert {f"public_tests/{ex.label}.py" for ex in exercises_of(ch)} <= names
 
 
 def student_files(ch):

@@ -16,6 +16,19 @@ import numpy as np
 
 # Counts (batch, GPUs, tokens) above 2**53 are not exact in float64, and no deployment has them.
 MAX_COUNT = 2.0**53
+# Numbers beyond any real deployment: refused rather than priced, each with its reason.
+# More GPUs than any one deployment of the book's era spans (an NVL72 rack holds 72; a
+# tensor-parallel group rarely exceeds 8, an expert-parallel one a few hundred).
+MAX_GPUS = 4096
+WHY_GPUS = "more than any one deployment spans (an NVL72 rack holds 72 GPUs)"
+# Sequences in flight at once: 256 per GPU on the largest deployment (servers cap requests
+# per replica in the hundreds, vLLM's default max_num_seqs is 256 per engine).
+MAX_BATCH = 2**20
+WHY_BATCH = "256 sequences in flight on each of 4,096 GPUs (engines admit hundreds per replica)"
+# Tokens in one sequence: 2**24, 1.6 times the longest context in the catalog (Llama 4
+# Scout's 10,485,760); a test checks that the catalog stays below it.
+MAX_TOKENS = 2**24
+WHY_TOKENS = "1.6 times the longest context in the catalog, Llama 4 Scout's 10,485,760 tokens"
 # A config.json is a few kilobytes; a data file of the book a few tens. Anything larger than
 # this is not what the caller meant to give (a symlink to /dev/zero, a model's weights).
 MAX_FILE_BYTES = 1_000_000
@@ -58,10 +71,48 @@ def flag(name: str, value) -> bool:
     raise ValueError(f"{name} must be True or False, got {value!r}")
 
 
-def _as_float_array(name: str, value) -> np.ndarray:
+def _leaves(value, limit: int = 1_000_000):
+    """The non-list items of nested lists and tuples (at most ``limit`` of them)."""
+    stack = [value]
+    while stack and limit > 0:
+        x = stack.pop()
+        if isinstance(x, (list, tuple)):
+            stack.extend(x)
+        else:
+            limit -= 1
+            yield x
+
+
+def _no_mask(name: str, value) -> None:
+    """Refuse a numpy masked array (or a masked element): its hidden values are still there,
+    and a check that skips them would let them through into a price."""
+    if isinstance(value, np.ma.MaskedArray) or value is np.ma.masked:
+        raise ValueError(
+            f"{name} is a masked array: the library does not honour masks, and its masked "
+            "values would be used; pass x.compressed() (the unmasked values) or x.filled(v)"
+        )
+
+
+def _as_float_array(name: str, value, finite: bool = True) -> np.ndarray:
     if isinstance(value, (str, bytes, bool, np.bool_)) or value is None:
-        raise ValueError(f"{name} must be a number, got {value!r}")
-    raw = np.asarray(value) if not isinstance(value, np.ndarray) else value
+        raise ValueError(f"{name} must be a number, got {printable(repr(value))[:80]}")
+    _no_mask(name, value)
+    if isinstance(value, (list, tuple)):
+        for leaf in _leaves(value):
+            _no_mask(name, leaf)
+            if isinstance(leaf, (str, bytes, bool, np.bool_)) or leaf is None:
+                raise ValueError(
+                    f"{name} must be a number or an array of numbers, got "
+                    f"{printable(repr(leaf))[:80]} in {printable(repr(value))[:80]}"
+                )
+    # any other ndarray subclass (np.matrix, a memmap) is read as a plain array of its
+    # values (np.asarray drops the subclass), so that its operators cannot change the arithmetic
+    try:
+        raw = np.asarray(value)
+    except Exception:  # a ragged list, an object whose __array__ fails
+        raise ValueError(
+            f"{name} must be a number or an array of numbers, got {printable(repr(value))[:80]}"
+        ) from None
     numbers = raw.dtype.kind in "iuf" or (
         raw.dtype.kind == "O"
         and all(
@@ -80,7 +131,7 @@ def _as_float_array(name: str, value) -> np.ndarray:
             arr = raw.astype(float)
     except OverflowError:  # a Python integer beyond float64 (10**400)
         raise ValueError(f"{name} must be finite, got a number too large for float64") from None
-    if not np.all(np.isfinite(arr)):
+    if finite and not np.all(np.isfinite(arr)):
         bad = raw[~np.isfinite(arr)].flat[0]
         raise ValueError(f"{name} must be finite, got {bad}")
     return arr
@@ -91,8 +142,17 @@ def number(name: str, value) -> np.ndarray:
     return _as_float_array(name, value)
 
 
-def count(name: str, value, minimum: int = 1, maximum: float = MAX_COUNT) -> np.ndarray:
-    """A whole number (or array of them) from ``minimum`` to ``maximum``: batch, GPUs, tokens."""
+def plain(name: str, value) -> np.ndarray:
+    """``value`` as a plain float array, refused if it is not numbers (a string, a boolean, an
+    object, a masked array): for the step functions, whose callers check ranges."""
+    return _as_float_array(name, value, finite=False)
+
+
+def count(
+    name: str, value, minimum: int = 1, maximum: float = MAX_COUNT, why: str | None = None
+) -> np.ndarray:
+    """A whole number (or array of them) from ``minimum`` to ``maximum``: batch, GPUs, tokens.
+    ``why`` says, in the message, why nothing above ``maximum`` is accepted."""
     arr = _as_float_array(name, value)
     if np.any(arr != np.round(arr)):
         bad = arr[arr != np.round(arr)].flat[0]
@@ -103,8 +163,24 @@ def count(name: str, value, minimum: int = 1, maximum: float = MAX_COUNT) -> np.
         raise ValueError(f"{name} must be {what}, got {bad:g}")
     if np.any(arr > maximum):
         bad = arr[arr > maximum].flat[0]
-        raise ValueError(f"{name} must be at most {maximum:,.0f}, got {bad:g}")
+        reason = f", {why}" if why else ""
+        raise ValueError(f"{name} must be at most {maximum:,.0f}{reason}, got {bad:g}")
     return arr
+
+
+def gpus(name: str, value) -> np.ndarray:
+    """A GPU count, 1 to ``MAX_GPUS``."""
+    return count(name, value, maximum=MAX_GPUS, why=WHY_GPUS)
+
+
+def batch(name: str, value) -> np.ndarray:
+    """Sequences served at once, 1 to ``MAX_BATCH``."""
+    return count(name, value, maximum=MAX_BATCH, why=WHY_BATCH)
+
+
+def tokens(name: str, value, minimum: int = 0) -> np.ndarray:
+    """Tokens of one sequence (prompt, completion, context), ``minimum`` to ``MAX_TOKENS``."""
+    return count(name, value, minimum=minimum, maximum=MAX_TOKENS, why=WHY_TOKENS)
 
 
 # Efficiencies below one part in a million describe no real deployment and make times overflow.
@@ -191,6 +267,8 @@ def read_text_file(path, what: str = "file", max_bytes: int = MAX_FILE_BYTES) ->
     if len(data) > max_bytes:
         raise ValueError(f"{what} {where} has more than {max_bytes:,} bytes")
     try:
-        return data.decode("utf-8")
+        # utf-8-sig: a byte-order mark at the start (Excel and Notepad write one) is an
+        # encoding marker, not text; read it as such
+        return data.decode("utf-8-sig")
     except UnicodeDecodeError as err:
         raise ValueError(f"{what} {where} is not UTF-8 text (byte {err.start})") from None

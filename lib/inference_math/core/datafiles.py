@@ -2,8 +2,11 @@
 
 Every file in ``data/`` is a table a person typed or a benchmark wrote. Reading one must never
 yield a silently different table: a short or long row, a value that is not a number, a NaN,
-a negative time or a repeated row is refused with a ValueError that names the file and the
-line. ``read_csv`` does the part every loader shares; ``number`` parses one field.
+a negative time, a column named twice, a row pasted twice or a byte-order mark inside the
+file (two files joined) is refused with a ValueError that names the file and the line; a
+byte-order mark at the start (a spreadsheet's UTF-8 export) is read as what it is.
+``read_csv`` does the part every loader shares; ``number`` parses one field; ``no_repeats``
+refuses rows that repeat a loader's key.
 """
 
 from __future__ import annotations
@@ -41,13 +44,22 @@ def read_csv(
     path, what: str, columns, max_bytes: int = MAX_FILE_BYTES
 ) -> tuple[list[str], list[Row]]:
     """(``#`` lines without the ``#``, rows) of a CSV whose header names at least
-    ``columns``. Blank lines are skipped; every data row must have as many fields as the
-    header. Files above ``max_bytes`` are refused."""
+    ``columns``, each column once. Blank lines are skipped; every data row must have as many
+    fields as the header, and no data line may appear twice (every row of the book's files
+    is one measurement or one fact: an identical line is a paste). Files above ``max_bytes``
+    are refused. Every error names the file and the line."""
     where = printable(path)
-    text = read_text_file(path, what, max_bytes=max_bytes)
+    text = read_text_file(path, what, max_bytes=max_bytes)  # a leading BOM is dropped there
     notes: list[str] = []
     numbered = []
     for n, line in enumerate(text.splitlines(), 1):
+        if "\x00" in line:
+            raise ValueError(f"{where}, line {n}: a NUL byte; the file is damaged or not text")
+        if "\ufeff" in line:
+            raise ValueError(
+                f"{where}, line {n}: a byte-order mark (U+FEFF) inside the file; were two "
+                "files joined? Remove it"
+            )
         if not line.strip():
             continue
         if line.lstrip().startswith("#"):
@@ -58,21 +70,43 @@ def read_csv(
         raise ValueError(
             f"{where}: no header and no rows (only comments); expected columns {', '.join(columns)}"
         )
-    parsed = list(csv.reader([line for _, line in numbered]))
-    header = [h.strip() for h in parsed[0]]
+    parsed = [(n, _fields(where, n, line)) for n, line in numbered]
+    at, header = parsed[0][0], [h.strip() for h in parsed[0][1]]
+    for i, name in enumerate(header):
+        if not name:
+            raise ValueError(f"{where}, line {at}: column {i + 1} of the header has no name")
+        if name in header[:i]:
+            raise ValueError(
+                f"{where}, line {at}: column {printable(name)!r} appears twice in the header "
+                f"(columns {header.index(name) + 1} and {i + 1}); which one is meant?"
+            )
     missing = [c for c in columns if c not in header]
     if missing:
         raise ValueError(
-            f"{where}: missing column(s) {', '.join(missing)}; expected {', '.join(columns)}"
+            f"{where}, line {at}: missing column(s) {', '.join(missing)}; expected "
+            f"{', '.join(columns)}; the header reads {printable(', '.join(header))[:200]}"
         )
-    rows = []
-    for (n, _), fields in zip(numbered[1:], parsed[1:]):
+    rows, seen = [], {}
+    for n, fields in parsed[1:]:
         if len(fields) != len(header):
             raise ValueError(f"{where}, line {n}: {len(fields)} fields, expected {len(header)}")
         row = Row(zip(header, (f.strip() for f in fields)))
         row.line = n
+        same = tuple(row.values())
+        if same in seen:
+            raise ValueError(f"{where}, line {n}: repeats line {seen[same]} (a row pasted twice?)")
+        seen[same] = n
         rows.append(row)
     return notes, rows
+
+
+def _fields(where: str, n: int, line: str) -> list[str]:
+    """One line's fields; a quote left open or a NUL byte is refused, naming the line (each
+    line is one row: no field of the book's files spans lines)."""
+    try:
+        return next(csv.reader([line], strict=True))
+    except csv.Error as err:
+        raise ValueError(f"{where}, line {n}: not a CSV row ({err})") from None
 
 
 def number(

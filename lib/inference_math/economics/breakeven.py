@@ -34,8 +34,8 @@ def usd_per_1k_prompt(dep: Deployment, prompt, batch=1):
     ``estimate(...)["usd_per_1k_prompt"]``. Short prompts pay for a whole weight read, so
     the cost per token rises as ``1 / (batch x prompt)`` below the compute-bound length.
     Chapter 8 derives it."""
-    n = checks.count("prompt", prompt)
-    b = checks.count("batch", batch)
+    n = checks.tokens("prompt", prompt, minimum=1)
+    b = checks.batch("batch", batch)
     return prefill_time(dep, n, b) * dep.usd_per_second * 1000.0 / (b * n)
 
 
@@ -46,9 +46,9 @@ def usd_per_1k_completion(dep: Deployment, batch, prompt=0, completion=1):
 
     The defaults (no prompt, one token) are the source article's setting: a decode step that
     reads the weights and almost no KV cache. Chapter 9 derives it."""
-    b = checks.count("batch", batch)
-    n = checks.count("prompt", prompt, minimum=0)
-    c = checks.count("completion", completion)
+    b = checks.batch("batch", batch)
+    n = checks.tokens("prompt", prompt)
+    c = checks.tokens("completion", completion, minimum=1)
     return mean_decode_step_time(dep, b, n, c) * dep.usd_per_second * 1000.0 / b
 
 
@@ -62,8 +62,8 @@ def completion_cost_floor(dep: Deployment, prompt=0, completion=1):
     all-reduce; averaged over the completion's steps. No batch makes a
     completion token cheaper than this, so an API price at or below it cannot be matched.
     Chapter 9 derives it."""
-    n = checks.count("prompt", prompt, minimum=0)
-    c = checks.count("completion", completion)
+    n = checks.tokens("prompt", prompt)
+    c = checks.tokens("completion", completion, minimum=1)
     t = dep.table
     # one sequence's share of a step: its products, and per cached token its reads and FLOPs
     _, kv, products, attention = decode_terms(dep, 1.0, 1.0)
@@ -95,8 +95,8 @@ def break_even_batch(dep: Deployment, api_usd_per_1k, prompt=0, completion=1):
     $0.002004).
     Chapter 9 derives it."""
     target = checks.nonnegative("api_usd_per_1k", api_usd_per_1k)
-    n = checks.count("prompt", prompt, minimum=0)
-    c = checks.count("completion", completion)
+    n = checks.tokens("prompt", prompt)
+    c = checks.tokens("completion", completion, minimum=1)
 
     def cost(b):
         return mean_decode_step_time(dep, b, n, c) * dep.usd_per_second * 1000.0 / b

@@ -54,8 +54,8 @@ def api_usd_per_request(api, prompt, completion):
     / 1000 with prices per 1K tokens. gpt-3.5-turbo-0613, 1000 in and 5 out: $0.00151.
     Chapter 11 derives it."""
     p = get_api_price(api)
-    n = checks.count("prompt", prompt, minimum=0)
-    c = checks.count("completion", completion, minimum=0)
+    n = checks.tokens("prompt", prompt)
+    c = checks.tokens("completion", completion)
     return (n * p.usd_per_1k_input + c * p.usd_per_1k_output) / 1000
 
 
@@ -71,8 +71,8 @@ def usd_at_utilisation(usd_at_peak, utilisation):
 
 
 def _check_mix(prompt, completion):
-    n = checks.count("prompt", prompt, minimum=0)
-    c = checks.count("completion", completion, minimum=1)
+    n = checks.tokens("prompt", prompt)
+    c = checks.tokens("completion", completion, minimum=1)
     if np.any((n == 0) & (c < 2)):
         raise ValueError(
             "with prompt 0, completion must be at least 2 (the first token is "
@@ -99,7 +99,7 @@ def self_hosted_cost(
     deployment, per request), ``ttft_s``, ``tokens_per_s_per_sequence`` (NaN when C = 1:
     there is no decode step), ``fits``. Chapter 11 derives it."""
     n, c = _check_mix(prompt, completion)
-    b = checks.count("batch", batch)
+    b = checks.batch("batch", batch)
     u = checks.fraction("utilisation", utilisation)
     dep = make_deployment(**deployment)
     if chunked_prefill is None:  # as estimate resolves it: the engine's default
@@ -155,7 +155,7 @@ def max_feasible_batch(
     Under continuous batching (``batching``) the same holds: more requests in flight stretch
     every latency and fill more memory. Chapter 11 derives it."""
     n, c = _check_mix(prompt, completion)
-    top = int(checks.count("max_batch", max_batch))
+    top = int(checks.batch("max_batch", max_batch))
     lo = np.zeros(np.broadcast_shapes(n.shape, c.shape), dtype=np.int64)
     hi = np.full_like(lo, top)
     while np.any(lo < hi):
@@ -206,7 +206,7 @@ def price_workload(
     derives it."""
     w = get_workload(workload)
     p: ApiPrice = get_api_price(api)
-    b = np.arange(1, 4097) if batches is None else checks.count("batches", batches)
+    b = np.arange(1, 4097) if batches is None else checks.batch("batches", batches)
     r = self_hosted_cost(
         w.prompt, w.completion, b, utilisation, batching, chunked_prefill, **deployment
     )
@@ -248,7 +248,7 @@ def break_even_completion(
     inf if a >= 0 (self-hosting always wins) and NaN otherwise (it wins only above a length).
     Chapter 11 derives it."""
     p = get_api_price(api)
-    n = checks.count("prompt", prompt, minimum=0)
+    n = checks.tokens("prompt", prompt)
     s_in = checks.nonnegative("usd_per_prompt_token", usd_per_prompt_token)
     s_out = checks.nonnegative("usd_per_completion_token", usd_per_completion_token)
     u = checks.fraction("utilisation", utilisation)

@@ -115,9 +115,9 @@ def predict(cal: Calibration, batch, prompt, completion) -> dict[str, np.ndarray
     Unlike ``im.estimate`` this does not warn beyond the model's context: the article's
     appendix, which the constants are fitted to, has two runs past Llama-2's 4096 tokens."""
     dep = cal.deployment()
-    b = checks.count("batch", batch)
-    n = checks.count("prompt", prompt)
-    c = checks.count("completion", completion)
+    b = checks.batch("batch", batch)
+    n = checks.tokens("prompt", prompt, minimum=1)
+    c = checks.tokens("completion", completion, minimum=1)
     ttft = cal.prefill_overhead_s + prefill_time(dep, n, b)
     if cal.kv_mbu is None:
         step = mean_decode_step_time(dep, b, n, c)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..core import checks
 from .catalog import get_model
 from .windows import attended_tokens, context_for_attended_tokens, prefill_attended_tokens
 
@@ -39,7 +40,7 @@ def attention_flops_per_token(model, context):
     m = get_model(model)
     if m.has_windows or m.is_mla:
         return attention_flops_per_attended_token(m) * attended_tokens(m, context)
-    return 4.0 * m.n_layers * m.n_heads * m.head_dim * np.asarray(context, dtype=float)
+    return 4.0 * m.n_layers * m.n_heads * m.head_dim * checks.plain("context", context)
 
 
 def prefill_attention_flops(model, prompt):
@@ -50,13 +51,13 @@ def prefill_attention_flops(model, prompt):
     m = get_model(model)
     if m.has_windows or m.is_mla:
         return attention_flops_per_attended_token(m) * prefill_attended_tokens(m, prompt)
-    n = np.asarray(prompt, dtype=float)
+    n = checks.plain("prompt", prompt)
     return 2.0 * m.n_layers * m.n_heads * m.head_dim * n * (n + 1)
 
 
 def prefill_flops(model, prompt, attention: bool = True):
     """FLOPs to process a prompt of ``prompt`` tokens for one sequence (chapter 5)."""
-    n = np.asarray(prompt, dtype=float)
+    n = checks.plain("prompt", prompt)
     extra = prefill_attention_flops(model, n) if attention else 0.0
     return n * flops_per_token(model) + extra
 

@@ -44,9 +44,29 @@ _REQUIRED = (
 )
 
 
+class _RepeatedKey(Exception):
+    pass
+
+
+def _no_repeated_keys(pairs):
+    """A JSON object's pairs as a dict, refusing a key given twice (JSON keeps the last one
+    silently; a config with two values for one field does not say which is meant)."""
+    out = {}
+    for key, value in pairs:
+        if key in out:
+            raise _RepeatedKey(key)
+        out[key] = value
+    return out
+
+
 def _parse(text: str, where: str) -> dict:
     try:
-        config = json.loads(text)
+        config = json.loads(text, object_pairs_hook=_no_repeated_keys)
+    except _RepeatedKey as err:
+        key = printable(repr(err.args[0]))[:80]
+        raise ValueError(
+            f"{where}: key {key} appears twice in one object; which value is meant?"
+        ) from None
     except json.JSONDecodeError as err:
         raise ValueError(f"{where} is not valid JSON: {err}") from None
     except RecursionError:

@@ -16,8 +16,7 @@ from __future__ import annotations
 
 import os
 
-import numpy as np
-
+from ..core import checks
 from ..core.checks import nonnegative
 from .catalog import get_model
 from .flops import flops_per_token
@@ -72,8 +71,8 @@ def expected_experts_touched(n_experts, experts_per_token, tokens):
     """Experts a layer must read when ``tokens`` tokens each pick ``experts_per_token`` of
     ``n_experts`` uniformly: E (1 - (1 - k/E)^B). One token reads k; many read all E
     (chapter 12)."""
-    e = np.asarray(n_experts, dtype=float)
-    k = np.asarray(experts_per_token, dtype=float)
+    e = checks.plain("n_experts", n_experts)
+    k = checks.plain("experts_per_token", experts_per_token)
     # an average over steps may hold a fraction of a token (chunked prefill, chapter 9)
     b = nonnegative("tokens", tokens)
     return e * (1.0 - (1.0 - k / e) ** b)

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..core import checks
 from .deployment import Deployment
 from .steps import decode_step_time, mean_decode_step_time, pass_time, prefill_time
 
@@ -55,7 +56,10 @@ def static_batch(dep: Deployment, batch, prompt, completion) -> dict:
     first token includes the server's handling of a request (``request_overhead_s``); the
     prompt's GPU-seconds do not, since a loaded server's CPU does that work while its GPUs
     run other requests."""
-    b, n, c = (np.asarray(x, dtype=float) for x in (batch, prompt, completion))
+    b, n, c = (
+        checks.plain(k, x)
+        for k, x in zip(("batch", "prompt", "completion"), (batch, prompt, completion))
+    )
     prefill = np.where(n > 0, prefill_time(dep, n, b), decode_step_time(dep, b, 1))
     ttft = prefill + dep.table.request_overhead_s
     step = mean_decode_step_time(dep, b, n, c)  # NaN exactly where c == 0
@@ -79,7 +83,10 @@ def admitted(dep: Deployment, batch, prompt, completion):
     average, or all of both where the engine admits only what is guaranteed to fit), the
     engine's cap on requests and its token budget per step; at least one."""
     t = dep.table
-    b, n, c = (np.asarray(x, dtype=float) for x in (batch, prompt, completion))
+    b, n, c = (
+        checks.plain(k, x)
+        for k, x in zip(("batch", "prompt", "completion"), (batch, prompt, completion))
+    )
     held = np.where(t.admit_whole, n + c, n + (c + 1) / 2)
     slots = np.floor(t.kv_capacity_tokens / np.maximum(t.attended(held), 1.0))
     cap = np.minimum(np.minimum(b, slots), np.minimum(t.max_batch, t.budget))
@@ -94,7 +101,10 @@ def continuous_batch(dep: Deployment, batch, prompt, completion, chunked_prefill
     decode step without prompt tokens. ``chunked_prefill``: prompts ride in the steps up to
     the engine's token budget (today's default); False: each prefill is a pass of its own.
     With no prompt a request's first token is one decode step away and nothing stalls."""
-    b, n, c = (np.asarray(x, dtype=float) for x in (batch, prompt, completion))
+    b, n, c = (
+        checks.plain(k, x)
+        for k, x in zip(("batch", "prompt", "completion"), (batch, prompt, completion))
+    )
     a = admitted(dep, b, n, c)
     step = mean_decode_step_time(dep, a, n, c)
     decode = np.where(c > 0, step, decode_step_time(dep, a, n + 1))

@@ -47,9 +47,8 @@ STEP_MODELS = ("article", "per-op")
 DEFAULT_USABLE_MEMORY = 0.9
 # How attention is split across GPUs (chapter 6): by heads, or by whole requests.
 PARALLELISMS = ("tensor", "data")
-# More GPUs than any one deployment of the book's era spans (an NVL72 rack holds 72; a
-# tensor-parallel group rarely exceeds 8, an expert-parallel one a few hundred).
-MAX_GPUS = 4096
+# The most GPUs one deployment may have (core.checks says why; every path checks it).
+MAX_GPUS = checks.MAX_GPUS
 
 
 def option(default, kind: str, help: str, flag: str | None = None):
@@ -147,7 +146,7 @@ class Deployment:
         own_kv = dt if dt in ("fp32", "fp16") else "bf16"
         fix["kv_dtype"] = kv_dtype_name(_pick(self.kv_dtype, own_kv))
         matmul_rate(gpu, dt)  # fails early for a dtype this GPU cannot multiply in
-        gpus = checks.count("gpus", self.gpus, maximum=MAX_GPUS)
+        gpus = checks.gpus("gpus", self.gpus)
         fix["gpus"] = int(gpus) if gpus.ndim == 0 else gpus
         step = fix["step_model"] = checks.canonical("step_model", self.step_model,
                                                     {m: m for m in STEP_MODELS})  # fmt: skip

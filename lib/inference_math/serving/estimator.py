@@ -152,9 +152,9 @@ def estimate(
             "chunked_prefill needs step_model='per-op': the article's one max() "
             "over a step has no separate products to fill with prompt chunks"
         )
-    b = checks.count("batch", batch)
-    n = checks.count("prompt", prompt, minimum=0)
-    c = checks.count("completion", completion, minimum=0)
+    b = checks.batch("batch", batch)
+    n = checks.tokens("prompt", prompt)
+    c = checks.tokens("completion", completion)
     if np.any((n == 0) & (c == 0)):
         raise ValueError("prompt and completion are both 0: there is no work to estimate")
     total_tokens = n + c

@@ -26,8 +26,8 @@ def decode_bytes_read(dep: Deployment, batch, context):
     for Llama-2-70B in bf16 at batch 1 and context 0, exactly 137,953,296,384 bytes. A
     sliding-window layer reads its window at most (``Deployment.attended``).
     Chapter 3 derives it."""
-    b = checks.count("batch", batch)
-    c = checks.count("context", context, minimum=0)
+    b = checks.batch("batch", batch)
+    c = checks.tokens("context", context)
     return dep.weight_bytes_read(b) + b * dep.attended(c) * dep.kv_bytes_per_token
 
 
@@ -38,7 +38,7 @@ def max_batch(dep: Deployment, tokens_per_sequence):
     90% usable) holds 50,859 tokens: 12 sequences of 4096. A sequence of a model with
     sliding-window layers takes only ``Deployment.attended(tokens)`` of that capacity.
     Chapter 3 derives it."""
-    n = checks.count("tokens_per_sequence", tokens_per_sequence)
+    n = checks.tokens("tokens_per_sequence", tokens_per_sequence, minimum=1)
     return np.floor(dep.kv_capacity_tokens / dep.attended(n))
 
 
@@ -66,7 +66,7 @@ def min_gpus(
     m = get_model(model)
     g = get_gpu(gpu)
     kv_dtype_name(kv_dtype)
-    t = checks.count("tokens", tokens, minimum=0)
+    t = checks.tokens("tokens", tokens)
     u = checks.fraction("usable_memory", usable_memory)
     if m.has_windows:
         kv = kv_bytes_per_sequence(m, t, kv_dtype)

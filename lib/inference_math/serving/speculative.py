@@ -100,8 +100,8 @@ def verify_step_time(dep: Deployment, batch, context, gamma):
     gamma + 1 tokens' FLOPs per sequence, whichever is slower. gamma = 0 is an ordinary decode
     step (``decode_step_time``). The few new KV entries written are left out, as in decode.
     Chapter 12 derives it."""
-    b = np.asarray(batch, dtype=float)
-    c = np.asarray(context, dtype=float)
+    b = checks.batch("batch", batch)
+    c = checks.tokens("context", context)
     g = _draft_tokens(gamma, minimum=0)
     tokens = b * (g + 1)
     memory = dep.weight_bytes_read(tokens) + b * dep.attended(c) * dep.kv_bytes_per_token

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..core import checks
 from ..model.windows import context_for_attended_tokens
 from .deployment import Deployment
 
@@ -47,8 +48,8 @@ def decode_terms(dep: Deployment, batch, attended, kv_bandwidth=None):
     (chapter 10's refined model). Every decode-step function of the library is built on
     these four terms, and ``symbolic.decode_terms`` writes them in sympy."""
     t = dep.table
-    b = np.asarray(batch, dtype=float)
-    e = np.asarray(attended, dtype=float)
+    b = checks.plain("batch", batch)
+    e = checks.plain("attended", attended)
     kv_rate = t.kv_bandwidth if kv_bandwidth is None else kv_bandwidth
     return (
         t.weights_read_time(b),
@@ -94,8 +95,8 @@ def prefill_time(dep: Deployment, prompt, batch=1):
     communication, added (chapter 6). A sliding-window layer attends to its window at most,
     but still writes every new token's key and value (over the oldest)."""
     t = dep.table
-    n = np.asarray(prompt, dtype=float)
-    b = np.asarray(batch, dtype=float)
+    n = checks.plain("prompt", prompt)
+    b = checks.plain("batch", batch)
     attended = b * t.prefill_attended(n)
     if t.step_article is True:
         flops = b * n * t.flops_per_token + attended * t.attention_flops_per_context_token
@@ -111,7 +112,7 @@ def decode_step_time(dep: Deployment, batch, context):
     its FLOPs) and the communication, added. A sliding-window layer reads and attends to its
     window at most (``Deployment.attended``)."""
     t = dep.table
-    b = np.asarray(batch, dtype=float)
+    b = checks.plain("batch", batch)
     weights, kv, products, attention = decode_terms(dep, b, t.attended(context))
     if t.step_article is True:
         return np.maximum(weights + kv, products + attention)
@@ -171,8 +172,8 @@ def mean_of_max_attended(dep, a0, a1, b0, b1, prompt, completion):
     ``mean_of_max_linear``; sliding windows bend e_j at each window, so each stretch between
     two windows is summed in closed form on its own."""
     t = dep.table
-    n = np.asarray(prompt, dtype=float)
-    c = np.asarray(completion, dtype=float)
+    n = checks.plain("prompt", prompt)
+    c = checks.plain("completion", completion)
     if not t.has_windows:
         return mean_of_max_linear(a0 + a1 * n, a1, b0 + b1 * n, b1, c)
     sizes = np.moveaxis(np.asarray(t.window_sizes, dtype=float), -1, 0)
@@ -206,7 +207,7 @@ def decode_lines(dep: Deployment, batch, prompt, kv_bandwidth=None):
             "decode_lines: a model with sliding-window layers has decode steps that are not "
             "lines in j; use mean_decode_step_time"
         )
-    n = np.asarray(prompt, dtype=float)
+    n = checks.plain("prompt", prompt)
     weights, kv, products, attention = decode_terms(dep, batch, 1.0, kv_bandwidth)
     return weights + kv * n, kv, products + attention * n, attention
 
@@ -216,9 +217,9 @@ def mean_decode_step_time(dep: Deployment, batch, prompt, completion):
     (chapter 6): step j attends to prompt + j tokens, and the cache and attention terms of
     ``decode_terms`` grow by one token's worth at each step. NaN when there is no completion."""
     t = dep.table
-    c = np.asarray(completion, dtype=float)
+    c = checks.plain("completion", completion)
     steps = np.maximum(c, 1)
-    b = np.asarray(batch, dtype=float)
+    b = checks.plain("batch", batch)
     weights, kv, products, attention = decode_terms(dep, b, 1.0)  # kv, attention: per token
     if t.step_article is True:
         mean = mean_of_max_attended(dep, weights, kv, products, attention, prompt, steps)
@@ -277,4 +278,4 @@ def compute_bound_prompt(dep: Deployment):
 
 def aggregate_tokens_per_s(batch, decode_step_s):
     """Completion tokens per second summed over the batch (chapter 6): B / step."""
-    return np.asarray(batch, dtype=float) / np.asarray(decode_step_s, dtype=float)
+    return checks.plain("batch", batch) / checks.plain("decode_step_s", decode_step_s)

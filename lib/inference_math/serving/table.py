@@ -17,8 +17,10 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
+from ..core import checks
 from ..hardware.efficiency import TP_MFU_EXPONENT, server_efficiency
 from ..hardware.roofline import matmul_rate
+from ..model.catalog import get_model
 from ..model.windows import window_groups
 from .engines import CUSTOM_ALLREDUCE_LATENCY_S, RING_LINK_SHARE, get_engine
 
@@ -131,7 +133,7 @@ class DeploymentTable:
         if e.ndim == 0 and e <= 1:  # one dense deployment: nothing to route (the common case)
             return np.zeros(np.shape(tokens))
         k = np.asarray(self.experts_per_token, dtype=float)
-        b = np.asarray(tokens, dtype=float)
+        b = checks.plain("tokens", tokens)
         with np.errstate(invalid="ignore", divide="ignore"):
             touched = e * (1.0 - (1.0 - k / e) ** b)
         return np.where(e > 1, touched, 0.0)
@@ -158,7 +160,7 @@ class DeploymentTable:
     def attended(self, context):
         """Tokens of cache a token at ``context`` reads, averaged over layers: the context,
         each windowed layer capped at its window (chapter 3)."""
-        c = np.asarray(context, dtype=float)
+        c = checks.plain("context", context)
         if not self.has_windows:
             return c
         capped = np.minimum(c[..., None], self.window_sizes) * self.window_layers
@@ -167,7 +169,7 @@ class DeploymentTable:
     def prefill_attended(self, prompt):
         """Cached tokens the N tokens of a causal prefill attend to in all, averaged over
         layers: N (N + 1) / 2, a layer with window w stopping at it (chapter 5)."""
-        n = np.asarray(prompt, dtype=float)
+        n = checks.plain("prompt", prompt)
         if not self.has_windows:
             return n * (n + 1) / 2
         w = np.minimum(n[..., None], self.window_sizes)
@@ -188,7 +190,7 @@ class DeploymentTable:
         the link). Data-parallel attention with expert parallelism: in each mixture layer,
         every token's activations go to its k experts and come back (all-to-all), the
         remote share (G - 1) / G over the link. Zero on one GPU."""
-        t = np.asarray(tokens, dtype=float)
+        t = checks.plain("tokens", tokens)
         g = np.asarray(self.gpus, dtype=float)
         if g.ndim == 0 and g <= 1:  # one GPU: nothing to communicate
             return np.zeros(t.shape)
@@ -270,8 +272,9 @@ def tensor_splits(model, most: int = 64) -> tuple[int, ...]:
     """The GPU counts up to ``most`` that tensor parallelism can split ``model`` over, as
     engines require (chapter 6): each GPU gets whole query heads, and the KV heads divide
     among the GPUs or each is copied to a whole number of them (a latent cache is copied to
-    every GPU)."""
-    g = np.arange(1, most + 1)
+    every GPU). ``most`` is at most ``core.checks.MAX_GPUS``."""
+    model = get_model(model)
+    g = np.arange(1, int(checks.gpus("most", most)) + 1)
     heads, kv = model.n_heads, model.n_kv_heads
     ok = (heads % g == 0) & ((kv % g == 0) | (g % kv == 0) | bool(model.is_mla))
     return tuple(int(x) for x in g[ok])
