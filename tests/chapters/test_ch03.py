@@ -152,7 +152,90 @@ def test_latent_attention_derivation_matches_library():
     assert int(kv_mha.subs(values)) == 61 * 128 * (192 + 128) * 2 == 4_997_120
     # its weights fit neither two A100-80GB nor one H100 SXM, even in int4
     assert im.weight_bytes(ds, "int4") > 2 * A100.memory_bytes * im.DEFAULT_USABLE_MEMORY
-    assert im.min_gpus(ds, "h100-sxm", dtype="fp8", tokens=8192, power_of_two=False) == 9
+    # tensor parallelism splits its 128 heads over powers of two only; 671 GB of fp8
+    # weights need more than 8 H100s (8 x 80 GiB x 0.9 = 618 GB), so 16; each of them holds
+    # the whole latent of the sequence, 16 x 8192 x 70,272 B
+    assert im.min_gpus(ds, "h100-sxm", dtype="fp8", tokens=8192, power_of_two=False) == 16
+    assert im.min_gpus(ds, A100, dtype="bf16", tokens=8192, power_of_two=False) == 32
+    assert im.tensor_splits(ds, 128) == (1, 2, 4, 8, 16, 32, 64, 128)
+    assert im.deployment(ds, "h100-sxm", 16, "fp8").kv_replication == 16
+
+
+def test_multi_query_on_two_gpus_keeps_a_copy_on_each():
+    """Section 'Multi-head and multi-query attention': one KV head, two GPUs."""
+    mqa = dataclasses.replace(LLAMA, n_kv_heads=1)
+    dep = im.deployment(mqa, A100, 2)
+    assert dep.kv_replication == 2
+    one_copy = (2 * A100.memory_bytes * 0.9 - im.weight_bytes(mqa)) // 40_960
+    assert one_copy == 464_217 and dep.kv_capacity_tokens == one_copy // 2 == 232_108
+
+
+def test_the_catalog_s_gpu_counts():
+    """Section 'The catalog': Llama 4's 40 heads allow no power of two above 8."""
+    for name in ("llama-4-scout", "llama-4-maverick"):
+        m = im.get_model(name)
+        assert im.min_gpus(m, A100, tokens=m.max_context) == float("inf")
+        assert im.min_gpus(m, A100, tokens=m.max_context, power_of_two=False) == 40
+    with pytest.raises(ValueError, match="allowed: 1, 2, 4, 8, 40"):
+        im.deployment("llama-4-scout", A100, 16)
+
+
+def test_models_of_2026_stored_as_shipped():
+    """Section 'The models served in 2026': counts, MXFP4 and fp8-block bytes."""
+    for name in ("gpt-oss-120b", "llama-4-scout", "gemma-3-27b", "kimi-k2", "qwen3-30b-a3b"):
+        m = im.get_model(name)
+        assert m.params == m.published_params
+    oss = im.get_model("gpt-oss-120b")
+    assert oss.params == 116_829_156_672
+    # OpenAI's 5.13B active leaves out the embedding (201,088 x 2,880)
+    assert oss.active_params - 201_088 * 2_880 == 5_132_849_472
+    # experts' matrices in MXFP4 (4.25 bits), the rest in bf16
+    p_x = 36 * 128 * 3 * 2880 * 2880
+    stored = p_x * 4.25 / 8 + (oss.params - p_x) * 2
+    nbytes, dtype, note = im.deployment_weights(oss)
+    assert (nbytes, dtype) == (stored, "mxfp4") and "MXFP4" in note
+    assert stored == 65_248_815_744 and stored / 2**30 == pytest.approx(60.77, abs=0.01)
+    # one H100 SXM (80 GiB, 90% usable) holds it, with 12.06 GB for the cache
+    h100 = im.get_gpu("h100-sxm")
+    free = h100.memory_bytes * 0.9 - stored
+    assert free // im.kv_bytes_per_token(oss) == 163_582
+    assert im.min_gpus(oss, h100, tokens=oss.max_context) == 4  # in bf16
+    kimi_bytes, dtype, _ = im.deployment_weights("kimi-k2")
+    assert dtype == "fp8" and kimi_bytes / 1_026_408_209_408 - 1 == pytest.approx(0.0027, abs=1e-4)
+
+
+def test_caches_that_stop_growing():
+    """gpt-oss: 18 of 36 layers slide over 128; Gemma 3: 52 of 62 over 1024; Llama 4: 36 of
+    48 in chunks of 8192 (4,096 B per layer and token)."""
+    n = 131_072
+    scout = im.kv_bytes_per_sequence("llama-4-scout", n)
+    assert scout == 4096 * (12 * n + 36 * 8192) == 7_650_410_496
+    oss = im.kv_bytes_per_sequence("gpt-oss-120b", n)
+    assert oss == 2048 * (18 * n + 18 * 128)
+    gemma = im.kv_bytes_per_sequence("gemma-3-27b", n)
+    assert gemma == 8192 * (10 * n + 52 * 1024)
+
+
+def test_copies_under_tensor_parallelism():
+    """Section 'Tensor parallelism with few key/value heads, or a latent'."""
+    h100, h200 = im.get_gpu("h100-sxm"), im.get_gpu("h200-sxm")
+    four = im.deployment("qwen3-30b-a3b", h100, 4)
+    eight = im.deployment("qwen3-30b-a3b", h100, 8)
+    assert (four.kv_replication, eight.kv_replication) == (1, 2)
+    kv = im.kv_bytes_per_token("qwen3-30b-a3b")  # 48 layers x 4 heads x 128 x 2 x 2 B
+    assert kv == 98_304
+    assert eight.kv_capacity_tokens == (8 * h100.memory_bytes * 0.9 - 61_064_245_248) // (2 * kv)
+    assert (four.kv_capacity_tokens, eight.kv_capacity_tokens) == (2_524_550, 2_835_139)
+    with pytest.raises(ValueError, match="32 query heads and 4 KV heads"):
+        im.deployment("qwen3-30b-a3b", h100, 3)
+    # DeepSeek-V3 in fp8 on eight H200s: the latent whole on each GPU, or data-parallel
+    tp = im.deployment("deepseek-v3", h200, 8, "fp8")
+    dp = im.deployment("deepseek-v3", h200, 8, "fp8", attention_parallelism="data")
+    assert tp.kv_capacity_tokens == 745_382 and dp.kv_capacity_tokens == 4_257_924
+    assert (tp.usable_bytes - tp.weight_bytes) // 70_272 == 5_963_062  # if it divided
+    assert dp.weight_bytes == pytest.approx(790.85e9, rel=1e-5)
+    kimi = im.deployment("kimi-k2", h200, 8, "fp8", attention_parallelism="data")
+    assert kimi.weight_bytes > kimi.usable_bytes and kimi.kv_capacity_tokens == 0
 
 
 def test_service_sized_by_bandwidth_not_memory():

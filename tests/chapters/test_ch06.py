@@ -109,3 +109,49 @@ def test_largest_batches_that_fit():
 def test_exercise_answers_by_hand():
     # eight GPUs read the 140e9 bytes four times as fast as two, at 1.3 TB/s each
     assert np.isclose(im.exercises.expected("ch06-eight-gpu-batch1"), 4 * 2.6e12 / 140e9)
+
+
+def test_all_reduce_by_the_engine_s_fastest_algorithm():
+    """Section 'The step as a server runs it': one all-reduce of Llama-2-70B's activations
+    (8,192 x 2 bytes a token) on A100s, NVLink 300 GB/s one way: one shot (8 us + (G - 1)
+    messages), two shots (16 us + 2 (G - 1) / G), NCCL's ring (20 us + 2 (G - 1) / G at 0.8)
+    above 8 MiB."""
+    one_token = 8192 * 2
+    for g, tokens, expected in [
+        (2, 1, 8e-6 + 1 * one_token / 300e9),  # one shot
+        (8, 1, 8e-6 + 7 * one_token / 300e9),  # one shot
+        (8, 64, 16e-6 + 2 * 7 / 8 * 64 * one_token / 300e9),  # two shots
+        (2, 1024, 20e-6 + 2 * 1 / 2 * 1024 * one_token / 240e9),  # 16 MiB: the ring
+        (8, 1024, 20e-6 + 2 * 7 / 8 * 1024 * one_token / 240e9),
+    ]:
+        dep = im.deployment(LLAMA, "a100-80gb-sxm", g)
+        got = float(im.allreduce_time(dep, tokens)) / 160  # 2 all-reduces x 80 layers
+        assert got == pytest.approx(expected, rel=1e-12), (g, tokens)
+    # the symbolic formula is NCCL's ring: the library's step for one share each and gpt-fast
+    dep = im.deployment(LLAMA, "a100-80gb-sxm", 2, mfu=0.6224, mbu=0.6733, engine="gpt-fast")
+    fn = sp.lambdify((s.B, s.N), s.per_op_decode_step().subs(s.values(dep=dep)), "numpy")
+    assert float(fn(8, 512)) == pytest.approx(float(im.decode_step_time(dep, 8, 512)))
+
+
+def test_per_op_scaling_from_two_to_eight_a100s():
+    two = im.deployment(LLAMA, "a100-80gb-sxm", 2)
+    eight = im.deployment(LLAMA, "a100-80gb-sxm", 8)
+    assert (two.mfu, two.mbu, two.kv_mbu, two.attention_mfu) == (0.6224, 0.6733, 0.4959, 0.4355)
+    assert two.overhead_s == 0.00219  # the generic engine's fitted fixed cost
+    step2, step8 = (float(im.decode_step_time(d, 1, 512)) for d in (two, eight))
+    assert step2 / step8 == pytest.approx(3.339, abs=1e-3)  # not 4
+    assert float(im.allreduce_time(eight, 1)) / step8 == pytest.approx(0.0832, abs=1e-3)
+    # the profile of chapter 7: attention took 3.7 times reading its cache at 2.87 TB/s
+    profile, run = im.load_gpu_profile(), im.load_gpu_run()
+    cache_s = profile.batch * profile.context * im.kv_bytes_per_token(run.model) / run.bandwidth
+    assert profile.seconds["compiled"]["attention"] / cache_s == pytest.approx(3.677, abs=1e-3)
+
+
+def test_the_tpot_exercise_by_brute_force():
+    # 50 ms steps at 1,024 tokens of context: none on 2 A100s, 165 sequences on 4, 311 on 8
+    for g, largest in [(4, 165), (8, 311)]:
+        dep = im.deployment(LLAMA, "a100-80gb-sxm", g)
+        assert im.decode_step_time(dep, largest, 1024) <= 0.05
+        assert im.decode_step_time(dep, largest + 1, 1024) > 0.05
+    assert im.decode_step_time(im.deployment(LLAMA, "a100-80gb-sxm", 2), 1, 1024) > 0.05
+    assert im.exercises.expected("ch06-tpot-budget") == pytest.approx(0.00074128, rel=1e-4)

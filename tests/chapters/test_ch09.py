@@ -91,3 +91,24 @@ def test_exercise_answers():
     full = (140e9 + 14 * (2048 + 1024.5) * KV) / 2.6e12 * 4.42 / 3600 * 1000 / 14
     assert im.exercises.expected("ch09-full-batch") == pytest.approx(full, rel=1e-12)
     assert not math.isinf(im.exercises.expected("ch09-full-batch"))
+
+
+def test_today_s_server_chunks_prefill_under_continuous_batching():
+    """Section 'Continuous batching': at the break-even batch (48) of 3,600 + 496 tokens on
+    eight A100s, the per-op model chunks prompts by default (2,048 tokens a step on A100s)."""
+    dep = im.deployment("llama-2-70b", "a100-80gb-sxm", 8)
+    assert dep.table.budget == 2048
+    kw = dict(batch=48, prompt=3600, completion=496, batching="continuous")
+    chunked = im.estimate(dep, **kw)
+    whole = im.estimate(dep, chunked_prefill=False, **kw)
+    assert float(chunked["ttft_s"]) == pytest.approx(0.8991, rel=1e-3)
+    assert float(whole["ttft_s"]) == pytest.approx(1.0756, rel=1e-3)
+    assert float(chunked["admitted"]) == 48 and float(chunked["queue_s"]) == 0
+    # the static batch's first token includes the request's own handling, 30.7 ms
+    static = im.estimate(dep, batch=48, prompt=3600, completion=496)
+    assert dep.request_overhead_s == 0.0307
+    assert float(static["ttft_s"]) == pytest.approx(19.398, rel=1e-3)
+    # the price per completion token does not depend on the batching
+    assert float(static["usd_per_1k_completion"]) == pytest.approx(
+        float(chunked["usd_per_1k_completion"]), rel=1e-9
+    )

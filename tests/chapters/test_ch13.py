@@ -268,3 +268,20 @@ def test_new_pitfalls_by_hand():
         dep = im.deployment("llama-3.1-8b", "h100-sxm", 1, dtype, usd_per_gpu_hour=3.2)
         price[dtype] = float(im.usd_per_1k_completion(dep, 1, w.prompt, w.completion))
     assert price["int4"] < price["fp8"] < 2 * price["int4"]
+
+
+def test_tensor_parallelism_does_not_scale_perfectly():
+    """Section 'Assuming tensor parallelism scales perfectly': one Llama-2-70B sequence at
+    512 tokens of context on 2 and 8 A100s; most of the gap is the fixed cost of a step."""
+    two = im.deployment("llama-2-70b", "a100-80gb-sxm", 2)
+    eight = im.deployment("llama-2-70b", "a100-80gb-sxm", 8)
+    step2, step8 = (float(im.decode_step_time(d, 1, 512)) for d in (two, eight))
+    assert 4 / step2 == pytest.approx(74.34, abs=0.01) and 1 / step8 == pytest.approx(
+        62.06, abs=0.01
+    )
+    gap = step8 - step2 / 4
+    fixed = 0.00219 * 3 / 4  # paid whole on eight, a quarter of it expected
+    comm = float(im.allreduce_time(eight, 1)) - float(im.allreduce_time(two, 1)) / 4
+    assert gap == pytest.approx(fixed + comm, rel=0.01) and fixed / gap == pytest.approx(
+        0.617, abs=1e-3
+    )
