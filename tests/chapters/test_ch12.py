@@ -292,8 +292,8 @@ def test_chat_loads_under_the_targets():
     loads = {k: _chat(*k).batch for k in TODAY}
     assert loads == {
         ("llama-3.3-70b", "h100-sxm"): 38,
-        ("llama-3.3-70b", "h200-sxm"): 76,
-        ("llama-3.3-70b", "b200"): 127,
+        ("llama-3.3-70b", "h200-sxm"): 73,
+        ("llama-3.3-70b", "b200"): 185,
         ("deepseek-v3", "h200-sxm"): 634,
         ("deepseek-v3", "b200"): 800,
     }
@@ -344,9 +344,9 @@ def test_today_verdicts():
     assert _api("gpt-4o-mini") == pytest.approx(0.0002304)
     assert float(im.api_usd_per_request("gpt-4o-mini", 1020, 129)) == pytest.approx(0.0002304)
     b200 = _chat("llama-3.3-70b", "b200").usd_per_request
-    assert b200 == pytest.approx(1.150177e-4, rel=1e-4)
-    assert b200 / _api("gpt-4o-mini") == pytest.approx(0.499, abs=0.001)
-    assert b200 / _api("together/llama-3.3-70b-instruct-turbo") == pytest.approx(0.114, abs=0.001)
+    assert b200 == pytest.approx(1.168606e-4, rel=1e-4)
+    assert b200 / _api("gpt-4o-mini") == pytest.approx(0.507, abs=0.001)
+    assert b200 / _api("together/llama-3.3-70b-instruct-turbo") == pytest.approx(0.116, abs=0.001)
     hosted = ["groq/llama-3.3-70b-versatile", "together/llama-3.3-70b-instruct-turbo"]
     for k in TODAY:
         cost = _chat(*k).usd_per_request
