@@ -39,11 +39,14 @@
   function key(spec, p) {
     var api = spec.api;
     if (spec.name === "completion-cost") {
-      var fit = p.max_fit
-        ? "The largest batch that fits is " + count(p.max_fit) + "; there 1K completion " +
-          "tokens cost $" + sig(p.max_fit_usd) + ", against " + api + "'s $" +
-          sig(spec.api_usd_per_1k_output)
-        : "Not even one sequence fits beside the weights";
+      var against = ", against " + api + "'s $" + sig(spec.api_usd_per_1k_output);
+      var fit = !p.max_fit
+        ? "Not even one sequence fits beside the weights"
+        : p.queues
+        ? "The server admits at most " + count(p.max_fit) + " requests at once and the " +
+          "rest queue; there 1K completion tokens cost $" + sig(p.max_fit_usd) + against
+        : "The largest batch that fits is " + count(p.max_fit) + "; there 1K completion " +
+          "tokens cost $" + sig(p.max_fit_usd) + against;
       var even = p.even
         ? "the break-even batch is " + count(p.even)
         : "no batch up to 4,096 breaks even";
@@ -60,7 +63,8 @@
   }
 
   function traces(spec, p) {
-    var text = spec.text, x = spec.batches;
+    var text = Object.assign({}, spec.text, p.queues ? spec.text.continuous : {});
+    var x = spec.batches;
     var mask = spec.name === "completion-cost" ? p.fits : p.ok;
     var inX = [], inY = [];
     x.forEach(function (b, i) {
@@ -68,8 +72,10 @@
     });
     var api = spec.name === "completion-cost" ? spec.api_usd_per_1k_output : p.api_usd;
     var at = spec.name === "completion-cost" ? [p.max_fit, p.max_fit_usd] : [p.best, p.best_usd];
-    if (spec.name === "completion-cost" && at[0] && at[0] > inX[inX.length - 1]) {
-      inX.push(at[0]); inY.push(at[1]); // the line ends where the cache is full
+    if (at[0] && inX.indexOf(at[0]) < 0) { // the marked batch lies on the solid line
+      var k = 0;
+      while (k < inX.length && inX[k] < at[0]) { k++; }
+      inX.splice(k, 0, at[0]); inY.splice(k, 0, at[1]);
     }
     var out = [
       { x: x, y: p.usd, mode: "lines", name: text.beyond,

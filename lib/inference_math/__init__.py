@@ -173,6 +173,23 @@ from .economics.token_counts import (
     tokens_ratio,
 )
 from .economics.quant_quality import QUANT_RECOVERY, QuantRecovery, get_quant_recovery
+from .economics.price_tiers import (
+    GPU_PRICE_TIERS,
+    H100_OWNED_INPUTS,
+    TIERS,
+    GpuPrice,
+    OwnedInputs,
+    gpu_prices,
+    owned_usd_per_gpu_hour,
+)
+from .economics.api_history import (
+    API_PRICE_HISTORY,
+    ApiPeriod,
+    api_periods,
+    api_price_on,
+    date_gap,
+)
+from .economics.verdicts import Verdict, cost_verdict, tokenizer_ratios
 
 # ----- evidence: the source article, its measurements, the fits -----------------------------
 from .evidence.article import ARTICLE_CLAIMS, Claim, article_claim

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
@@ -12,6 +13,7 @@ import inference_math as im
 
 from bookfiles import estimate_from
 from inference_math.book import whatif_grid as whatif
+from inference_math.book.whatif_figure import _whatif_figure, whatif_key
 from inference_math.book.whatif_figure import sig3 as _sig
 
 
@@ -49,7 +51,11 @@ def test_completion_cost_is_estimates(grids):
         cost = r["usd_per_1k_completion"]
         assert np.allclose(p["usd"], cost[whatif.SHOWN - 1], rtol=1e-3)
         top = p["max_fit"]
-        assert top == 0 or (r["fits"][top - 1] and (top == 4096 or not r["fits"][top]))
+        fits = r["fits"]
+        if choice["batching"] == "continuous":  # the requests in flight admitted whole
+            assert p["queues"]
+            fits = fits & (r["admitted"] >= whatif.SEARCH)
+        assert top == 0 or (fits[top - 1] and (top == 4096 or not fits[top]))
         if top:
             assert np.isclose(p["max_fit_usd"], cost[top - 1], rtol=1e-5)
         even = p["even"]
@@ -84,6 +90,41 @@ def test_continuous_batching_changes_the_price(grids):
     static = whatif.lookup(spec, **{**choice, "batching": "static"})
     continuous = whatif.lookup(spec, **{**choice, "batching": "continuous"})
     assert static["usd"] != continuous["usd"]
+
+
+def test_chapter_9s_batching_control_changes_the_figure(grids):
+    """Batched continuously the batch is the requests in flight: more are admitted than a
+    static batch holds (each holds its prompt and half its completion on average), the rest
+    queue, and past the most admitted the price stops falling (correction 9 of issue 23)."""
+    spec = grids["completion-cost"]
+    choice = choices(spec)[0]
+    static = whatif.lookup(spec, **{**choice, "batching": "static"})
+    continuous = whatif.lookup(spec, **{**choice, "batching": "continuous"})
+    assert not static["queues"] and continuous["queues"]
+    assert (static["max_fit"], continuous["max_fit"]) == (49, 66)
+    assert static["usd"] != continuous["usd"] and static["fits"] != continuous["fits"]
+    r = estimate_from(**{**choice, "batching": "continuous"}, batch=whatif.SEARCH)
+    assert r["admitted"].max() == continuous["max_fit"]
+    flat = np.array(continuous["usd"][7:])  # batches of 128 and more: the same admitted
+    assert np.all(flat == flat[0])
+    key = whatif_key("completion-cost", spec, continuous)
+    assert key.startswith("The server admits at most 66 requests at once and the rest queue")
+
+
+def test_the_marked_batch_lies_on_the_line_drawn_within_the_targets(grids):
+    """The cheapest batch within the targets (57 for 128-token prompts on two H100s at $4,
+    batched statically) falls between two of the batches drawn (32 meets the targets, 64
+    does not): the solid line runs to it, so the marker is not on the part drawn as missing
+    them (correction 9 of issue 23)."""
+    spec = grids["verdict"]
+    choice = dict(choices(spec)[0], gpu="h100-sxm", usd_per_gpu_hour=4.0, prompt=128)
+    point = whatif.lookup(spec, **choice)
+    assert point["best"] == 57 and point["ok"] == 0b111111  # batches 1 to 32
+    fig = _whatif_figure("verdict", spec, point)
+    solid = fig.axes[0].lines[1]
+    assert list(solid.get_xdata())[-2:] == [32, 57]
+    assert solid.get_ydata()[-1] == point["best_usd"]
+    plt.close(fig)
 
 
 @pytest.mark.parametrize(

@@ -18,6 +18,12 @@ WHATIF = {
         "line": "the batch fits in memory",
         "beyond": "does not fit",
         "marker": "largest batch that fits",
+        # batched continuously the batch is the requests in flight, and the rest queue
+        "continuous": {
+            "line": "every request in flight admitted",
+            "beyond": "the rest queue",
+            "marker": "most requests admitted at once",
+        },
     },
     "verdict": {
         "title": "Self-hosted against the API, per request",
@@ -43,6 +49,12 @@ def whatif_key(name: str, spec: dict, point: dict) -> str:
     if name == "completion-cost":
         if not point["max_fit"]:
             fit = "Not even one sequence fits beside the weights"
+        elif point.get("queues"):
+            fit = (
+                f"The server admits at most {point['max_fit']:,} requests at once and the "
+                f"rest queue; there 1K completion tokens cost ${sig3(point['max_fit_usd'])}, "
+                f"against {api}'s ${sig3(spec['api_usd_per_1k_output'])}"
+            )
         else:
             fit = (
                 f"The largest batch that fits is {point['max_fit']:,}; there 1K completion "
@@ -70,7 +82,7 @@ def _whatif_figure(name: str, spec: dict, point: dict):
     import matplotlib.pyplot as plt
     import numpy as np
 
-    text = WHATIF[name]
+    text = {**WHATIF[name], **(WHATIF[name].get("continuous", {}) if point.get("queues") else {})}
     x = np.array(spec["batches"], float)
     y = np.array([np.nan if v is None else v for v in point["usd"]], float)
     mask = point["fits"] if name == "completion-cost" else point["ok"]
@@ -81,8 +93,10 @@ def _whatif_figure(name: str, spec: dict, point: dict):
         else (point["best"], point["best_usd"])
     )
     line_x, line_y = list(x[inside]), list(y[inside])
-    if name == "completion-cost" and at[0] and (not line_x or at[0] > line_x[-1]):
-        line_x, line_y = line_x + [at[0]], line_y + [at[1]]  # ends where the cache is full
+    if at[0] and at[0] not in line_x:  # the marked batch lies on the solid line
+        keep = [i for i, b in enumerate(line_x) if b < at[0]]
+        line_x = [line_x[i] for i in keep] + [at[0]] + line_x[len(keep) :]
+        line_y = [line_y[i] for i in keep] + [at[1]] + line_y[len(keep) :]
     fig, ax = plt.subplots(figsize=(7, 3.8))
     ax.loglog(x, y, color=PALETTE[0], linestyle=":", label=text["beyond"])
     ax.loglog(line_x, line_y, color=PALETTE[0], linewidth=2.2, label=text["line"])

@@ -21,6 +21,7 @@ import itertools
 import numpy as np
 
 from ..economics.prices import ARTICLE_API, get_api_price
+from ..serving.batching import admitted
 from ..serving.deployment import deployment as make_deployment
 from ..serving.estimator import estimate
 from ..economics.workloads import api_usd_per_request, get_workload, meets_targets
@@ -97,6 +98,18 @@ def _mesh(prices, prompts, completions):
     )
 
 
+def _batches(dep, batching, prompt, completion) -> np.ndarray:
+    """The batches to price: every one of ``SEARCH`` for static batches; batched
+    continuously, those up to the most the server admits (past it only the queue grows, so
+    no batch is cheaper, and none that meets a target would not meet it earlier) and the
+    ones the figure draws. The answers are those of the whole search, in a fraction of the
+    time: a continuous batch is found by bisection, batch by batch."""
+    if batching != "continuous":
+        return SEARCH
+    cap = int(np.max(admitted(dep, SEARCH[-1], prompt, completion)))
+    return np.union1d(np.arange(1, min(cap, SEARCH[-1]) + 1), SHOWN)
+
+
 def _points(block, prices, prompts, completions) -> dict:
     """A block's points by (price, prompt, completion)."""
     return {
@@ -115,22 +128,32 @@ def completion_points(
     each batch of ``SHOWN`` (to four significant digits, for the figure), ``fits`` (a bit per
     shown batch: it fits in memory), ``max_fit`` (the largest batch up to 4096 that fits; 0:
     none) and ``max_fit_usd`` (its price; None), ``even`` (the smallest batch whose completion
-    tokens cost at most the API's output price; 0: none up to 4096)."""
+    tokens cost at most the API's output price; 0: none up to 4096) and ``queues`` (the
+    batching is continuous). Batched continuously the batch is the requests in flight: one
+    must fit, and the server admits what its cache and engine hold while the rest queue, so
+    ``fits`` marks the batches admitted whole and ``max_fit`` is the most admitted at once,
+    past which the price stops falling."""
     price, prompt, completion = _mesh(prices, prompts, completions)
     dep = make_deployment(model, gpu, gpus, dtype, usd_per_gpu_hour=price)
-    r = estimate(dep, batch=SEARCH, prompt=prompt, completion=completion, batching=batching)
+    b = _batches(dep, batching, prompt, completion)
+    r = estimate(dep, batch=b, prompt=prompt, completion=completion, batching=batching)
     cost, fits = r["usd_per_1k_completion"], r["fits"]
+    queues = batching == "continuous"
+    if queues:  # admitted whole: every request in flight is served, none waits
+        fits = fits & (r["admitted"] >= b)
     even = cost <= get_api_price(api).usd_per_1k_output
-    shown = SHOWN - 1
+    shown = np.searchsorted(b, SHOWN)
 
     def block(i, j, k):
-        top = _first(fits[i, j, k], SEARCH, last=True)
+        at = np.flatnonzero(fits[i, j, k])
+        top = int(b[at[-1]]) if at.size else 0
         return {
             "usd": _curve(cost[i, j, k, shown]),
             "fits": _bits(fits[i, j, k, shown]),
             "max_fit": top,
-            "max_fit_usd": _key(cost[i, j, k, top - 1]) if top else None,
-            "even": _first(even[i, j, k], SEARCH),
+            "max_fit_usd": _key(cost[i, j, k, at[-1]]) if top else None,
+            "even": _first(even[i, j, k], b),
+            "queues": queues,
         }
 
     return _points(block, prices, prompts, completions)
@@ -173,7 +196,8 @@ def verdict_points(
     ``price_workload`` picks; 0: none) and ``best_usd`` (its price; None when none does)."""
     price, prompt, completion = _mesh(prices, prompts, completions)
     dep = dict(model=model, gpu=gpu, gpus=gpus, dtype=dtype, usd_per_gpu_hour=price)
-    usd, r = self_hosted_usd_per_request(prompt, completion, SEARCH, batching, **dep)
+    b = _batches(make_deployment(**dep), batching, prompt, np.asarray(completion) - 1)
+    usd, r = self_hosted_usd_per_request(prompt, completion, b, batching, **dep)
     oks = []
     for name in targets:
         limits = (None, None)
@@ -182,14 +206,14 @@ def verdict_points(
             limits = (w.ttft_target_s, w.tokens_per_s_target)
         oks.append(np.broadcast_to(meets_targets(r, *limits), usd.shape))
     p = get_api_price(api)
-    shown = SHOWN - 1
+    shown = np.searchsorted(b, SHOWN)
 
     def cheapest(ok, usd):
         if not ok.any():
             return {"ok": 0, "best": 0, "best_usd": None}
         cost = np.where(ok, usd, np.inf)
         at = int(np.flatnonzero(cost <= cost.min() * (1 + 1e-9))[0])
-        return {"ok": _bits(ok[shown]), "best": int(SEARCH[at]), "best_usd": _key(cost[at])}
+        return {"ok": _bits(ok[shown]), "best": int(b[at]), "best_usd": _key(cost[at])}
 
     def block(i, j, k):
         return {

@@ -18,7 +18,7 @@ class ApiPrice:
     name: str
     usd_per_1k_input: float
     usd_per_1k_output: float
-    context: int  # tokens
+    context: int | None  # tokens; None: not recorded (a price of a period, api_history)
     date: str  # when this price took effect
     source: str
     # input tokens the provider has cached (a repeated prompt prefix); None: no such price

@@ -21,7 +21,7 @@ from ..serving.workload import Workload, get_workload
 from .prices import ARTICLE_API, ApiPrice, get_api_latency, get_api_price
 from ..serving.deployment import deployment as make_deployment
 from ..serving.batching import continuous_batch, static_batch
-from ..serving.estimator import estimate
+from ..serving.estimator import chunks_by_default, estimate
 
 
 # An assumption of this book, not a measurement: interactive traffic that averages half of
@@ -89,7 +89,8 @@ def self_hosted_cost(
     """Price and latency of serving requests of ``prompt`` tokens in and ``completion`` out,
     ``batch`` at a time, on a deployment (keyword arguments of ``inference_math.deployment``,
     e.g. ``scenario="article-2023", gpus=8``), batched statically (a batch of ``batch``
-    requests) or continuously (``batch`` requests in flight), as ``estimate`` does.
+    requests) or continuously (``batch`` requests in flight), as ``estimate`` does
+    (``chunked_prefill=None``: chunked where ``estimate`` would chunk, today's default).
 
     The prefill's forward pass yields the first token, so a completion of C tokens costs the
     prefill plus C - 1 decode steps. Each request pays the deployment-seconds it takes (a
@@ -101,13 +102,16 @@ def self_hosted_cost(
     b = checks.count("batch", batch)
     u = checks.fraction("utilisation", utilisation)
     dep = make_deployment(**deployment)
+    if chunked_prefill is None:  # as estimate resolves it: the engine's default
+        chunked_prefill = chunks_by_default(dep, batching)
     r = estimate(
         dep, batch=b, prompt=n, completion=c - 1, batching=batching,
         chunked_prefill=chunked_prefill,
     )  # fmt: skip
     mode = continuous_batch if batching.strip().lower() == "continuous" else static_batch
     kw = {"chunked_prefill": chunked_prefill} if mode is continuous_batch else {}
-    times = mode(dep, b, n, c - 1, **kw)
+    with np.errstate(divide="ignore", invalid="ignore"):  # as estimate: no decode step is
+        times = mode(dep, b, n, c - 1, **kw)  # a NaN it does not use
     seconds = times["prompt_gpu_s"] + times["completion_gpu_s"]
     return {
         "usd_per_request": seconds * dep.usd_per_second / u,

@@ -64,6 +64,18 @@ WORKLOAD_OPTIONS = (
 )  # fmt: skip
 
 
+def chunks_by_default(dep: Deployment, batching) -> bool:
+    """Whether a server of ``dep`` chunks prefill when not told (``chunked_prefill=None``):
+    under continuous batching with per-op steps, where the engine has a token budget per
+    step, as today's engines do; never for static batches or the article's step model."""
+    mode = checks.canonical("batching", batching, {m: m for m in BATCHING})
+    return (
+        mode == "continuous"
+        and dep.step_model == "per-op"
+        and bool(np.all(np.isfinite(dep.table.budget)))
+    )
+
+
 def estimate(
     deployment: Deployment,
     workload=None,
@@ -128,11 +140,7 @@ def estimate(
     completion = 512 if completion is None else completion
     mode = checks.canonical("batching", batching, {m: m for m in BATCHING})
     if chunked_prefill is None:  # today's engines chunk by default; the article did not
-        chunked_prefill = (
-            mode == "continuous"
-            and dep.step_model == "per-op"
-            and bool(np.all(np.isfinite(dep.table.budget)))
-        )
+        chunked_prefill = chunks_by_default(dep, mode)
     chunked = checks.flag("chunked_prefill", chunked_prefill)
     if chunked and mode == "static":
         raise ValueError(

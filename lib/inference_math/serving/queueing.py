@@ -101,7 +101,8 @@ def max_utilisation(servers, service_rate, wait_s, q, tolerance=1e-12):
     """The highest utilisation rho = lambda / (B mu) at which the q-quantile of the wait for a
     slot is at most ``wait_s`` seconds (``wait_quantile``), found by bisection: the quantile
     rises with the traffic. ``wait_s`` = 0 asks that a fraction q of requests never wait.
-    Chapter 13 uses it."""
+    ``q`` = "mean" bounds the mean wait instead (``mean_wait``). Chapters 11 and 13 use it."""
+    mean = isinstance(q, str) and q.strip().lower() == "mean"
     s = _servers(servers)
     mu = checks.positive("service_rate", service_rate)
     limit = checks.nonnegative("wait_s", wait_s)
@@ -110,6 +111,7 @@ def max_utilisation(servers, service_rate, wait_s, q, tolerance=1e-12):
     lo, hi = np.zeros(s.shape), np.ones(s.shape)
     while np.any(hi - lo > tol):
         mid = (lo + hi) / 2
-        ok = wait_quantile(s, mid * s * mu, mu, q) <= limit
+        lam = mid * s * mu
+        ok = (mean_wait(s, lam, mu) if mean else wait_quantile(s, lam, mu, q)) <= limit
         lo, hi = np.where(ok, mid, lo), np.where(ok, hi, mid)
     return lo if lo.ndim else float(lo)
