@@ -379,16 +379,16 @@ def test_api_prices_in_force_on_the_gpus_date():
     assert api_dates.in_force_on("deepseek-chat", "2025-05-01") == "unknown"
     assert api_dates.in_force_on("gpt-5-nano", "2025-01-01") == "not yet"
     assert api_dates.in_force_on("vercel/llama-3.3-70b", day) == "unknown"
-    assert api_dates.deepseek_price_on(day).date == "2026-08-16"
-    assert api_dates.deepseek_price_on("2025-09-28").date == "2025-09-05"
-    # the first entry is the catalog's price for DeepSeek-V3
-    first, catalog = api_dates.DEEPSEEK_PRICES[0], im.get_api_price("deepseek-chat")
+    # deepseek-chat's prices period by period (api_history): on the GPUs' date, another model
+    assert im.api_price_on("deepseek-chat", day).start == "2026-08-16"
+    assert im.api_price_on("deepseek-chat", day).serves == "DeepSeek-V4-Flash"
+    assert im.api_price_on("deepseek-chat", "2025-09-28").start == "2025-09-05"
+    # the first period is the catalog's price for DeepSeek-V3
+    first, catalog = im.api_periods("deepseek-chat")[0], im.get_api_price("deepseek-chat")
     assert (first.usd_per_1k_input, first.usd_per_1k_output) == (
         catalog.usd_per_1k_input,
         catalog.usd_per_1k_output,
     )
-    with pytest.raises(ValueError, match="no DeepSeek price is recorded before 2025-02-09"):
-        api_dates.deepseek_price_on("2024-12-31")
     with pytest.raises(ValueError, match="date must be an ISO date"):
         api_dates.in_force_on("gpt-5-nano", 20260826)
     with pytest.raises(ValueError, match="API price check"):
