@@ -194,24 +194,33 @@ def test_exercise_answers_by_hand():
 CHAT = im.get_workload("chat")
 HYPERSTACK = {q.gpu: q for q in im.GPU_HOUR_QUOTES if q.provider == "Hyperstack"}
 FP8 = dict(dtype="fp8", kv_dtype="fp8")
-TODAY = {  # (model, gpu): the fewest GPUs, a power of two, that hold it on one node
-    ("llama-3.3-70b", "h100-sxm"): 1,
-    ("llama-3.3-70b", "h200-sxm"): 1,
-    ("llama-3.3-70b", "b200"): 1,
-    ("deepseek-v3", "h200-sxm"): 8,
-    ("deepseek-v3", "b200"): 4,
+# (model, gpu): the GPUs and the attention split engines use, on one node
+TODAY = {
+    ("llama-3.3-70b", "h100-sxm"): (1, "tensor"),
+    ("llama-3.3-70b", "h200-sxm"): (1, "tensor"),
+    ("llama-3.3-70b", "b200"): (1, "tensor"),
+    ("deepseek-v3", "h200-sxm"): (8, "data"),
+    ("deepseek-v3", "b200"): (8, "data"),
 }
+CHUNKED = dict(batching="continuous", chunked_prefill=True)  # today's server
+WHOLE = dict(batching="continuous", chunked_prefill=False)  # whole-prompt prefill
 
 
-def _deploy(model, gpu):
+def _deploy(model, gpu, **change):
+    n, how = TODAY[model, gpu]
     price = HYPERSTACK[gpu].usd_per_gpu_hour
-    return dict(model=model, gpu=gpu, gpus=TODAY[model, gpu], usd_per_gpu_hour=price, **FP8)
+    kw = dict(model=model, gpu=gpu, gpus=n, usd_per_gpu_hour=price, attention_parallelism=how)
+    return {**kw, **FP8, **change}
 
 
-def _chat(model, gpu, **batching):
-    return im.price_workload(
-        CHAT, **(batching or {"batching": "continuous"}), **_deploy(model, gpu)
-    )
+def _chat(model, gpu, mode=CHUNKED, **change):
+    return im.price_workload(CHAT, **mode, **_deploy(model, gpu, **change))
+
+
+def _api(name, cached=False):
+    a = im.get_api_price(name)
+    p_in = a.usd_per_1k_cached_input if cached else a.usd_per_1k_input
+    return (CHAT.prompt * p_in + CHAT.completion * a.usd_per_1k_output) / 1000
 
 
 def test_today_gpu_prices_are_one_provider_on_one_day():
@@ -223,7 +232,14 @@ def test_today_gpu_prices_are_one_provider_on_one_day():
     }
 
 
-def test_deepseek_v3_in_fp8_does_not_fit_on_one_h100_node():
+def test_nvlink_one_direction_is_half_the_two_way_total():
+    a100 = im.get_gpu("a100-80gb-sxm")
+    assert a100.interconnect_bytes_per_s == 600e9 and a100.tp_link_bytes_per_s == 300e9
+    # a 1,536-token prompt's Llama-2-70B cache, 327,680 bytes a token, one way over 300 GB/s
+    assert 1536 * 327_680 / a100.tp_link_bytes_per_s == pytest.approx(1.6777e-3, rel=1e-4)
+
+
+def test_deepseek_v3_split_as_engines_split_it():
     ds = im.get_model("deepseek-v3")
     assert im.weight_bytes(ds, "fp8") == 671_026_404_352  # one byte per parameter
     assert ds.active_params == 37_552_282_624
@@ -231,97 +247,155 @@ def test_deepseek_v3_in_fp8_does_not_fit_on_one_h100_node():
     assert im.kv_bytes_per_token(ds, "bf16") == 61 * 576 * 2 == 70_272
     assert im.kv_bytes_per_token(ds, "fp8") == 35_136
     assert im.kv_bytes_per_token("llama-3.3-70b", "fp8") == 2 * 80 * 8 * 128 == 163_840
-    # eight H100s: 8 x 80 GiB x 0.9 usable, less than the weights alone
+    # eight H100s: 8 x 80 GiB x 0.9 usable, less than the weights alone, split either way
     assert 8 * 80 * 2**30 * 0.9 == pytest.approx(618_475_290_624)
     tokens = CHAT.prompt + CHAT.completion
-    need = 671_026_404_352 + tokens * 35_136
-    for gpu, exact, rounded in [("h100-sxm", 9, 16), ("h200-sxm", 5, 8), ("b200", 4, 4)]:
+    # tensor parallelism: every GPU holds the whole latent cache (G copies)
+    for gpu, gpus in [("h100-sxm", 16), ("h200-sxm", 8), ("b200", 4)]:
         usable = im.get_gpu(gpu).memory_bytes * 0.9
-        assert math.ceil(need / usable) == exact
-        assert im.min_gpus(ds, gpu, **FP8, tokens=tokens, power_of_two=False) == exact
-        assert im.min_gpus(ds, gpu, **FP8, tokens=tokens) == rounded
-    for gpu in ("h100-sxm", "h200-sxm", "b200"):
-        assert im.min_gpus("llama-3.3-70b", gpu, **FP8, tokens=tokens) == 1
+        assert 671_026_404_352 + tokens * 35_136 * gpus <= gpus * usable
+        assert 671_026_404_352 + tokens * 35_136 * gpus / 2 > gpus / 2 * usable
+        assert im.min_gpus(ds, gpu, **FP8, tokens=tokens) == gpus
+    # 58 mixture layers x 256 experts x 3 x 7,168 x 2,048 bytes; the rest, 17.1 GB, per GPU
+    experts = 58 * 256 * 3 * 7168 * 2048
+    assert experts == 653_908_770_816
+    dense = 671_026_404_352 - experts
+    h200 = 8 * im.get_gpu("h200-sxm").memory_bytes * 0.9
+    tp = im.deployment(ds, "h200-sxm", 8, **FP8)
+    dp = im.deployment(ds, "h200-sxm", 8, **FP8, attention_parallelism="data")
+    assert tp.kv_capacity_tokens == (h200 - 671_026_404_352) // (8 * 35_136) == 1_490_765
+    assert dp.weight_bytes == 8 * dense + experts == 790_849_839_104
+    assert dp.kv_capacity_tokens == (h200 - 8 * dense - experts) // 35_136 == 8_515_848
+    # data-parallel attention does not fit four B200s (each its own 17.1 GB copy): eight
+    b4 = im.deployment(ds, "b200", 4, **FP8, attention_parallelism="data")
+    assert b4.kv_capacity_tokens == 0 and 4 * dense + experts > 4 * 0.9 * 193_273_528_320
+    for m, g in TODAY:
+        assert im.deployment(**_deploy(m, g)).kv_capacity_tokens >= tokens
 
 
-def test_fp8_on_blackwell_falls_back_to_the_round_efficiencies():
+def test_fp8_shares_are_fitted_under_their_ceilings():
     fit = im.efficiency
-    assert not any(gen == "blackwell" for gen, _ in [*fit.MFU, *fit.MBU])
-    assert im.server_efficiency("b200", "fp8") == (0.6, 0.6)
-    assert im.server_efficiency("h100-sxm", "fp8") == (0.5305, 0.8972)
-    assert im.server_efficiency("h200-sxm", "fp8") == (0.5305, 0.8972)
+    hopper, blackwell = im.server_efficiency("h100-sxm", "fp8"), im.server_efficiency("b200", "fp8")
+    assert im.server_efficiency("h200-sxm", "fp8") == hopper
+    assert (hopper.products_mfu, hopper.weights_mbu) == (0.5241, 0.6923)
+    assert (blackwell.products_mfu, blackwell.weights_mbu) == (0.5308, 0.6955)
+    for g, e in (("h100-sxm", hopper), ("b200", blackwell)):
+        assert e.weights_mbu <= fit.ceiling("weights_mbu", g, "fp8")
+        assert e.products_mfu <= fit.ceiling("products_mfu", g, "fp8")
 
 
-def test_chat_batches_under_the_targets():
-    # Llama-3.3-70B on one H100: memory. (0.9 x 80 GiB - 70,553,706,496) / 163,840 = 41,233
-    # tokens of cache; a request holds 1,020 + 128 of them, so 35 fit
+def test_chat_loads_under_the_targets():
+    # Llama-3.3-70B on one H100: the cache. (0.9 x 80 GiB - 70,553,706,496) / 163,840 = 41,233
+    # tokens; a request holds its prompt and half its 128 decode steps' tokens, 1,084.5
     assert (80 * 2**30 * 0.9 - 70_553_706_496) // 163_840 == 41_233
-    assert 41_233 // (CHAT.prompt + CHAT.completion - 1) == 35
-    batches = {k: _chat(*k).batch for k in TODAY}
-    assert batches == {
-        ("llama-3.3-70b", "h100-sxm"): 35,
-        ("llama-3.3-70b", "h200-sxm"): 70,
-        ("llama-3.3-70b", "b200"): 143,
-        ("deepseek-v3", "h200-sxm"): 207,
-        ("deepseek-v3", "b200"): 134,
+    assert 41_233 // (CHAT.prompt + (CHAT.completion - 1 + 1) / 2) == 38
+    loads = {k: _chat(*k).batch for k in TODAY}
+    assert loads == {
+        ("llama-3.3-70b", "h100-sxm"): 38,
+        ("llama-3.3-70b", "h200-sxm"): 74,
+        ("llama-3.3-70b", "b200"): 185,
+        ("deepseek-v3", "h200-sxm"): 538,
+        ("deepseek-v3", "b200"): 691,
     }
-    for k, b in batches.items():
+    for k, b in loads.items():
         p = _chat(*k)
         assert p.ttft_s <= CHAT.ttft_target_s and p.tokens_per_s_per_sequence >= 10
-        kw = dict(prompt=CHAT.prompt, completion=CHAT.completion, batching="continuous")
-        assert im.max_feasible_batch(**kw, **_deploy(*k)) >= b
-        targets = dict(ttft_target_s=1.0, tokens_per_s_target=10.0)
-        assert im.max_feasible_batch(**targets, **kw, **_deploy(*k)) == b
+        dep = im.deployment(**_deploy(*k))
+        work = dict(prompt=CHAT.prompt, completion=CHAT.completion - 1, **CHUNKED)
+        e = im.estimate(dep, batch=np.array([b, b + 1]), **work)
+        cheaper = e["output_tokens_per_s"][1] > e["output_tokens_per_s"][0]
+        ok = (e["ttft_s"][1] <= 1.0) & (e["tokens_per_s_per_sequence"][1] >= 10)
+        assert not (cheaper and ok)  # one more request is no cheaper within the targets
 
 
 def test_a_chat_request_splits_into_prompt_and_completion_prices():
-    # continuous batching: a request pays its prefill t_p and C / B of the decode steps
+    steps = CHAT.completion - 1
     for k in TODAY:
-        p = _chat(*k)
         dep = im.deployment(**_deploy(*k))
-        steps = CHAT.completion - 1
-        t_p = float(im.prefill_time(dep, CHAT.prompt, 1))
-        t_d = float(im.mean_decode_step_time(dep, p.batch, CHAT.prompt, steps))
-        usd = dep.usd_per_second * (t_p + steps * t_d / p.batch)
-        assert p.usd_per_request == pytest.approx(usd, rel=1e-9)
-        e = im.estimate(
-            dep, batch=p.batch, prompt=CHAT.prompt, completion=steps, batching="continuous"
-        )
+        # chunked: a request costs 1 / X of the deployment; a completion token t_d / B
+        p = _chat(*k)
+        e = im.estimate(dep, batch=p.batch, prompt=CHAT.prompt, completion=steps, **CHUNKED)
+        rate = float(e["output_tokens_per_s"]) / steps
+        assert p.usd_per_request == pytest.approx(dep.usd_per_second / rate, rel=1e-9)
+        t_d = float(e["decode_step_s"])
+        completion = dep.usd_per_second * t_d / p.batch * 1000
+        assert float(e["usd_per_1k_completion"]) == pytest.approx(completion, rel=1e-9)
         split = (CHAT.prompt * e["usd_per_1k_prompt"] + steps * e["usd_per_1k_completion"]) / 1000
-        assert float(split) == pytest.approx(usd, rel=1e-9)
+        assert float(split) == pytest.approx(p.usd_per_request, rel=1e-9)
+        # whole prompts: X = B / (B t_p + C t_d + t_r), t_r the engine's request overhead
+        w = _chat(*k, mode=WHOLE)
+        t_p = float(im.prefill_time(dep, CHAT.prompt, 1))
+        t_d = float(im.mean_decode_step_time(dep, w.batch, CHAT.prompt, steps))
+        usd = dep.usd_per_second * (t_p + (steps * t_d + dep.request_overhead_s) / w.batch)
+        assert w.usd_per_request == pytest.approx(usd, rel=1e-9)
+
+
+def test_the_prefill_fixed_cost_is_not_small():
+    # the generic engine: 0.113 ms a layer x 80 layers = 9.04 ms, plus 2.19 ms a pass,
+    # against a 1,020-token prefill of Llama-3.3-70B in fp8 on one B200
+    dep = im.deployment("llama-3.3-70b", "b200", 1, **FP8)
+    assert dep.prefill_overhead_s == pytest.approx(80 * 0.000113)
+    share = (dep.prefill_overhead_s + dep.overhead_s) / float(im.prefill_time(dep, 1020, 1))
+    assert share == pytest.approx(0.156, abs=0.002)
 
 
 def test_today_verdicts():
-    def api(name, cached=False):
-        a = im.get_api_price(name)
-        p_in = a.usd_per_1k_cached_input if cached else a.usd_per_1k_input
-        return (CHAT.prompt * p_in + CHAT.completion * a.usd_per_1k_output) / 1000
-
     # gpt-4o-mini: (1,020 x $0.00015 + 129 x $0.0006) / 1000
-    assert api("gpt-4o-mini") == pytest.approx(0.0002304)
+    assert _api("gpt-4o-mini") == pytest.approx(0.0002304)
     assert float(im.api_usd_per_request("gpt-4o-mini", 1020, 129)) == pytest.approx(0.0002304)
     b200 = _chat("llama-3.3-70b", "b200").usd_per_request
-    assert b200 == pytest.approx(0.00015258, rel=1e-4)
-    assert b200 / api("gpt-4o-mini") == pytest.approx(0.662, abs=0.001)
-    assert b200 / api("groq/llama-3.3-70b-versatile") == pytest.approx(0.217, abs=0.001)
-    # gpt-5-nano is cheaper than every deployment; hosted Llama dearer than every Llama
+    assert b200 == pytest.approx(1.168512e-4, rel=1e-4)
+    assert b200 / _api("gpt-4o-mini") == pytest.approx(0.507, abs=0.001)
+    assert b200 / _api("together/llama-3.3-70b-instruct-turbo") == pytest.approx(0.116, abs=0.001)
+    hosted = ["groq/llama-3.3-70b-versatile", "together/llama-3.3-70b-instruct-turbo"]
     for k in TODAY:
         cost = _chat(*k).usd_per_request
-        assert cost > api("gpt-5-nano")
         if k[0] == "llama-3.3-70b":
-            hosted = ["groq/llama-3.3-70b-versatile", "together/llama-3.3-70b-instruct-turbo"]
+            assert cost > _api("gpt-5-nano")  # gpt-5-nano is cheaper than Llama anywhere
             for name in [*hosted, "vercel/llama-3.3-70b", "gpt-4.1-mini"]:
-                assert im.usd_at_utilisation(cost, 0.5) < api(name)
-    # with chunked prefill DeepSeek-V3 on four B200s undercuts every API price
-    chunked = _chat("deepseek-v3", "b200", batching="continuous", chunked_prefill=True)
-    names = ["gpt-4o-mini", "gpt-4.1-mini", "gpt-4.1-nano", "gpt-5-mini", "gpt-5-nano"]
-    assert all(chunked.usd_per_request < api(n) for n in [*names, "deepseek-chat"])
-    assert _chat("deepseek-v3", "b200").usd_per_request > api("deepseek-chat")
+                assert cost < _api(name)
+    # DeepSeek-V3 on eight B200s with data-parallel attention: 28% of deepseek-chat's price of
+    # 2025-02, 113% of gpt-5-nano's; prefilled whole, or under tensor parallelism on four
+    # B200s (the latent cache whole on each), it costs more than deepseek-chat's and gpt-4o-mini's
+    ds = _chat("deepseek-v3", "b200").usd_per_request
+    assert ds == pytest.approx(1.15521e-4, rel=1e-3)
+    assert ds / _api("deepseek-chat") == pytest.approx(0.277, abs=0.001)
+    assert ds / _api("gpt-5-nano") == pytest.approx(1.126, abs=0.001)
+    assert _chat("deepseek-v3", "b200", mode=WHOLE).usd_per_request > _api("deepseek-chat")
+    tensor4 = _chat("deepseek-v3", "b200", gpus=4, attention_parallelism="tensor")
+    assert tensor4.usd_per_request / ds == pytest.approx(2.59, abs=0.01)
+    assert tensor4.usd_per_request > _api("gpt-4o-mini")
     # cached input at its cheapest takes gpt-4.1-nano back from Llama-3.3-70B on one B200
-    assert b200 < api("gpt-4.1-nano") and b200 > api("gpt-4.1-nano", cached=True)
+    assert b200 < _api("gpt-4.1-nano") and b200 > _api("gpt-4.1-nano", cached=True)
 
 
-def test_deepseek_v3_reads_nearly_all_experts_at_chat_batches():
+def test_api_prices_in_force_on_the_gpus_date():
+    from inference_math.economics import api_dates
+
+    day = "2026-08-26"
+    for name in ["gpt-4o-mini", "gpt-4.1-mini", "gpt-4.1-nano", "gpt-5-mini", "gpt-5-nano"]:
+        assert api_dates.in_force_on(name, day) == "in force"
+    assert api_dates.in_force_on("deepseek-chat", day) == "superseded"
+    assert api_dates.in_force_on("deepseek-chat", "2025-05-01") == "unknown"
+    assert api_dates.in_force_on("gpt-5-nano", "2025-01-01") == "not yet"
+    assert api_dates.in_force_on("vercel/llama-3.3-70b", day) == "unknown"
+    # deepseek-chat's prices period by period (api_history): on the GPUs' date, another model
+    assert im.api_price_on("deepseek-chat", day).start == "2026-08-16"
+    assert im.api_price_on("deepseek-chat", day).serves == "DeepSeek-V4-Flash"
+    assert im.api_price_on("deepseek-chat", "2025-09-28").start == "2025-09-05"
+    # the first period is the catalog's price for DeepSeek-V3
+    first, catalog = im.api_periods("deepseek-chat")[0], im.get_api_price("deepseek-chat")
+    assert (first.usd_per_1k_input, first.usd_per_1k_output) == (
+        catalog.usd_per_1k_input,
+        catalog.usd_per_1k_output,
+    )
+    with pytest.raises(ValueError, match="date must be an ISO date"):
+        api_dates.in_force_on("gpt-5-nano", 20260826)
+    with pytest.raises(ValueError, match="API price check"):
+        api_dates.price_check("gpt-3.5-turbo-0613")
+
+
+def test_deepseek_v3_reads_nearly_all_experts_at_chat_loads():
     ds = im.get_model("deepseek-v3")
     # 256 routed experts, 8 per token: 256 (1 - (31/32)^134) touched at batch 134
     assert float(im.expected_experts_touched(256, 8, 134)) == pytest.approx(
@@ -331,3 +405,74 @@ def test_deepseek_v3_reads_nearly_all_experts_at_chat_batches():
     assert share == pytest.approx(0.98616, abs=1e-5)
     one_prompt = float(im.weight_bytes_read(ds, "fp8", CHAT.prompt) / im.weight_bytes(ds, "fp8"))
     assert one_prompt == pytest.approx(1.0, abs=1e-9)
+    # with data-parallel attention each of the eight GPUs reads its own copy of the rest
+    dp = im.deployment(**_deploy("deepseek-v3", "b200"))
+    dense = 671_026_404_352 - 653_908_770_816
+    # one token reads its 8 experts in each of 58 layers
+    assert float(dp.weight_bytes_read(1)) == 8 * dense + 8 * 44_040_192 * 58 == 157_375_717_376
+
+
+# ----- the frontier -----------------------------------------------------------------------------
+
+
+def _fluid(dep, batch, n, c):
+    """The chapter's frontier formula: t0 + max(W / beta_w, B f / F) + B e k / beta_kv + B (N / C)
+    f / F; returns (tokens/s per user, tokens/s per GPU)."""
+    t = dep.table
+    e_bar = n + (c + 1) / 2
+    step = (
+        t.overhead_s
+        + np.maximum(
+            t.weight_bytes / t.achieved_bandwidth, batch * t.flops_per_token / t.achieved_flops
+        )
+        + batch * e_bar * t.kv_read_bytes_per_token / t.kv_bandwidth
+        + batch * n / c * t.flops_per_token / t.achieved_flops
+    )
+    return 1 / step, batch / (dep.gpus * step)
+
+
+@pytest.mark.parametrize("gpu", ["h100-sxm", "h200-sxm", "b200"])
+@pytest.mark.parametrize("n, c", [(1024, 1024), (1024, 8192), (8192, 1024)])
+def test_the_frontier_formula_follows_the_library_on_one_gpu(gpu, n, c):
+    dep = im.deployment("llama-3.3-70b", gpu, 1, **FP8)
+    clients = np.unique(np.geomspace(1, 2048, 56).astype(int))
+    e = im.estimate(dep, batch=clients, prompt=n, completion=c, batching="continuous")
+    u, x = _fluid(dep, e["admitted"], n, c)
+    assert np.allclose(u, e["tokens_per_s_per_sequence"], rtol=0.1)
+    assert np.allclose(x, e["output_tokens_per_s"], rtol=0.1)
+    # the wall: what the cache holds, each request its prompt and half its reply
+    wall = min(dep.kv_capacity_tokens // (n + (c + 1) / 2), 1024)
+    assert e["admitted"].max() == wall
+    assert e["queue_s"][-1] > 0 and e["queue_s"][0] == 0
+
+
+def test_the_frontier_knee_and_ceiling_by_hand():
+    dep = im.deployment("llama-3.3-70b", "h200-sxm", 1, **FP8)
+    t = dep.table
+    # knee: W / beta_w = B f / F
+    knee = t.weight_bytes / t.achieved_bandwidth / (t.flops_per_token / t.achieved_flops)
+    assert knee == pytest.approx(float(im.compute_bound_batch(dep)))
+    assert knee == pytest.approx(158.4, abs=0.5)
+    # ceiling: 1 / (f / F (1 + N / C) + e k / beta_kv) per GPU, approached from below
+    n = c = 1024
+    ceiling = 1 / (t.flops_per_token / t.achieved_flops * 2
+                   + (n + (c + 1) / 2) * t.kv_read_bytes_per_token / t.kv_bandwidth)  # fmt: skip
+    _, x = _fluid(dep, np.array([1e3, 1e5]), n, c)
+    assert x[0] < x[1] < ceiling and x[1] == pytest.approx(ceiling, rel=1e-3)
+
+
+def test_the_nim_frontier_against_the_model():
+    from inference_math.evidence.public import load_public_measurements, scored
+    from inference_math.evidence.server_fit import deployment_for
+
+    rows = [r for r in scored(load_public_measurements())
+            if r.source == "nim-llama33-70b-2025" and r.prompt == 5000]  # fmt: skip
+    assert {r.batch for r in rows} == {1, 5, 25, 50, 100, 150, 200, 250}
+    dep = deployment_for(rows[0])
+    assert (dep.gpus, dep.engine, dep.kv_dtype) == (2, "tensorrt-llm", "fp8")
+    for r in rows:
+        if r.metric != "output_tokens_per_s":
+            continue
+        e = im.estimate(dep, batch=r.batch, prompt=5000, completion=500, batching="continuous")
+        # the model is the slower, by at most a sixth
+        assert 0.83 < float(e["output_tokens_per_s"]) / r.value < 1
