@@ -56,7 +56,9 @@ FLAGS = [
 ]
 
 LAYOUT = OUT.with_name("layout.json")
-# A4 with these margins: the text block is 182 mm wide, 688 CSS pixels (96 to the inch).
+# A4 with these margins: the text block is 182 mm wide, 688 CSS pixels (96 to the inch); the
+# page is laid out at that width to be measured (Chromium, rounding the margins to whole pixels,
+# prints a block 2 or 3 pixels wider, so what fits the measure fits the page).
 MARGIN_MM = {"top": 16, "bottom": 18, "left": 14, "right": 14}
 BLOCK_PX = round((210 - MARGIN_MM["left"] - MARGIN_MM["right"]) / 25.4 * 96)
 MIN_SCALE = 0.6  # a table is set no smaller than 60% of the book's type

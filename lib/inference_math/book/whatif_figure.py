@@ -124,21 +124,22 @@ def _whatif_html(name: str, spec: dict, key: str, png: str = "") -> str:
     data = data.replace("</", "<\\/")  # nothing in it may close the script element
     n = len(spec["points"])
     n *= next((len(a["options"]) for a in spec["axes"] if a["name"] == spec.get("inner")), 1)
+    image = (
+        f'<img class="wtc-print" alt="{html.escape(WHATIF[name]["title"])}, for the default '
+        f'choice" src="data:image/png;base64,{png}">'
+        if png
+        else ""
+    )
     return (
         f'<div class="wtc-whatif" data-wtc-whatif="{name}">'
         f'<form class="wtc-controls">{"".join(controls)}</form>'
         f'<div class="wtc-plot" role="img" aria-label="{html.escape(WHATIF[name]["title"])}: '
         f'{html.escape(WHATIF[name]["y"])} against batch, for the choices above"></div>'
+        f"{image}"
         f'<p class="wtc-key" aria-live="polite">{html.escape(key)}</p>'
         f'<p class="wtc-note">Every value was computed by the library when the book was built, '
         f"for {n:,} combinations of these choices; the page only looks them up.</p>"
-        + (
-            f'<img class="wtc-print" alt="{html.escape(WHATIF[name]["title"])}, for the '
-            f'default choice" src="data:image/png;base64,{png}">'
-            if png
-            else ""
-        )
-        + f'<p class="wtc-print-note">The figure and its key numbers as printed are for the '
+        f'<p class="wtc-print-note">The figure and its key numbers as printed are for the '
         f"default choice ({html.escape(default_choice(spec))}); the web edition redraws them "
         "for any other.</p>"
         f'<script type="application/json" class="wtc-data">{data}</script></div>'
