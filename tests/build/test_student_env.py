@@ -86,9 +86,11 @@ def test_an_assignment_runs_in_the_student_environment(built, tmp_path):
         timeout=1200,
     )
     assert install.returncode == 0, install.stderr[-2000:]
-    packages = size(venv / "lib")
-    print(f"student environment: {packages / MB:.0f} MB of packages, no bytecode")
-    assert packages < 400 * MB
+    # 326 MB on 2026-12-07: pandas (which `import otter` imports), sympy, numpy, babel (which
+    # JupyterLab's server imports), matplotlib and JupyterLab are most of it
+    files = size(venv)
+    print(f"student environment: {files / MB:.0f} MB of files, before any bytecode")
+    assert files < 350 * MB
 
     # JupyterLab is there and would serve the notebook
     lab = subprocess.run([str(venv / "bin" / "jupyter-lab"), "--version"], capture_output=True)
