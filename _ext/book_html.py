@@ -146,6 +146,9 @@ def _skip_hidden_cells_in_singlehtml(app):
 def setup(app):
     _skip_hidden_cells_in_singlehtml(app)
     page_refs.setup(app)
+    # every page: wide tables fit or say that they scroll; the what-if box follows dark mode
+    app.add_css_file("tables.css")
+    app.add_js_file("tables.js")
     # Before sphinx-book-theme builds its header buttons (priority 501), and after.
     app.connect("html-page-context", _offer_notebook, priority=500)
     app.connect("html-page-context", _write_notebook, priority=502)

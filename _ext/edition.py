@@ -32,6 +32,11 @@ def repository() -> str:
     return project()["project"]["urls"]["Repository"]
 
 
+def authors() -> list[str]:
+    """The authors' names, in order."""
+    return [a["name"] for a in project()["project"].get("authors", [])]
+
+
 def edition_line() -> str:
     """ "edition 0.1.0 (2026-11-30)"."""
     return f"edition {version()} ({edition_date()})"

@@ -113,19 +113,32 @@ def page_text(doc: str, html_root: pathlib.Path | None = None) -> str:
 
 def answer_strings(label: str) -> set[str]:
     """Ways an exercise's answer might be printed, keeping only forms distinctive enough to
-    search for (three significant digits or more): 34.5, 34.49, 13,015,864,320, 6.60%."""
+    search for: three significant digits or more (34.5, 34.49, 13,015,864,320, 6.60%, 372),
+    or a whole number with its unit (5 GPUs, 17 sequences)."""
     import inference_math as im
     from inference_math import units
 
+    ex = im.exercises.get(label)
     v = im.exercises.expected(label)
     forms = set()
-    if float(v).is_integer() and abs(v) >= 1000:
+    if float(v).is_integer():
         forms |= {f"{int(v):,}", str(int(v))}
-    elif not float(v).is_integer():
+        if re.fullmatch(r"[A-Za-z]+", ex.unit or ""):  # a count: sequences, GPUs, tokens
+            forms.add(f"{int(v):,} {ex.unit}")
+    else:
         forms |= {units.fmt_sig(v, 3), units.fmt_sig(v, 4), f"{v:.2f}", f"{v:.3g}"}
         if abs(v) < 1:
             forms |= {units.fmt_sig(100 * v, 3) + "%", f"{100 * v:.1f}%"}
-    return {f for f in forms if len(re.sub(r"\D", "", f).lstrip("0")) >= 3}
+    return {f for f in forms if " " in f or len(re.sub(r"\D", "", f).lstrip("0")) >= 3}
+
+
+# A number that is an exercise's answer by coincidence, not because the text gives it away:
+# label -> what the text just before it says it is (a regular expression).
+COINCIDENCES = {
+    # chapter 4's table of ridge points: the A100-80GB PCIe's ops:byte ratio (in int8 too),
+    # not the chunk of prompt tokens the exercise asks for
+    "ch04-chunk-to-ridge": r"a100-80gb-pcie\b[^\n]{0,40}$",
+}
 
 
 def text_without_solutions(html_path: pathlib.Path) -> str:
@@ -140,10 +153,16 @@ def text_without_solutions(html_path: pathlib.Path) -> str:
 
 def answers_shown(label: str, text: str) -> list[str]:
     """The printed forms of ``label``'s answer that appear in ``text`` as whole numbers (so
-    that '295' does not match inside '2,950')."""
-    return sorted(
-        f for f in answer_strings(label) if re.search(rf"(?<![\d.,]){re.escape(f)}(?!\d)", text)
-    )
+    that '295' does not match inside '2,950' or '29.5'), leaving out the coincidences named
+    in ``COINCIDENCES``."""
+    coincidence = COINCIDENCES.get(label)
+    found = set()
+    for form in answer_strings(label):
+        for m in re.finditer(rf"(?<![\d.,]){re.escape(form)}(?!\d|[.,]\d)", text):
+            before = text[max(0, m.start() - 80) : m.start()]
+            if coincidence is None or not re.search(coincidence, before, flags=re.I):
+                found.add(form)
+    return sorted(found)
 
 
 def estimate_from(**choices):

@@ -22,10 +22,18 @@ question is worth its difficulty in points.
 Nothing a student is given can compute an answer: the answers are functions in answers/ of the
 checkout, outside the package (inference_math.book.exercises loads them from there), the wheel is
 built from lib/ alone (and checked to hold no answers/), and the public tests hold no answer.
-They check that the answer is a finite number and list the slips the registry's hints name;
-the hidden tests compare it with the answer within the registry's tolerance and, when it is
-wrong, fail with the registry's hint for that ratio (exercises.hint), which Gradescope shows
-once grades are published.
+They check that the answer is a finite number and list the slips that fit the question (the
+registry's, chosen by what the answer's unit measures: no "per hour versus per second" for a
+token count); the hidden tests compare it with the answer within the registry's tolerance and,
+when it is wrong, fail with the hint for that ratio among the same slips (exercises.hint),
+which Gradescope shows once grades are published.
+
+Each exercise ends in one code cell for its one graded number, whose comment states the unit,
+and its check; an *explain* exercise then has a Markdown cell for the explanation the
+instructors' rubric grades, and an exercise that asks more than the number a Markdown cell
+for the other answers. The student folder's requirements.txt is requirements-student.txt (the
+library, numpy, sympy, matplotlib, JupyterLab, otter-grader's client), installed with
+--no-deps.
 """
 
 from __future__ import annotations
@@ -34,6 +42,7 @@ import argparse
 import csv
 import json
 import math
+import re
 import shutil
 import subprocess
 import sys
@@ -118,11 +127,76 @@ def variable(label: str) -> str:
 # --- tests ----------------------------------------------------------------------------------
 
 
-def slips_listed() -> str:
-    """The registry's slip hints, as one line: "KiB versus KB? ...; query heads ... ?"."""
+# What an answer's unit measures, read from the registry's unit ("GB", "USD per 1K prompt
+# tokens", "fraction of peak FLOP/s"), and which of the registry's slips (exercises.slips(), by
+# the ratio of a wrong answer to the right one) can happen to a quantity of that kind: a token
+# count is never off by "per hour versus per second", a fraction never by "KiB versus KB".
+SLIPS_BY_KIND = {
+    "bytes": (1.024, 1.024**2, 1.024**3, 8.0, 1000.0, 1e6, 2.0, 1.5, 4.0),
+    "FLOPs": (1000.0, 1e6, 2.0, 1.5),
+    "FLOP rate": (1000.0, 2.0, 4.0),
+    "intensity": (8.0, 2.0, 4.0),
+    "time": (8.0, 1000.0, 2.0, 1.5, 4.0),
+    "money": (1000.0, 1e6, 3600.0, 8.0, 2.0, 1.5, 4.0),
+    "rate": (3600.0, 1000.0, 8.0, 2.0, 4.0),
+    "count": (1.024**3, 8.0, 2.0, 1.5, 4.0),
+    "size": (8.0, 2.0, 1.5, 4.0, 1000.0, 1e6),
+    "ratio": (8.0, 2.0, 4.0),
+    "fraction": (8.0, 2.0, 1.5, 4.0),
+}
+
+
+def quantity(unit: str) -> str:
+    """What a registry unit measures: a key of SLIPS_BY_KIND."""
+    u = unit.lower()
+    if u.startswith("fraction"):
+        return "fraction"
+    if "usd" in u:
+        return "money"
+    if "flop/s" in u:
+        return "FLOP rate"
+    if "flop" in u and "/byte" in u:
+        return "intensity"
+    if "flop" in u:
+        return "FLOPs"
+    if u in ("s", "ms"):
+        return "time"
+    if "/s" in u or "a day" in u:
+        return "rate"
+    if re.fullmatch(r"[kmgt]?i?b|bytes", u):
+        return "bytes"
+    if u.startswith(("x", "×", "of ")):
+        return "ratio"
+    if u in ("tokens", "sequences", "gpus"):
+        return "count"  # what a memory holds, and so what a misread GiB changes
+    return "size"  # parameters, experts, the side of a matrix
+
+
+def slips_for(ex) -> list[tuple[float, str]]:
+    """The registry's slips (ratio, sentence) that fit ``ex``'s answer, in the registry's
+    order."""
     import inference_math as im
 
-    return " ".join(text.split(": ", 1)[-1] for text in im.exercises.slip_texts())
+    fitting = SLIPS_BY_KIND[quantity(ex.unit)]
+    return [(factor, text) for factor, text in im.exercises.slips() if factor in fitting]
+
+
+def unit_phrase(ex) -> str:
+    """The answer's unit as the answer cell and the tests state it: "in GB", "as a fraction
+    of peak: 0.05 for 5%", "as a multiple of gpt-4o-mini's price: 2 for twice"."""
+    unit = ex.unit
+    if unit.startswith("fraction"):
+        return f"as a {unit}: 0.05 for 5%"
+    if quantity(unit) != "ratio":
+        return f"in {unit}"
+    what = re.sub(r"^[x×]\s*", "", unit).strip()
+    if what.startswith("(") and what.endswith(")"):
+        what = what[1:-1]
+    if not what:
+        return "as a factor: 2 for twice"
+    if "/" in what:
+        return f"as a factor, {what}: 2 for twice"
+    return f"as a multiple {what if what.startswith('of ') else 'of ' + what}: 2 for twice"
 
 
 PUBLIC_TEST = '''@test_case(points=0, hidden=False)
@@ -143,19 +217,21 @@ def test_{var}_is_a_number(env, {var}):
     )
     assert math.isfinite({var}), f"{var} is {{{var}}}, not a finite number"
     print(
-        "{var} is a number{unit_note}; its value is graded on submission. Before you submit, "
-        "rule out the usual slips: {slips}"
+        "{var} is a number ({unit}); its value is graded on submission. Before you submit, "
+        "rule out the slips an answer of this kind is prone to: {slips}"
     )
 '''
 
 HIDDEN_TEST = '''@test_case(points={points}, hidden=True)
 def test_{var}_value({var}):
-    """Within the registry's tolerance of the answer; when not, the registry's slip hint."""
+    """Within the registry's tolerance of the answer; when not, the slip its ratio to the
+    answer suggests, among those that fit the question."""
     import math
 
     import numpy as np
 
     right, rel_tol = {right!r}, {rel_tol!r}
+    slips = {slips!r}
     if isinstance({var}, np.ndarray) and {var}.size == 1:
         {var} = {var}.item()
     assert {var} is not None, "{var} is not set"
@@ -164,7 +240,7 @@ def test_{var}_value({var}):
     if not math.isclose(value, right, rel_tol=rel_tol):
         from inference_math.book.exercises import hint
 
-        raise AssertionError(f"not yet: {{value:.6g}}{unit}; " + hint(value, right))
+        raise AssertionError(f"not yet: {{value:.6g}}{unit}; " + hint(value, right, slips))
 '''
 
 
@@ -172,12 +248,12 @@ def test_file(ex, hidden: bool) -> str:
     import inference_math as im
 
     var = variable(ex.label)
-    unit = f" {ex.unit}" if ex.unit else ""
+    slips = slips_for(ex)
     cases = [
         PUBLIC_TEST.format(
             var=var,
-            unit_note=f" (in {ex.unit})" if ex.unit else "",
-            slips=slips_listed().replace('"', "'"),
+            unit=unit_phrase(ex).replace('"', "'"),
+            slips=" ".join(text for _, text in slips).replace('"', "'"),
         )
     ]
     if hidden:
@@ -187,7 +263,8 @@ def test_file(ex, hidden: bool) -> str:
                 points=ex.difficulty,
                 right=im.exercises.expected(ex.label),
                 rel_tol=ex.rel_tol,
-                unit=unit.replace('"', "'"),
+                slips=slips,
+                unit=f" {ex.unit}".replace('"', "'"),
             )
         )
     return (
@@ -203,16 +280,54 @@ def test_file(ex, hidden: bool) -> str:
 # --- the student notebook -------------------------------------------------------------------
 
 
-def answer_cells(ex, number: str):
+def asks_more(prompt: str) -> bool:
+    """Whether an exercise's prompt asks for more than its one graded number: more than one
+    question, or an explanation besides a question."""
+    words = r"(?:^|[.?]\s+)(?:Explain|Compare|Why|Say|Check)\b"
+    return prompt.count("?") + len(re.findall(words, prompt)) > 1
+
+
+def answer_cells(ex, number: str, prompt: str = ""):
+    """What ends an exercise in the assignment: a code cell for its one graded number, in its
+    unit, and the number's check; then, where the rubric grades an explanation (the *explain*
+    exercises) or the exercise asks more than that number, a Markdown cell for the rest."""
     var = variable(ex.label)
-    unit = f" in {ex.unit}" if ex.unit else ""
-    return [
+    cells = [
         nbformat.v4.new_code_cell(
-            f"# Exercise {number} ({ex.label}): your answer{unit}, as a number.\n{var} = ...",
+            f"# Exercise {number} ({ex.label}), graded automatically: one number, "
+            f"{unit_phrase(ex)}.\n{var} = ...",
             metadata={"tags": ["otter_answer_cell"]},
         ),
         nbformat.v4.new_code_cell(f'grader.check("{ex.label}")'),
     ]
+    if ex.kind == "explain":
+        text = (
+            f"**Your explanation** (Exercise {number}; graded by your instructor, up to 3 "
+            "points: name the mechanism, tie it to your number with its direction and size, "
+            "and say under which assumption it holds; answer the exercise's other questions "
+            "here too):\n\n*Replace this line with your explanation.*"
+        )
+    elif asks_more(prompt):
+        text = (
+            f"**Your answers to the other questions** (Exercise {number}; in words and "
+            "numbers, read by your instructor, not graded automatically):\n\n"
+            "*Replace this line with your answers.*"
+        )
+    else:
+        return cells
+    written = nbformat.v4.new_markdown_cell(text, metadata={"tags": ["otter_answer_cell"]})
+    graded_by = "person" if ex.kind == "explain" else "none"
+    written.metadata["wtc"] = {"written": ex.label, "graded_by": graded_by}
+    return [*cells, written]
+
+
+def prompts(page: str) -> dict[str, str]:
+    """Each exercise's prompt on ``page``, as written (MyST), by label."""
+    text = (ROOT / f"{page}.md").read_text(encoding="utf-8")
+    found = re.finditer(
+        r"```\{exercise-start\}\s*\n:label:\s*(\S+)\n```\n(.*?)```\{exercise-end\}", text, re.S
+    )
+    return {m.group(1): " ".join(m.group(2).split()) for m in found}
 
 
 def student_notebook(page: str, exercises: dict):
@@ -221,9 +336,12 @@ def student_notebook(page: str, exercises: dict):
     exercise's number as the book shows it ("3.2"), by label."""
     shown = Page.beside(EXECUTED / f"{page}.ipynb")
     numbers = {label: shown.labels[label]["number"] for label in exercises}
+    asked = prompts(page)
 
     def cells_for(label):
-        return answer_cells(exercises[label], numbers[label]) if label in exercises else []
+        if label not in exercises:
+            return []
+        return answer_cells(exercises[label], numbers[label], asked.get(label, ""))
 
     nb = cleared(convert(strip_solutions(executed_notebook(page), cells_for), shown))
     setup = nbformat.v4.new_code_cell(
@@ -294,7 +412,13 @@ def build_wheel(out: Path) -> Path:
     return wheel
 
 
-def requirements(wheel: Path) -> str:
+def requirements(wheel: Path, student: bool = False) -> str:
+    """The pins the grader runs with (the book's, requirements.txt) or, for ``student``, the
+    lean environment a student needs (requirements-student.txt, its header saying how to
+    install it), and the library's wheel."""
+    if student:
+        text = (ROOT / "requirements-student.txt").read_text().rstrip("\n")
+        return f"{text}\n./{wheel.name}\n"
     pins = [
         line
         for line in (ROOT / "requirements.txt").read_text().splitlines()
@@ -339,7 +463,7 @@ def write_chapter(chapter: int, page: str, exercises: list, wheel: Path) -> list
         )
     shutil.copy2(wheel, student)
     shutil.copy2(wheel, grader)
-    (student / "requirements.txt").write_text(requirements(wheel))
+    (student / "requirements.txt").write_text(requirements(wheel, student=True))
     (grader / "requirements.txt").write_text(requirements(wheel))
     config = {**OTTER_CONFIG, "assignment_name": name}
     (grader / "otter_config.json").write_text(json.dumps(config, indent=2) + "\n")

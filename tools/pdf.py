@@ -2,13 +2,23 @@
 
     .venv/bin/python tools/pdf.py --build   # builds the single page, then prints it
     .venv/bin/python tools/pdf.py           # prints the single page built before
+    .venv/bin/python tools/pdf.py --build --toc TOC.yml   # only the pages of another toc
 
 `make pdf` builds the book with Sphinx's single-page HTML builder (every chapter and the back
 matter on one page, the same numbered sections, figures and equations as the HTML book,
 executed from the same cache), then this script opens that page in the system's Chromium
-through Playwright, waits until MathJax has typeset every formula, adds a table of contents
-at the front, opens the solutions, and prints it to _build/pdf/what-a-token-costs.pdf with
-page numbers and the edition in the footer, and a PDF outline for the reader's sidebar.
+through Playwright, waits until MathJax has typeset every formula, adds a title page (title,
+authors, edition and date, from pyproject.toml) and a table of contents, opens the solutions,
+and prints it to _build/pdf/what-a-token-costs.pdf with page numbers and the edition in the
+footer, and a PDF outline for the reader's sidebar.
+
+On paper nothing scrolls or drops down: the what-if figures print as the static figure of their
+default choice, which a line under them names (inference_math.book.whatif_figure); a table or
+a displayed formula wider than the text block is set in smaller type until it fits
+(pdf-layout.js), and what still does not fit is listed in _build/pdf/layout.json, which
+tests/build/test_pdf.py reads (this script fails on it too). The contents get their page
+numbers from a first printing (each heading's page, read from the PDF's outline); the book is
+then printed again with them, and the numbers are checked against the second printing.
 
 Why Chromium and not LaTeX: the math is typeset by the same vendored MathJax as the HTML book,
 so what a reader sees in the PDF is what the tests already check in the browser; the figures
@@ -21,6 +31,8 @@ from __future__ import annotations
 
 import functools
 import http.server
+import io
+import json
 import shutil
 import sys
 import threading
@@ -43,8 +55,22 @@ FLAGS = [
     "--disable-sync",
 ]
 
+LAYOUT = OUT.with_name("layout.json")
+# A4 with these margins: the text block is 182 mm wide, 688 CSS pixels (96 to the inch); the
+# page is laid out at that width to be measured (Chromium, rounding the margins to whole pixels,
+# prints a block 2 or 3 pixels wider, so what fits the measure fits the page).
+MARGIN_MM = {"top": 16, "bottom": 18, "left": 14, "right": 14}
+BLOCK_PX = round((210 - MARGIN_MM["left"] - MARGIN_MM["right"]) / 25.4 * 96)
+MIN_SCALE = 0.6  # a table is set no smaller than 60% of the book's type
+
 PRINT_CSS = (ROOT / "tools" / "pdf-print.css").read_text(encoding="utf-8")
 FRONT_MATTER_JS = (ROOT / "tools" / "pdf-front-matter.js").read_text(encoding="utf-8")
+LAYOUT_JS = (ROOT / "tools" / "pdf-layout.js").read_text(encoding="utf-8")
+FILL_PAGE_NUMBERS_JS = """numbers => {
+  for (const span of document.querySelectorAll('#pdf-toc .pdf-toc-page')) {
+    span.textContent = numbers[span.dataset.for] || '';
+  }
+}"""
 
 
 class QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -59,7 +85,7 @@ def serve(directory: Path):
     return httpd
 
 
-def build_single_page() -> int:
+def build_single_page(toc: str | None = None) -> int:
     """jupyter-book's singlehtml builder, strict, into BUILD, with the HTML build's cache."""
     import os
     import subprocess
@@ -81,15 +107,72 @@ def build_single_page() -> int:
         "--config", str(BUILD / "_config.yml"), "--path-output", str(BUILD),
         "--builder", "singlehtml", "-W", "-n", "--keep-going",
     ]  # fmt: skip
+    if toc:
+        command += ["--toc", str(Path(toc).resolve())]
     env = {**os.environ, "WTC_BOOK_BUILD": "1"}
     return subprocess.run(command, cwd=ROOT, env=env).returncode
 
 
-def main() -> int:
-    sys.path.insert(0, str(ROOT / "_ext"))
-    from edition import edition_line
+def flat_outline(reader, items=None) -> list[tuple[str, int]]:
+    """The PDF's outline, in order, as (title, page number from 1)."""
+    found = []
+    for item in reader.outline if items is None else items:
+        if isinstance(item, list):
+            found += flat_outline(reader, item)
+        else:
+            found.append((item.title, reader.get_destination_page_number(item) + 1))
+    return found
 
-    if "--build" in sys.argv[1:] and build_single_page():
+
+def page_numbers(pdf: bytes, headings: list[list[str]]) -> dict[str, int]:
+    """The page of each contents entry (id, text), from the outline Chromium writes for the
+    headings, matched in order (titles repeat: "Exercises" in every chapter)."""
+    from pypdf import PdfReader
+
+    def plain(text):  # Chromium drops the space where a heading wraps
+        return "".join(text.replace("#", "").split())
+
+    outline = flat_outline(PdfReader(io.BytesIO(pdf)))
+    numbers, at = {}, 0
+    for ident, text in headings:
+        for i in range(at, len(outline)):
+            if plain(outline[i][0]) == plain(text):
+                numbers[ident], at = outline[i][1], i + 1
+                break
+    return numbers
+
+
+def print_pdf(page, edition: str, path: Path | None = None) -> bytes:
+    return page.pdf(
+        path=str(path) if path else None,
+        format="A4",
+        print_background=True,
+        display_header_footer=True,
+        header_template="<span></span>",
+        footer_template=(
+            '<div style="font-size:8px;width:100%;padding:0 16mm;display:flex;'
+            'justify-content:space-between;color:#555">'
+            f"<span>What a Token Costs, {edition}</span>"
+            '<span><span class="pageNumber"></span> / <span class="totalPages"></span>'
+            "</span></div>"
+        ),
+        margin={side: f"{mm}mm" for side, mm in MARGIN_MM.items()},
+        outline=True,
+        tagged=True,
+    )
+
+
+def main(argv: list[str]) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--build", action="store_true", help="build the single page first")
+    parser.add_argument("--toc", help="a toc of fewer pages (with --build)")
+    args = parser.parse_args(argv)
+    sys.path.insert(0, str(ROOT / "_ext"))
+    import edition as book_edition
+
+    if args.build and build_single_page(args.toc):
         return 1
 
     index = SINGLE / "intro.html"  # the single page is named after the root page
@@ -107,11 +190,19 @@ def main() -> int:
     started = time.perf_counter()
     OUT.parent.mkdir(parents=True, exist_ok=True)
     httpd = serve(SINGLE)
-    edition = edition_line()
+    edition = book_edition.edition_line()
+    front = {
+        "title": "What a Token Costs",
+        "subtitle": "The inference arithmetic of large language models, from first principles",
+        "authors": book_edition.authors(),
+        "edition": edition,
+        "url": book_edition.project()["project"]["urls"]["Homepage"],
+    }
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=chromium, args=FLAGS)
-            page = browser.new_page()
+            # as wide as the printed text block, so that what is measured is what is printed
+            page = browser.new_page(viewport={"width": BLOCK_PX, "height": 1000})
             page.emulate_media(color_scheme="light", media="print")
             page.goto(f"http://127.0.0.1:{httpd.server_address[1]}/intro.html", wait_until="load")
             page.evaluate(
@@ -130,38 +221,46 @@ def main() -> int:
                 print(f"pdf: {untypeset} formulas were not typeset", file=sys.stderr)
                 return 1
             page.add_style_tag(content=PRINT_CSS)
-            sections = page.evaluate(FRONT_MATTER_JS, ["What a Token Costs", edition])
+            headings = page.evaluate(FRONT_MATTER_JS, front)
             page.evaluate(
                 "Promise.all([...document.images].map(i => i.complete ? 0 : "
                 "new Promise(r => { i.onload = i.onerror = r; })))"
             )
-            page.pdf(
-                path=str(OUT),
-                format="A4",
-                print_background=True,
-                display_header_footer=True,
-                header_template="<span></span>",
-                footer_template=(
-                    '<div style="font-size:8px;width:100%;padding:0 16mm;display:flex;'
-                    'justify-content:space-between;color:#555">'
-                    f"<span>What a Token Costs, {edition}</span>"
-                    '<span><span class="pageNumber"></span> / <span class="totalPages"></span>'
-                    "</span></div>"
-                ),
-                margin={"top": "16mm", "bottom": "18mm", "left": "14mm", "right": "14mm"},
-                outline=True,
-                tagged=True,
-            )
+            layout = page.evaluate(LAYOUT_JS, MIN_SCALE)
+            numbers = page_numbers(print_pdf(page, edition), headings)
+            page.evaluate(FILL_PAGE_NUMBERS_JS, {k: str(v) for k, v in numbers.items()})
+            printed = page_numbers(print_pdf(page, edition, OUT), headings)
             browser.close()
     finally:
         httpd.shutdown()
-    seconds = time.perf_counter() - started
-    print(
-        f"pdf: {OUT.relative_to(ROOT)} ({sections} sections in the contents), "
-        f"printed in {seconds:.0f} s"
+    layout.update(
+        contents=[
+            {"text": text, "page": numbers.get(ident), "printed": printed.get(ident)}
+            for ident, text in headings
+        ]
     )
-    return 0
+    LAYOUT.write_text(json.dumps(layout, indent=1) + "\n", encoding="utf-8")
+    seconds = time.perf_counter() - started
+    problems = [
+        f"{o['kind']} wider than the text block ({o['width']} px): {o['label']}"
+        for o in layout["overflow"]
+    ]
+    missing = [text for ident, text in headings if ident not in numbers]
+    if missing:
+        problems.append(f"no page found for {len(missing)} contents entries: {missing[:3]}")
+    if printed != numbers:
+        problems.append("the contents' page numbers moved in the second printing")
+    if layout["controls"]:
+        problems.append(f"{layout['controls']} what-if controls would be printed")
+    for problem in problems:
+        print(f"pdf: {problem}", file=sys.stderr)
+    print(
+        f"pdf: {OUT.relative_to(ROOT)} ({len(headings)} sections in the contents, "
+        f"{len(layout['fitted'])} tables or formulas set smaller to fit), printed in "
+        f"{seconds:.0f} s"
+    )
+    return 1 if problems else 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

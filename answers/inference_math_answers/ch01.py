@@ -15,7 +15,7 @@ from inference_math.book.exercises import exercise
     difficulty=2,
     minutes=15,
     rel_tol=0.02,
-    unit="",
+    unit="fraction of the parameters",
 )
 def _rule_of_thumb_shortfall() -> float:
     m = MODELS["llama-2-70b"]
@@ -73,7 +73,7 @@ def _mha_params() -> float:
     difficulty=1,
     minutes=5,
     rel_tol=0.1,
-    unit="",
+    unit="fraction of the parameters",
 )
 def _embed_share() -> float:
     m = MODELS["llama-3.1-8b"]

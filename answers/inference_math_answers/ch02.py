@@ -38,7 +38,7 @@ def _mha_gflops() -> float:
     difficulty=2,
     minutes=15,
     rel_tol=1e-9,
-    unit="",
+    unit="x",
 )
 def _kaplan_factor() -> float:
     m = MODELS["llama-2-70b"]

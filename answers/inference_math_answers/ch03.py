@@ -54,7 +54,7 @@ def _eight_gpu_batch() -> float:
     difficulty=1,
     minutes=10,
     rel_tol=0.002,
-    unit="",
+    unit="fraction of the true bytes",
 )
 def _kb_shortfall() -> float:
     return 1 - article_claim("kv_bytes_per_token").value / kv_bytes_per_token("llama-2-70b")

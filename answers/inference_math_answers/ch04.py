@@ -24,7 +24,7 @@ from inference_math.book.exercises import exercise
     difficulty=2,
     minutes=10,
     rel_tol=1e-12,
-    unit="",
+    unit="rows and columns (n)",
 )
 def _square_ridge() -> float:
     """Smallest whole n with n / 3 > the A100-80GB's ops:byte (a square bf16 product)."""

@@ -49,7 +49,7 @@ def _batched_crossover(batch: int = 8) -> float:
     difficulty=2,
     minutes=10,
     rel_tol=0.005,
-    unit="",
+    unit="fraction of peak FLOP/s",
 )
 def _short_prompt_mfu(prompt: int = 32) -> float:
     dep = deployment(scenario="article-2023")

@@ -30,7 +30,7 @@ CONTEXT = 64  # the context of the chapter's decode sweep (lab.SWEEPS["lab-156m"
     difficulty=1,
     minutes=10,
     rel_tol=0.01,
-    unit="",
+    unit="fraction of the weight bytes",
 )
 def _embedding_share() -> float:
     """Llama-3.1-8B in bf16 at batch one: the input embedding less the row it looks up, over
@@ -79,7 +79,7 @@ def _intensity_batch_8() -> float:
     difficulty=2,
     minutes=15,
     rel_tol=0.01,
-    unit="",
+    unit="fraction of the bytes read",
 )
 def _kv_share_long_context() -> float:
     m, b, context = lab.lab_config("default"), 64, 2048
@@ -95,7 +95,7 @@ def _kv_share_long_context() -> float:
     difficulty=2,
     minutes=15,
     rel_tol=0.01,
-    unit="",
+    unit="fraction of the datasheet bandwidth",
 )
 def _gpu_bandwidth_share() -> float:
     """The compiled H100 run's decode step of the most sequences at the longest context: bytes

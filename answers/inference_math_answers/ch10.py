@@ -27,7 +27,7 @@ REFINED_TERMS = ("prefill_overhead", "kv_efficiency")
     difficulty=1,
     minutes=10,
     rel_tol=0.005,
-    unit="",
+    unit="fraction of peak bandwidth",
 )
 def _first_run_mbu() -> float:
     """Bytes one mean decode step reads (exact weights, KV of the mean context) over the
@@ -47,7 +47,7 @@ def _first_run_mbu() -> float:
     difficulty=2,
     minutes=20,
     rel_tol=0.001,
-    unit="",
+    unit="fraction of peak bandwidth",
 )
 def _closed_form_mbu() -> float:
     return fit(targets=("completion",)).mbu
@@ -61,7 +61,7 @@ def _closed_form_mbu() -> float:
     difficulty=2,
     minutes=15,
     rel_tol=0.005,
-    unit="",
+    unit="fraction of peak bandwidth",
 )
 def _within_context() -> float:
     return fit(terms=REFINED_TERMS, rows=load_appendix()["prompt_tokens"] <= 4096).kv_mbu
@@ -75,7 +75,7 @@ def _within_context() -> float:
     difficulty=3,
     minutes=25,
     rel_tol=0.005,
-    unit="",
+    unit="fraction (mean relative error)",
 )
 def _third_term() -> float:
     return held_out_errors(TERMS)["ttft"]
@@ -89,7 +89,7 @@ def _third_term() -> float:
     difficulty=2,
     minutes=15,
     rel_tol=0.005,
-    unit="",
+    unit="fraction (mean relative error)",
 )
 def _prefill_in_completion() -> float:
     return held_out_errors(REFINED_TERMS, completion_includes_prefill=True)["completion"]
@@ -123,7 +123,7 @@ def _napkin_batch32() -> float:
     difficulty=2,
     minutes=20,
     rel_tol=0.005,
-    unit="",
+    unit="fraction (mean relative error)",
 )
 def _round_numbers() -> float:
     # Qwen's published speed tables: tokens per second per user at batch 1, read as the time

@@ -51,7 +51,7 @@ def _email_ratio() -> float:
     difficulty=2,
     minutes=15,
     rel_tol=0.01,
-    unit="",
+    unit="fraction (utilisation)",
 )
 def _chat_break_even_utilisation() -> float:
     # cost scales with 1 / u, so u* = (cost at full utilisation) / (API cost)

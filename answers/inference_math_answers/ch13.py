@@ -50,7 +50,7 @@ def _h100_tokens_per_s() -> float:
     difficulty=2,
     minutes=15,
     rel_tol=0.01,
-    unit="",
+    unit="x",
 )
 def _amplification(gpus: int = 2) -> float:
     """How much a relative error in memory per GPU is magnified in the KV capacity:

@@ -228,10 +228,69 @@ def test_whatif_controls_redraw_from_the_library(browser, server, name):
             check_completion_cost(text, choice)
         else:
             check_verdict(text, choice)
+        follows_the_theme(page, root, mode)
         SHOTS.mkdir(parents=True, exist_ok=True)
         root.screenshot(path=str(SHOTS / f"whatif-{name}-{mode}.png"))
     page.close()
     assert not problems, "; ".join(problems)
+
+
+def luminance(css_colour: str) -> float:
+    r, g, b = (int(v) / 255 for v in re.findall(r"[\d.]+", css_colour)[:3])
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def follows_the_theme(page, root, mode):
+    """The what-if box has no background of its own (the theme greys a cell's HTML output in
+    dark mode, with dark text), its key numbers are in the theme's text colour, and its plot
+    is no wider than the column."""
+    box = root.evaluate(
+        "r => { const out = r.closest('.text_html'); const key = r.querySelector('.wtc-key');"
+        " const plot = r.querySelector('.wtc-plot');"
+        " return {background: getComputedStyle(out).backgroundColor,"
+        " text: getComputedStyle(key).color, page: getComputedStyle(document.body).color,"
+        " plot: plot.getBoundingClientRect().width, column: out.getBoundingClientRect().width}; }"
+    )
+    assert box["background"] in ("rgba(0, 0, 0, 0)", "transparent"), (mode, box)
+    assert box["text"] == box["page"], (mode, box)
+    assert (luminance(box["text"]) > 0.5) == (mode == "dark"), (mode, box)
+    assert box["plot"] <= box["column"] + 1, (mode, box)
+
+
+# ----- wide tables: they fit the column, or a cue says that they scroll ---------------------
+
+CUE = "scroll sideways for more columns"
+
+
+@pytest.mark.parametrize("width", [1280, 420])
+def test_wide_tables_fit_or_say_that_they_scroll(browser, server, width):
+    """At a desktop's width and a phone's, every table on every page either fits its column
+    or its scrolling box shows the cue (and loses its edge bar once scrolled to the end)."""
+    scrolling = {}
+    for doc in toc_files():
+        page = browser.new_page(viewport={"width": width, "height": 900})
+        page.goto(f"{server}/{doc}.html", wait_until="load")
+        boxes = page.evaluate(
+            "[...document.querySelectorAll('.bd-article .pst-scrollable-table-container')]"
+            ".map(b => ({scrolls: b.scrollWidth > b.clientWidth + 1,"
+            " cued: b.classList.contains('wtc-scrolls'),"
+            " cue: getComputedStyle(b, '::before').content}))"
+        )
+        for n, box in enumerate(boxes):
+            assert box["scrolls"] == box["cued"], (doc, n, box)
+            if box["scrolls"]:
+                assert CUE in box["cue"], (doc, n, box)
+        scrolling[doc] = sum(b["scrolls"] for b in boxes)
+        if scrolling[doc]:
+            first = page.locator(".wtc-scrolls").first
+            first.evaluate("b => { b.scrollLeft = b.scrollWidth; }")
+            page.wait_for_timeout(50)
+            assert "wtc-scrolled-to-end" in first.get_attribute("class"), doc
+        page.close()
+    tables = sum(scrolling.values())
+    print(f"{width} px: tables that scroll: {tables}", {d: n for d, n in scrolling.items() if n})
+    if width == 420:
+        assert scrolling["chapters/12-closed-models-cheaper"] > 0  # the cue is there to see
 
 
 def test_launch_button_opens_the_chapter_in_jupyterlite(browser, server):

@@ -108,7 +108,7 @@ def test_prompts_show_the_numbers_the_book_shows(assignments):
     for ex in exercises_of(1):  # headed as on the page, with the level the page shows
         assert f"**{numbers[ex.label]}** ({ex.level})" in text, ex.label
         number = numbers[ex.label].removeprefix("Exercise ")
-        assert f"# Exercise {number} ({ex.label}): your answer" in text, ex.label
+        assert f"# Exercise {number} ({ex.label}), graded automatically: one number" in text
     figures = [c for c in nb.cells if c.get("attachments")]
     assert figures, "the glued figures are not in the student notebook"
 
@@ -123,6 +123,117 @@ def test_assignments_read_as_the_pages_without_solutions(assignments, ch):
     html = ROOT / "_build" / "html" / f"{doc}.html"
     found = problems(nb, doc, html, outputs=False, solutions=False)
     assert not found, "\n".join(found[:20])
+
+
+sys.path.insert(0, str(ROOT / "tools"))
+import assignments as tool  # noqa: E402
+
+
+def answer_cell(nb, label):
+    return next(
+        c
+        for c in nb.cells
+        if "otter_answer_cell" in c.metadata.get("tags", [])
+        and c.cell_type == "code"
+        and f"({label})" in c.source
+    )
+
+
+@pytest.mark.parametrize("ch", chapters())
+def test_answer_cells_state_the_unit_and_take_one_number(assignments, ch):
+    nb = nbformat.read(OUT / f"ch{ch:02d}" / "student" / f"ch{ch:02d}.ipynb", as_version=4)
+    for ex in exercises_of(ch):
+        cell = answer_cell(nb, ex.label)
+        assert ex.unit and tool.unit_phrase(ex) in cell.source, (ex.label, cell.source)
+        assigned = re.findall(r"^\s*(\w+)\s*=", cell.source, flags=re.M)
+        assert assigned == [tool.variable(ex.label)], f"{ex.label}: one number per cell"
+        assert "your answer, as a number" not in cell.source
+
+
+def test_every_graded_answer_has_a_unit():
+    """The answer cell and the tests state it; a fraction says 0.05 for 5%."""
+    for ex in im.exercises.all_exercises():
+        if ex.answer is not None:
+            assert ex.unit, f"{ex.label}: no unit registered"
+            if ex.unit.startswith("fraction"):
+                assert "0.05 for 5%" in tool.unit_phrase(ex)
+
+
+@pytest.mark.parametrize("ch", chapters())
+def test_explanations_have_a_cell_of_their_own(assignments, ch):
+    """Where the rubric grades an explanation (the explain exercises), a Markdown cell for it
+    follows the number's check; an exercise asking more than its number has one too."""
+    nb = nbformat.read(OUT / f"ch{ch:02d}" / "student" / f"ch{ch:02d}.ipynb", as_version=4)
+    written = {
+        c.metadata["wtc"]["written"]: c
+        for c in nb.cells
+        if c.cell_type == "markdown" and "wtc" in c.metadata
+    }
+    for ex in exercises_of(ch):
+        check = next(i for i, c in enumerate(nb.cells) if c.source == f'grader.check("{ex.label}")')
+        if ex.kind == "explain":
+            cell = written[ex.label]
+            assert nb.cells[check + 1] is cell and "**Your explanation**" in cell.source
+            assert "otter_answer_cell" in cell.metadata["tags"]
+            assert cell.metadata["wtc"]["graded_by"] == "person"
+        elif ex.label in written:
+            assert nb.cells[check + 1] is written[ex.label]
+            assert "not graded automatically" in written[ex.label].source
+
+
+def test_a_question_in_three_parts_gets_a_cell_per_kind_of_answer(assignments):
+    """ch03-kb-vs-kib asks a fraction, a number of tokens and an explanation: the fraction is
+    graded in its own cell, in its unit; the rest goes to the explanation's cell."""
+    nb = nbformat.read(OUT / "ch03" / "student" / "ch03.ipynb", as_version=4)
+    cell = answer_cell(nb, "ch03-kb-vs-kib")
+    assert "one number, as a fraction of the true bytes: 0.05 for 5%" in cell.source
+    i = nb.cells.index(cell)
+    assert nb.cells[i + 1].source == 'grader.check("ch03-kb-vs-kib")'
+    assert "**Your explanation**" in nb.cells[i + 2].source
+    assert "other questions" in nb.cells[i + 2].source
+
+
+@pytest.mark.parametrize(
+    "unit, kind, fits, does_not_fit",
+    [
+        ("tokens", "count", ["GiB versus GB", "query heads"], ["per hour", "per-1M", "KiB"]),
+        ("sequences", "count", ["factor of 2"], ["per hour", "a unit prefix"]),
+        ("GB", "bytes", ["GiB versus GB", "KiB versus KB", "query heads"], ["per hour"]),
+        ("USD per 1K completion tokens", "money", ["per hour", "per-1K"], ["KiB", "GiB"]),
+        ("fraction of peak FLOP/s", "fraction", ["factor of 2"], ["KiB", "per hour", "prefix"]),
+        ("ms", "time", ["unit prefix"], ["KiB", "per hour"]),
+        ("x (Llama / GPT-3.5)", "ratio", ["factor of 2"], ["KiB", "per hour", "prefix"]),
+        ("tokens/s", "rate", ["per hour"], ["KiB", "GiB"]),
+    ],
+)
+def test_public_test_hints_fit_the_question(unit, kind, fits, does_not_fit):
+    ex = im.exercises.Exercise("ch99-x", 99, "t", "p", "compute", 1, 5, None, 0.01, unit)
+    assert tool.quantity(unit) == kind
+    text = tool.test_file(ex, hidden=False)
+    for slip in fits:
+        assert slip in text, (unit, slip)
+    for slip in does_not_fit:
+        assert slip not in text, (unit, slip)
+
+
+@pytest.mark.parametrize("ch", chapters())
+def test_the_written_public_tests_name_only_fitting_slips(assignments, ch):
+    for ex in exercises_of(ch):
+        text = (OUT / f"ch{ch:02d}" / "student" / "tests" / f"{ex.label}.py").read_text()
+        named = [s for s in im.exercises.slip_texts() if s.replace('"', "'") in text]
+        assert named == [s for _, s in tool.slips_for(ex)], ex.label
+        if tool.quantity(ex.unit) in ("count", "fraction", "ratio", "size"):
+            assert "per hour" not in text, ex.label
+        assert tool.unit_phrase(ex).replace('"', "'") in text, ex.label
+
+
+def test_the_hidden_hint_is_chosen_among_the_slips_that_fit():
+    """A token count off by 3600 gets no "per hour" hint; a price does."""
+    tokens = im.exercises.Exercise("ch99-x", 99, "t", "p", "compute", 1, 5, None, 0.01, "tokens")
+    usd = im.exercises.Exercise("ch99-y", 99, "t", "p", "compute", 1, 5, None, 0.01, "USD")
+    assert "per hour" not in im.exercises.hint(3600.0, 1.0, tool.slips_for(tokens))
+    assert "per hour" in im.exercises.hint(3600.0, 1.0, tool.slips_for(usd))
+    assert "per hour" in im.exercises.hint(3600.0, 1.0)  # every slip, as im.check gives
 
 
 def test_the_student_library_has_no_answers_but_works(assignments, tmp_path):
@@ -164,7 +275,7 @@ def submission(tmp_path, name, values):
     """The ch01 student notebook with answers filled in: values maps label -> source text."""
     nb = nbformat.read(OUT / "ch01" / "student" / "ch01.ipynb", as_version=4)
     for cell in nb.cells:
-        if "otter_answer_cell" in cell.metadata.get("tags", []):
+        if cell.cell_type == "code" and "otter_answer_cell" in cell.metadata.get("tags", []):
             label = re.search(r"\((ch\d\d-[\w-]+)\)", cell.source).group(1)
             if label in values:
                 cell.source = cell.source.replace("= ...", f"= {values[label]}")

@@ -191,3 +191,19 @@ def test_page_shows(built, doc):
     missing = [value for value in PAGE_SHOWS[doc] if value not in text]
     assert not missing, f"{doc} does not show {missing}"
     assert "{glue" not in text, f"{doc} shows a raw glue role"
+
+
+@pytest.mark.parametrize("doc", [d for d in PAGE_SHOWS if d.startswith("chapters/")])
+def test_each_displayed_equation_appears_once(built, doc):
+    """A glued equation ({glue:math}) is shown where the prose puts it, and nowhere else on
+    the page (not also as the output of the cell that glued it)."""
+    from collections import Counter
+
+    from bs4 import BeautifulSoup
+
+    from bookfiles import ROOT
+
+    html = (ROOT / "_build" / "html" / f"{doc}.html").read_text(encoding="utf-8")
+    article = BeautifulSoup(html, "html.parser").select_one("article")
+    shown = Counter(" ".join(m.get_text().split()) for m in article.select("div.math"))
+    assert not [m for m, n in shown.items() if n > 1], doc

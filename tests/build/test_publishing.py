@@ -40,6 +40,19 @@ def test_the_citation_names_this_edition():
     assert citation["title"] == yaml.safe_load((ROOT / "_config.yml").read_text())["title"]
 
 
+def test_the_authors_agree_everywhere():
+    """The title page (tools/pdf.py), the citation and the HTML book's author name the same
+    people, from pyproject.toml."""
+    sys.path.insert(0, str(ROOT / "_ext"))
+    import edition
+
+    names = [a["name"] for a in PROJECT["project"]["authors"]]
+    assert names and edition.authors() == names
+    citation = yaml.safe_load((ROOT / "CITATION.cff").read_text())
+    assert [a["name"] for a in citation["authors"]] == names
+    assert yaml.safe_load((ROOT / "_config.yml").read_text())["author"] == ", ".join(names)
+
+
 def test_the_edition_comes_from_pyproject():
     sys.path.insert(0, str(ROOT / "_ext"))
     import edition

@@ -139,3 +139,24 @@ def test_the_marked_batch_lies_on_the_line_drawn_within_the_targets(grids):
 )
 def test_prices_are_written_as_the_page_writes_them(x, text):
     assert _sig(x) == text  # JavaScript's x.toPrecision(3)
+
+
+def test_the_printed_figure_states_its_default_choice():
+    """In print the controls go and the static figure of the first option of every control
+    takes their place, under a line naming that choice (whatif.css hides either by medium)."""
+    from inference_math.book.whatif_figure import _whatif_html, default_choice
+
+    spec = {
+        "axes": [
+            {"name": "model", "label": "model", "options": [["llama-2-70b", "Llama-2-70B"]]},
+            {"name": "gpus", "label": "GPUs", "options": [[2, "2"], [8, "8"]]},
+        ],
+        "points": [{}, {}],
+        "api": "gpt-3.5-turbo",
+    }
+    assert default_choice(spec) == "model Llama-2-70B, GPUs 2"
+    html = _whatif_html("completion-cost", spec, "key", png="iVBORw0KGgo=")
+    assert '<img class="wtc-print"' in html and "base64,iVBORw0KGgo=" in html
+    assert "as printed are for the default choice (model Llama-2-70B, GPUs 2)" in html
+    without = _whatif_html("completion-cost", spec, "key")  # no image: no empty <img>
+    assert "<img" not in without and "wtc-print-note" in without

@@ -180,14 +180,21 @@ def slip_texts() -> list[str]:
     return [text for _, text in _SLIPS]
 
 
-def hint(answer: float, right: float) -> str:
-    """The slip a wrong answer's ratio to the right one suggests, or a general nudge."""
+def slips() -> list[tuple[float, str]]:
+    """The slips ``hint`` can name, as (ratio of a wrong answer to the right one, sentence)."""
+    return list(_SLIPS)
+
+
+def hint(answer: float, right: float, among: list[tuple[float, str]] | None = None) -> str:
+    """The slip a wrong answer's ratio to the right one suggests (from ``among``, default
+    every slip of ``slips()``; make assignments passes those that fit the question), or a
+    general nudge."""
     if right == 0 or answer == 0 or not math.isfinite(answer):
         return "check the units and the formula's terms one by one."
     if (answer < 0) != (right < 0):
         return "the sign is wrong."
     ratio = abs(answer / right)
-    for factor, text in _SLIPS:
+    for factor, text in _SLIPS if among is None else among:
         for r in (factor, 1 / factor):
             if abs(ratio / r - 1) < 0.005:
                 return text + (" (yours is larger)" if r > 1 else " (yours is smaller)")

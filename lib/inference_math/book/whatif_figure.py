@@ -112,7 +112,15 @@ def _whatif_figure(name: str, spec: dict, point: dict):
     return fig
 
 
-def _whatif_html(name: str, spec: dict, key: str) -> str:
+def default_choice(spec: dict) -> str:
+    """The first option of every control, as the printed figure states it ("model
+    Llama-2-70B, GPU A100-80GB SXM, ...")."""
+    return ", ".join(f"{a['label']} {a['options'][0][1]}" for a in spec["axes"])
+
+
+def _whatif_html(name: str, spec: dict, key: str, png: str = "") -> str:
+    """The controls, the interactive figure and its key numbers; for print (the PDF), the
+    static figure ``png`` (base64) of the default choice, which says what it shows."""
     import html
     import json
 
@@ -130,14 +138,24 @@ def _whatif_html(name: str, spec: dict, key: str) -> str:
     data = data.replace("</", "<\\/")  # nothing in it may close the script element
     n = len(spec["points"])
     n *= next((len(a["options"]) for a in spec["axes"] if a["name"] == spec.get("inner")), 1)
+    image = (
+        f'<img class="wtc-print" alt="{html.escape(WHATIF[name]["title"])}, for the default '
+        f'choice" src="data:image/png;base64,{png}">'
+        if png
+        else ""
+    )
     return (
         f'<div class="wtc-whatif" data-wtc-whatif="{name}">'
         f'<form class="wtc-controls">{"".join(controls)}</form>'
         f'<div class="wtc-plot" role="img" aria-label="{html.escape(WHATIF[name]["title"])}: '
         f'{html.escape(WHATIF[name]["y"])} against batch, for the choices above"></div>'
+        f"{image}"
         f'<p class="wtc-key" aria-live="polite">{html.escape(key)}</p>'
         f'<p class="wtc-note">Every value was computed by the library when the book was built, '
         f"for {n:,} combinations of these choices; the page only looks them up.</p>"
+        f'<p class="wtc-print-note">The figure and its key numbers as printed are for the '
+        f"default choice ({html.escape(default_choice(spec))}); the web edition redraws them "
+        "for any other.</p>"
         f'<script type="application/json" class="wtc-data">{data}</script></div>'
     )
 
@@ -168,9 +186,10 @@ def whatif(name: str) -> None:
     png = io.BytesIO()
     fig.savefig(png, format="png")
     plt.close(fig)
+    image = base64.b64encode(png.getvalue()).decode()
     bundle = {
-        "text/html": _whatif_html(name, spec, key),
-        "image/png": base64.b64encode(png.getvalue()).decode(),
+        "text/html": _whatif_html(name, spec, key, image),
+        "image/png": image,
         "text/plain": key,
     }
     display(bundle, raw=True)
