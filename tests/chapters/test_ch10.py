@@ -418,7 +418,7 @@ def test_every_fitted_share_is_under_its_ceiling(design):
     assert len(ratios) == 40 and max(ratios.values()) <= 1
     closest = max(ratios, key=ratios.get)
     assert closest == ("weights_mbu", ("hopper", "16"))
-    assert ratios[closest] == pytest.approx(0.7471 / 0.95)
+    assert ratios[closest] == pytest.approx(0.7478 / 0.95)
     assert min(ratios, key=ratios.get) == ("attention_mfu", "cdna3")
 
 
@@ -428,17 +428,17 @@ def test_the_held_out_errors_beside_the_round_numbers(design, held, round_errors
     plain_rows = cv.mean_abs_error(design, round_errors)
     plain_groups = cv.mean_abs_error(design, round_errors, balanced=True)
     expect = {
-        "ttft": (0.7217, 0.4179, 0.7536, 0.3897),
-        "itl": (0.2785, 0.2950, 0.3410, 0.2833),
-        "throughput": (0.2351, 0.2658, 0.2450, 0.2874),
-        "e2e": (0.3412, 0.3279, 0.3685, 0.3759),
+        "ttft": (0.7285, 0.4222, 0.7617, 0.4067),
+        "itl": (0.2801, 0.3007, 0.3403, 0.2834),
+        "throughput": (0.2340, 0.2668, 0.2452, 0.2871),
+        "e2e": (0.3307, 0.3117, 0.3686, 0.3760),
     }
     for k, values in expect.items():
         got = (rows[k], groups[k], plain_rows[k], plain_groups[k])
         assert got == pytest.approx(values, abs=5e-4), k
         assert rows[k] > 0.15  # the goal is not met on any metric
     # the benchmark's printed headline (benchmarks/public_measurements.py)
-    assert [round(100 * rows[k]) for k in ("ttft", "itl", "throughput")] == [72, 28, 24]
+    assert [round(100 * rows[k]) for k in ("ttft", "itl", "throughput")] == [73, 28, 23]
 
 
 def test_the_cases_worse_than_the_round_numbers(design, held, round_errors):
@@ -452,6 +452,7 @@ def test_the_cases_worse_than_the_round_numbers(design, held, round_errors):
     assert worse == [
         ("lmdeploy-docs", "ttft", 12),
         ("neuralmagic-model-cards", "e2e", 144),
+        ("nvidia-nim", "ttft", 9),
         ("nvidia-nim", "itl", 9),
         ("nvidia-nim", "throughput", 9),
         ("trtllm-perf-docs", "ttft", 26),
@@ -499,10 +500,10 @@ def test_the_intervals_coverage_and_width(design, held):
     coverage = cv.coverage(design, held, 0.8)
     width = cv.interval_width(design, held, 0.8)
     assert coverage == pytest.approx(
-        {"ttft": 0.635, "itl": 0.7878, "throughput": 0.7434, "e2e": 0.5930}, abs=5e-4
+        {"ttft": 0.6496, "itl": 0.7857, "throughput": 0.7994, "e2e": 0.6099}, abs=5e-4
     )
     assert width == pytest.approx(
-        {"ttft": 30.90, "itl": 3.129, "throughput": 3.224, "e2e": 3.867}, rel=1e-3
+        {"ttft": 32.47, "itl": 3.106, "throughput": 3.301, "e2e": 3.705}, rel=1e-3
     )
 
 
@@ -512,9 +513,9 @@ def test_the_chapter_s_two_intervals():
     h100 = im.estimate(im.deployment("llama-3.3-70b", "h100-sxm", 2, "fp8", engine="vllm"),
                        **load)  # fmt: skip
     assert (float(a100["ttft_s_low"]), float(a100["ttft_s_high"])) == pytest.approx(
-        (0.3689, 0.6959), abs=5e-4
+        (0.3493, 0.6713), abs=5e-4
     )
-    assert float(h100["ttft_s_high"] / h100["ttft_s_low"]) == pytest.approx(193.9, rel=1e-3)
+    assert float(h100["ttft_s_high"] / h100["ttft_s_low"]) == pytest.approx(197.4, rel=1e-3)
     assert float(a100["queue_s"]) == float(h100["queue_s"]) == 0
 
 
@@ -525,4 +526,4 @@ def test_round_numbers_exercise_by_hand(published, design, held):
     assert im.exercises.expected("ch10-round-numbers") == pytest.approx(answer, rel=1e-9)
     assert answer == pytest.approx(0.2932, abs=5e-4)
     fitted = np.mean(np.abs(np.expm1(cv.time_errors(design, held)[design.group == "qwen-docs"])))
-    assert fitted == pytest.approx(0.2224, abs=5e-4)
+    assert fitted == pytest.approx(0.2257, abs=5e-4)

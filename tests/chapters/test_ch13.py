@@ -276,8 +276,8 @@ def test_tensor_parallelism_does_not_scale_perfectly():
     two = im.deployment("llama-2-70b", "a100-80gb-sxm", 2)
     eight = im.deployment("llama-2-70b", "a100-80gb-sxm", 8)
     step2, step8 = (float(im.decode_step_time(d, 1, 512)) for d in (two, eight))
-    assert 4 / step2 == pytest.approx(74.34, abs=0.01) and 1 / step8 == pytest.approx(
-        62.06, abs=0.01
+    assert 4 / step2 == pytest.approx(74.24, abs=0.01) and 1 / step8 == pytest.approx(
+        61.99, abs=0.01
     )
     gap = step8 - step2 / 4
     fixed = 0.00219 * 3 / 4  # paid whole on eight, a quarter of it expected

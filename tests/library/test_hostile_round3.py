@@ -190,7 +190,7 @@ def test_the_statuses_are_documented():
     for status in ("0  success", "1  the workload does not fit", "2  bad input", "3  the output"):
         assert status in doc
     assert "4  the output was written" in doc
-    readme = (ROOT / "README.md").read_text()
+    readme = (ROOT / "working-with-the-book.md").read_text()
     assert "3 when the output" in readme and "4 when it was written with escapes" in readme
 
 
@@ -295,8 +295,8 @@ def test_api_refuses_absurd_batches_and_contexts(call, name):
         call()
 
 
-def test_the_readme_states_the_limits_the_library_holds():
-    readme = " ".join((ROOT / "README.md").read_text().split())
+def test_the_book_states_the_limits_the_library_holds():
+    readme = " ".join((ROOT / "working-with-the-book.md").read_text().split())
     assert f"more than {checks.MAX_GPUS:,} GPUs" in readme
     assert f"a batch above {checks.MAX_BATCH:,} sequences" in readme
     assert f"above {checks.MAX_TOKENS:,} tokens" in readme
