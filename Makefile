@@ -1,7 +1,7 @@
 # The two commands a reader needs: `make book` and `make test`. Both create .venv on first use.
 # Also: `make student` (the edition without solutions), `make notebooks` (executed .ipynb copies
 # of the chapters for learners, in notebooks/), `make lab` (JupyterLab on notebooks/),
-# `make check` (lint and the tests that need no book build, in under a minute), `make
+# `make check` (lint and the tests that need no book build, in about two minutes on two cores), `make
 # test-browser` (every page in headless Chromium), `make assignments` (graded
 # assignments for otter-grader), `make pdf` (the book as one PDF).
 PYTHON ?= python3
@@ -107,7 +107,7 @@ test: $(STAMP) lint
 	@$(MAKE) --no-print-directory test-browser
 
 # A developer's inner loop: lint and every test that needs no book build (tests/library and
-# tests/chapters), in under a minute.
+# tests/chapters), in about two minutes on two cores.
 check: $(STAMP) lint
 	$(BIN)/python -m pytest -q -m "library or chapters"
 
