@@ -275,6 +275,8 @@ def directive(block: Block, page: Page, attachments: dict) -> str:
         return ""
     if name == "glossary":
         return glossary(block, page, attachments)
+    if name == "tableofcontents":  # the site's sidebar; a notebook has no pages to list
+        return ""
     if name in BOXES:
         return box(block, page, attachments)
     return block.raw

@@ -38,6 +38,13 @@ SOURCE = OUT / "src"
 INSTRUCTOR_ONLY = {"for-instructors"}
 
 
+def unlinked(text: str) -> str:
+    """``text`` with its links to the pages this edition leaves out named, not linked."""
+    for gone in INSTRUCTOR_ONLY:
+        text = text.replace(f"{{doc}}`{gone}`", "*For instructors* (in the instructor edition)")
+    return text
+
+
 def numeric_labels() -> set[str]:
     import inference_math as im
 
@@ -87,15 +94,16 @@ def main() -> int:
         target.parent.mkdir(parents=True, exist_ok=True)
         if (EXECUTED / f"{page}.ipynb").exists():
             nb = strip_solutions(executed_notebook(page), checks_for(numeric))
+            for cell in nb.cells:
+                if cell.cell_type == "markdown":
+                    cell.source = unlinked(cell.source)
             nbformat.write(nb, target.with_suffix(".ipynb"))
             shown[page] = convert(nb, Page.beside(EXECUTED / f"{page}.ipynb"))
             if page.startswith("chapters/"):
                 notebook = OUT / "notebooks" / f"{Path(page).name}.ipynb"
                 nbformat.write(cleared(shown[page]), notebook)
         else:
-            text = (ROOT / f"{page}.md").read_text(encoding="utf-8")
-            for gone in INSTRUCTOR_ONLY:  # links to pages this edition leaves out
-                text = text.replace(f"{{doc}}`{gone}`", "the instructor edition's For instructors")
+            text = unlinked((ROOT / f"{page}.md").read_text(encoding="utf-8"))
             target.with_suffix(".md").write_text(text, encoding="utf-8")
     for extra in ("references.bib", "_static", "_ext", "docs"):
         src = ROOT / extra

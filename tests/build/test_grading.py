@@ -53,10 +53,10 @@ def notebook(values=None, first="", last="") -> nbformat.NotebookNode:
     if first:
         cells.append(nbformat.v4.new_code_cell(first))
     for i, ex in enumerate(EXERCISES, 1):
-        answer, check = assignments.answer_cells(ex, f"1.{i}")
+        answer, check, *written = assignments.answer_cells(ex, f"1.{i}")
         if ex.label in values:
             answer.source = answer.source.replace("= ...", f"= {values[ex.label]}")
-        cells += [answer, check]
+        cells += [answer, check, *written]
     if last:
         cells.append(nbformat.v4.new_code_cell(last))
     export = nbformat.v4.new_code_cell("grader.export(pdf=False, run_tests=True)")
