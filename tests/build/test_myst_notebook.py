@@ -86,12 +86,12 @@ def test_labelled_dollar_math_gets_its_number():
 
 
 def test_what_it_cannot_resolve_stays_and_is_reported():
-    text = "an {unknown}`role`, {glue:text}`missing`\n\n```{tableofcontents}\n```"
+    text = "an {unknown}`role`, {glue:text}`missing`\n\n```{mermaid}\ngraph LR\n```"
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(text)])
     assert leftover_myst(convert(nb, PAGE)) == [
         "{unknown}`role`",
         "{glue:text}`missing`",
-        "```{tableofcontents}",
+        "```{mermaid}",
     ]
 
 
@@ -199,3 +199,10 @@ def test_a_learner_keeps_solutions_and_outputs():
     assert "Worked:" in nb.cells[0].source and "**Solution to Exercise 3.4**" in nb.cells[0].source
     assert nb.cells[1].source == "answer = 2" and nb.cells[-1].outputs
     assert not leftover_myst(nb)
+
+
+def test_the_table_of_contents_becomes_nothing():
+    """The site's sidebar lists the pages; a notebook has none to list."""
+    text = "Read on.\n\n```{tableofcontents}\n```\n\nThe end."
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(text)])
+    assert convert(nb, PAGE).cells[0].source == "Read on.\n\nThe end."
