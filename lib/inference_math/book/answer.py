@@ -9,8 +9,9 @@ workload: the median conversation of Azure's traces, with a first token within a
   static batching, July 2023 GPU prices, gpt-3.5-turbo's price in force that month;
 - ``"today"``: the same GPUs, prices and API, served as today's servers serve (continuous
   batching, chunked prefill, the per-op model fitted to published measurements);
-- ``"2026"``: Llama-3.3-70B in fp8 on one B200 at the prices of September 2026 (on demand,
-  reserved), against gpt-4o-mini's price in force that day.
+- ``"2026"``: Llama-3.3-70B in fp8 on one B200 at the prices chapter 12 ranges over (on
+  demand: the catalog's quote and three providers' of September 2026; reserved), against
+  gpt-4o-mini's price in force that day.
 
 Each ranges over the tokenizers' ratio and the utilisation the first-token target allows (at
 the mean and at the 99th percentile), over the GPU prices of its date and, where the model
@@ -24,6 +25,8 @@ import functools
 from ..core import units
 from ..economics.api_history import api_price_on
 from ..economics.price_tiers import gpu_prices
+from ..economics.prices import GPU_HOUR_QUOTES
+from ..hardware.gpus import get_gpu
 from ..economics.workloads import price_workload
 from ..economics.verdicts import AXIS_TITLES, Verdict, cost_verdict, tokenizer_ratios
 from .page import glue
@@ -43,7 +46,11 @@ def answers() -> dict[str, Verdict]:
     a100 = gpu_prices("a100-80gb-sxm", ARTICLE_DATE, until=ARTICLE_DATE)
     gpt35 = api_price_on("gpt-3.5-turbo", ARTICLE_DATE)
     llama2 = tokenizer_ratios("llama-2", "cl100k_base")
-    b200 = gpu_prices("b200", MARKET_DATE, since=MARKET_SINCE, until=MARKET_DATE)
+    # on demand: the catalog's own quote (Hyperstack's) beside three providers' on the day,
+    # the prices chapter 12's table and its ranges use
+    name = get_gpu("b200").name
+    catalog = next(q.date for q in GPU_HOUR_QUOTES if q.gpu == name and q.provider == "Hyperstack")
+    b200 = gpu_prices("b200", (catalog, MARKET_DATE), since=MARKET_SINCE, until=MARKET_DATE)
     mini = api_price_on("gpt-4o-mini", MARKET_DATE)
     llama3 = tokenizer_ratios("llama-3", "o200k_base")
     article = dict(scenario="article-2023", gpus=2)
@@ -76,7 +83,7 @@ def winner(v: Verdict, api: str) -> str:
 
 def clause(v: Verdict) -> dict[str, str]:
     """The parts of a verdict the pages glue: ``span`` ('0.35× to 1.9×'), ``base``
-    (the central case), ``word``, ``count`` and ``cases`` ('most', '26', '36'), ``share``
+    (the central case), ``word``, ``count`` and ``cases`` ('most', '34', '48'), ``share``
     (cheaper in, as a percentage), ``deciding`` (the assumption, in words) and ``how``
     ('turns it' where the assumption's range flips the verdict, else 'moves it most')."""
     return {
@@ -89,7 +96,7 @@ def clause(v: Verdict) -> dict[str, str]:
         "deciding": AXIS_TITLES.get(v.deciding, "nothing"),
         "how": "turns it" if v.decided_by_flip else "moves it most",
         "decides": (
-            f"which way turning on {AXIS_TITLES[v.deciding]}"
+            f"the verdict turning on {AXIS_TITLES[v.deciding]}"
             if v.decided_by_flip
             else f"{AXIS_TITLES.get(v.deciding, 'nothing')} moving it most"
         ),
