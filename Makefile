@@ -30,7 +30,7 @@ LAB_FLAGS ?=
 # Jupyter refuses to run as root unless told (a container, CI).
 LAB_ROOT  := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: book student notebooks lab test check test-browser clean source-hash lint assignments pdf
+.PHONY: book student notebooks lab test test-without-build check test-browser clean source-hash lint assignments pdf
 
 # A changed pin rebuilds the environment from nothing, so that a package dropped from the pins
 # does not linger in it (pip install -r only ever adds).
@@ -101,10 +101,16 @@ $(LAB_STAMP): requirements.txt requirements-lab.txt pyproject.toml answers/pypro
 lab: $(LAB_STAMP) notebooks
 	$(LAB)/bin/jupyter-lab --ServerApp.root_dir=notebooks $(LAB_ROOT) $(LAB_FLAGS)
 
-# The browser test runs last, and only where Chromium is installed (.ci/run installs it).
+# The book builds on one core (one kernel at a time), so the tests that need no build run
+# beside it on the other; then the build's own tests, then the browser test, last and only
+# where Chromium is installed (.ci/run installs it).
 test: $(STAMP) lint
-	$(BIN)/python -m pytest -m "not browser"
+	@$(MAKE) --no-print-directory -j2 --output-sync=target book test-without-build
+	$(BIN)/python -m pytest -m "build"
 	@$(MAKE) --no-print-directory test-browser
+
+test-without-build: $(STAMP)
+	$(BIN)/python -m pytest -m "library or chapters"
 
 # A developer's inner loop: lint and every test that needs no book build (tests/library and
 # tests/chapters), in about two minutes on two cores.
