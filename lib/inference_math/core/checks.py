@@ -128,7 +128,7 @@ def _as_float_array(name: str, value, finite: bool = True) -> np.ndarray:
         )
     try:
         with np.errstate(over="ignore"):
-            arr = raw.astype(float)
+            arr = raw.astype(float, copy=False)  # no copy of an array that is float already
     except OverflowError:  # a Python integer beyond float64 (10**400)
         raise ValueError(f"{name} must be finite, got a number too large for float64") from None
     if finite and not np.all(np.isfinite(arr)):

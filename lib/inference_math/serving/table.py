@@ -197,6 +197,9 @@ class DeploymentTable:
         link = self._link()
         data = t * self.d_model * 2.0
         ring_s, all_to_all_s = self._seconds_per_token()
+        one = g.ndim == 0 and np.ndim(self.data_attention) == 0  # one deployment: one branch
+        if one and self.data_attention:
+            return self.n_moe_layers * (2 * self.allreduce_latency_s + t * all_to_all_s)
         with np.errstate(divide="ignore", invalid="ignore"):
             ring = self.allreduce_latency_s + t * ring_s
             small = data <= self.custom_allreduce_max_bytes
@@ -204,6 +207,8 @@ class DeploymentTable:
             two_shot = 2 * self.custom_allreduce_latency_s + 2 * (g - 1) / g * data / link
             custom = np.where(small, np.minimum(one_shot, two_shot), np.inf)
             allreduce = 2 * self.n_layers * np.minimum(ring, custom)
+            if one:
+                return allreduce
             all_to_all = self.n_moe_layers * (2 * self.allreduce_latency_s + t * all_to_all_s)
         comm = np.where(self.data_attention, all_to_all, allreduce)
         return np.where(g > 1, comm, 0.0)
