@@ -57,9 +57,20 @@
       return "No batch fits and meets the latency targets; " + apiUsd + ". Cheaper: " +
         api + ".";
     }
-    var cheaper = p.best_usd < p.api_usd ? "self-hosted" : api;
+    var level = Math.round(100 * spec.interval_level) + "%";
+    var cheaper;
+    if (p.best_high < p.api_usd) {
+      cheaper = "self-hosted, across the interval";
+    } else if (p.best_low > p.api_usd) {
+      cheaper = api + ", across the interval";
+    } else {
+      cheaper = (p.best_usd < p.api_usd ? "self-hosted" : api) +
+        " at the estimate; the serving model's error turns it";
+    }
     return "The cheapest batch within the targets is " + count(p.best) + ", at $" +
-      sig(p.best_usd) + " per request; " + apiUsd + ". Cheaper: " + cheaper + ".";
+      sig(p.best_usd) + " per request ($" + sig(p.best_low) + " to $" + sig(p.best_high) +
+      " over the serving model's " + level + " interval); " + apiUsd + ". Cheaper: " +
+      cheaper + ".";
   }
 
   function traces(spec, p) {

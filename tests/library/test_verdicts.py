@@ -250,3 +250,25 @@ def test_a_verdict_against_another_api_and_over_fewer_values():
     prices = im.gpu_prices("b200", ("2026-08-26", "2026-09-20"), since="2024-01")
     assert [p.provider for p in prices] == ["Hyperstack", "Hyperstack", "Lambda", "CoreWeave"]
     assert [p.tier for p in prices[:2]] == ["reserved", "on-demand"]
+
+
+def test_the_tornado_has_a_bar_per_assumption_that_varies():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from inference_math.book.tornado import tornado
+
+    v = answer.answers()["2026"]  # continuous batching only: no batching bar
+    fig = tornado(v, "gpt-4o-mini", "title")
+    ax = fig.axes[0]
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert labels == [verdicts.AXIS_TITLES[a] for a in ("interval", "price", "tokens",
+                                                        "utilisation")]  # fmt: skip
+    for patch, name in zip(ax.patches, ("interval", "price", "tokens", "utilisation")):
+        lo, hi = v.swing(name)
+        assert patch.get_x() == pytest.approx(lo) and patch.get_width() == pytest.approx(hi - lo)
+    left, right = ax.get_xlim()
+    assert left < min(v.swing("interval")[0], 1) and right > v.swing("interval")[1]
+    plt.close(fig)

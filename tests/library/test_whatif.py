@@ -15,6 +15,8 @@ from bookfiles import estimate_from
 from inference_math.book import whatif_grid as whatif
 from inference_math.book.whatif_figure import _whatif_figure, whatif_key
 from inference_math.book.whatif_figure import sig3 as _sig
+from inference_math.economics import verdicts
+from inference_math.serving.intervals import interval_factors
 
 
 @pytest.fixture(scope="module")
@@ -160,3 +162,28 @@ def test_the_printed_figure_states_its_default_choice():
     assert "as printed are for the default choice (model Llama-2-70B, GPUs 2)" in html
     without = _whatif_html("completion-cost", spec, "key")  # no image: no empty <img>
     assert "<img" not in without and "wtc-print-note" in without
+
+
+@pytest.mark.parametrize(
+    ("low", "high", "says"),
+    [
+        (0.5, 0.9, "Cheaper: self-hosted, across the interval."),
+        (1.1, 1.5, "Cheaper: api, across the interval."),
+        (0.8, 1.2, "Cheaper: self-hosted at the estimate; the serving model's error turns it."),
+    ],
+)
+def test_the_verdict_key_gives_the_interval_and_whether_it_turns(low, high, says):
+    spec = {"api": "api", "interval_level": 0.8}
+    point = {"best": 12, "best_usd": 0.95, "best_low": low, "best_high": high, "api_usd": 1.0}
+    key = whatif_key("verdict", spec, point)
+    assert f"(${_sig(low)} to ${_sig(high)} over the serving model's 80% interval)" in key
+    assert key.endswith(says)
+
+
+def test_the_grid_s_interval_is_the_verdicts(grids):
+    spec = grids["verdict"]
+    point = whatif.lookup(spec, **choices(spec)[0])
+    low, high = interval_factors("usd_per_1k_completion", "a100-80gb-sxm", "bf16", 0.8)
+    assert spec["interval_level"] == verdicts.INTERVAL_LEVEL
+    assert point["best_low"] == pytest.approx(point["best_usd"] * low, rel=1e-3)
+    assert point["best_high"] == pytest.approx(point["best_usd"] * high, rel=1e-3)

@@ -70,10 +70,19 @@ def whatif_key(name: str, spec: dict, point: dict) -> str:
     api_usd = f"{api}: ${sig3(point['api_usd'])} per request"
     if not point["best"]:
         return f"No batch fits and meets the latency targets; {api_usd}. Cheaper: {api}."
-    cheaper = "self-hosted" if point["best_usd"] < point["api_usd"] else api
+    level = f"{round(100 * spec['interval_level'])}%"
+    low, high, them = point["best_low"], point["best_high"], point["api_usd"]
+    if high < them:
+        cheaper = "self-hosted, across the interval"
+    elif low > them:
+        cheaper = f"{api}, across the interval"
+    else:
+        at = "self-hosted" if point["best_usd"] < them else api
+        cheaper = f"{at} at the estimate; the serving model's error turns it"
     return (
         f"The cheapest batch within the targets is {point['best']:,}, at "
-        f"${sig3(point['best_usd'])} per request; {api_usd}. Cheaper: {cheaper}."
+        f"${sig3(point['best_usd'])} per request (${sig3(low)} to ${sig3(high)} over the "
+        f"serving model's {level} interval); {api_usd}. Cheaper: {cheaper}."
     )
 
 

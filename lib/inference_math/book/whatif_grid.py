@@ -21,9 +21,11 @@ import itertools
 import numpy as np
 
 from ..economics.prices import ARTICLE_API, get_api_price
+from ..economics.verdicts import INTERVAL_LEVEL
 from ..serving.batching import admitted
 from ..serving.deployment import deployment as make_deployment
 from ..serving.estimator import estimate
+from ..serving.intervals import interval_factors
 from ..economics.workloads import api_usd_per_request, get_workload, meets_targets
 
 # Batches searched for break-even and cheapest batches, and the ones the figure draws.
@@ -193,7 +195,10 @@ def verdict_points(
     ``api``) and ``targets``, one entry for each name in ``targets`` (a workload whose latency
     targets apply, or "none"): ``ok`` (a bit per shown batch: it fits and meets the targets),
     ``best`` (the cheapest batch up to 4096 that does, the smallest of equally cheap ones, as
-    ``price_workload`` picks; 0: none) and ``best_usd`` (its price; None when none does)."""
+    ``price_workload`` picks; 0: none), ``best_usd`` (its price; None when none does) and
+    ``best_low``, ``best_high`` (that price over the serving model's ``INTERVAL_LEVEL``
+    interval: a request's cost is its time, so the throughput's interval, as
+    ``cost_verdict`` takes it)."""
     price, prompt, completion = _mesh(prices, prompts, completions)
     dep = dict(model=model, gpu=gpu, gpus=gpus, dtype=dtype, usd_per_gpu_hour=price)
     b = _batches(make_deployment(**dep), batching, prompt, np.asarray(completion) - 1)
@@ -207,13 +212,15 @@ def verdict_points(
         oks.append(np.broadcast_to(meets_targets(r, *limits), usd.shape))
     p = get_api_price(api)
     shown = np.searchsorted(b, SHOWN)
+    low, high = interval_factors("usd_per_1k_completion", gpu, dtype, INTERVAL_LEVEL)
 
     def cheapest(ok, usd):
         if not ok.any():
-            return {"ok": 0, "best": 0, "best_usd": None}
+            return {"ok": 0, "best": 0, "best_usd": None, "best_low": None, "best_high": None}
         cost = np.where(ok, usd, np.inf)
         at = int(np.flatnonzero(cost <= cost.min() * (1 + 1e-9))[0])
-        return {"ok": _bits(ok[shown]), "best": int(b[at]), "best_usd": _key(cost[at])}
+        return {"ok": _bits(ok[shown]), "best": int(b[at]), "best_usd": _key(cost[at]),
+                "best_low": _key(cost[at] * low), "best_high": _key(cost[at] * high)}  # fmt: skip
 
     def block(i, j, k):
         return {
@@ -227,7 +234,7 @@ def verdict_points(
 
 def verdict_point(model, gpu, gpus, dtype, usd_per_gpu_hour, prompt, completion, targets, batching):
     """``verdict_points`` at one point, for one name of ``targets``: ``usd``, ``api_usd``,
-    ``ok``, ``best`` and ``best_usd``."""
+    ``ok``, ``best``, ``best_usd``, ``best_low`` and ``best_high``."""
     points = verdict_points(
         model, gpu, gpus, dtype, batching, [usd_per_gpu_hour], [prompt], [completion], [targets]
     )
@@ -268,6 +275,7 @@ def grid(name: str) -> dict:
         "batches": [int(b) for b in SHOWN],
         "api": get_api_price(ARTICLE_API).name,
         "api_usd_per_1k_output": get_api_price(ARTICLE_API).usd_per_1k_output,
+        "interval_level": INTERVAL_LEVEL,
         "points": [found[v] for v in itertools.product(*[options[k] for k in outer])],
     }
 
