@@ -14,6 +14,13 @@ PINS   := $(VENV)/.pins
 # would leave stale outputs in the book. Key the cache on a hash of all three and, when it
 # changes, drop the cache and Sphinx's saved environment (without the latter Sphinx would not
 # even re-read a page).
+# Everything the pages are built from (the chapters, the back matter, the library, data,
+# configuration, static files, extensions and tools): `make book` rebuilds when it changes.
+BOOK_HASH = $(shell { find chapters lib answers data _static _ext tools -type f \
+	-not -path '*/__pycache__/*' -not -path '*.egg-info/*' | LC_ALL=C sort; \
+	ls *.md *.yml *.bib *.txt pyproject.toml; } | xargs cat | sha256sum | cut -c1-16)
+BOOK_STAMP := _build/.book-hash
+BOOK_LOG := _build/book.log
 SOURCE_HASH = $(shell { find lib answers data -type f \( -name '*.py' -o -name '*.csv' -o -name '*.json' -o -name '*.md' \) | LC_ALL=C sort; echo requirements.txt; } | xargs cat | sha256sum | cut -c1-16)
 
 BROWSER_STAMP := $(VENV)/.browser-installed
@@ -30,7 +37,7 @@ LAB_FLAGS ?=
 # Jupyter refuses to run as root unless told (a container, CI).
 LAB_ROOT  := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: book student notebooks lab test test-without-build check test-browser clean source-hash lint assignments pdf
+.PHONY: book student notebooks lab test test-without-build test-build check test-browser clean source-hash lint assignments pdf
 
 # A changed pin rebuilds the environment from nothing, so that a package dropped from the pins
 # does not linger in it (pip install -r only ever adds).
@@ -53,14 +60,25 @@ $(LITE_STAMP): requirements-lite.txt
 	$(LITE)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-lite.txt
 	touch $@
 
+# With nothing it is built from changed since its last good build, `make book` builds nothing
+# and shows that build's log (tests read it), so that `make student`, `make pdf` and the tests
+# do not rewrite the pages while another process (the browser test) reads them.
 book: $(STAMP) $(LITE_STAMP)
 	@mkdir -p _build
-	@if [ "$$(cat _build/.source-hash 2>/dev/null)" != "$(SOURCE_HASH)" ]; then \
+	@if [ -f _build/html/index.html ] && [ "$$(cat $(BOOK_STAMP) 2>/dev/null)" = "$(BOOK_HASH)" ]; \
+	then echo "book: nothing changed since the build whose log follows ($(BOOK_LOG))"; \
+		cat $(BOOK_LOG); exit 0; fi; \
+	rm -f $(BOOK_STAMP); \
+	if [ "$$(cat _build/.source-hash 2>/dev/null)" != "$(SOURCE_HASH)" ]; then \
 		rm -rf _build/.jupyter_cache _build/.doctrees _build/jupyter_execute; \
-		echo "lib/ or data/ changed: executing every chapter afresh"; fi
-	WTC_BOOK_BUILD=1 $(BIN)/jupyter-book build . --builder html $(BUILD_FLAGS)
-	@echo "$(SOURCE_HASH)" > _build/.source-hash
-	$(BIN)/python tools/lite_site.py
+		echo "lib/ or data/ changed: executing every chapter afresh"; fi; \
+	echo "WTC_BOOK_BUILD=1 $(BIN)/jupyter-book build . --builder html $(BUILD_FLAGS)" \
+		> $(BOOK_LOG); \
+	{ WTC_BOOK_BUILD=1 $(BIN)/jupyter-book build . --builder html $(BUILD_FLAGS); \
+		echo $$? > _build/.book-status; } 2>&1 | tee -a $(BOOK_LOG); \
+	[ "$$(cat _build/.book-status)" = 0 ] || exit 1; \
+	echo "$(SOURCE_HASH)" > _build/.source-hash; \
+	$(BIN)/python tools/lite_site.py && echo "$(BOOK_HASH)" > $(BOOK_STAMP)
 
 $(BROWSER_STAMP): $(STAMP) requirements-browser.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-browser.txt
@@ -101,16 +119,19 @@ $(LAB_STAMP): requirements.txt requirements-lab.txt pyproject.toml answers/pypro
 lab: $(LAB_STAMP) notebooks
 	$(LAB)/bin/jupyter-lab --ServerApp.root_dir=notebooks $(LAB_ROOT) $(LAB_FLAGS)
 
-# The book builds on one core (one kernel at a time), so the tests that need no build run
-# beside it on the other; then the build's own tests, then the browser test, last and only
-# where Chromium is installed (.ci/run installs it).
+# Two at a time on two cores: the book builds (one kernel at a time) beside the tests that
+# need no build; then the build's own tests beside the browser test (which runs only where
+# Chromium is installed; .ci/run installs it). The book is not rebuilt under the browser
+# test: with nothing changed, `make book` builds nothing.
 test: $(STAMP) lint
 	@$(MAKE) --no-print-directory -j2 --output-sync=target book test-without-build
-	$(BIN)/python -m pytest -m "build"
-	@$(MAKE) --no-print-directory test-browser
+	@$(MAKE) --no-print-directory -j2 --output-sync=target test-build test-browser
 
 test-without-build: $(STAMP)
 	$(BIN)/python -m pytest -m "library or chapters"
+
+test-build: $(STAMP)
+	$(BIN)/python -m pytest -m "build"
 
 # A developer's inner loop: lint and every test that needs no book build (tests/library and
 # tests/chapters), in about two minutes on two cores.
