@@ -47,8 +47,10 @@ def tornado(v: Verdict, api: str, title: str):
         names = short_labels(a)
         for value, side, dx in ((lo, "right", -4), (hi, "left", 4)):
             name = names[int(np.argmin(np.abs(np.log(np.array(ends) / value))))]
+            # on white, so that a label reads over the line at one
             ax.annotate(name, (value, y), xytext=(dx, 0), textcoords="offset points",
-                        ha=side, va="center", fontsize=8)  # fmt: skip
+                        ha=side, va="center", fontsize=8, zorder=3,
+                        bbox=dict(fc="white", ec="none", pad=0.5))  # fmt: skip
     ax.axvline(1, color="black", lw=1)
     ax.axvline(v.base, color=PALETTE[1], ls="--", lw=1.2, label="central case")
     ax.set_xscale("log")
