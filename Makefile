@@ -2,7 +2,7 @@
 # Also: `make student` (the edition without solutions), `make notebooks` (executed .ipynb copies
 # of the chapters for learners, in notebooks/), `make lab` (JupyterLab on notebooks/),
 # `make check` (lint and the tests that need no book build, in about two minutes on two cores), `make
-# test-browser` (every page in headless Chromium), `make assignments` (graded
+# test-browser` (every page in headless Chromium, and the PDF), `make assignments` (graded
 # assignments for otter-grader), `make pdf` (the book as one PDF).
 PYTHON ?= python3
 VENV   := .venv
@@ -120,8 +120,8 @@ lab: $(LAB_STAMP) notebooks
 	$(LAB)/bin/jupyter-lab --ServerApp.root_dir=notebooks $(LAB_ROOT) $(LAB_FLAGS)
 
 # Two at a time on two cores: the book builds (one kernel at a time) beside the tests that
-# need no build; then the build's own tests beside the browser test (which runs only where
-# Chromium is installed; .ci/run installs it). The book is not rebuilt under the browser
+# need no build; then the build's own tests beside the tests that need Chromium (every page
+# in the browser, and the PDF), which run only where it is installed (.ci/run installs it). The book is not rebuilt under the browser
 # test: with nothing changed, `make book` builds nothing.
 test: $(STAMP) lint
 	@$(MAKE) --no-print-directory -j2 --output-sync=target book test-without-build
@@ -149,7 +149,7 @@ lint: $(STAMP)
 test-browser: $(STAMP)
 	@if command -v chromium >/dev/null 2>&1; then \
 		$(MAKE) --no-print-directory $(BROWSER_STAMP) && \
-		$(BIN)/python -m pytest -m browser tests/browser/test_browser.py; \
+		$(BIN)/python -m pytest -m browser tests/browser; \
 	else \
 		echo "browser test skipped: Chromium is not installed (apt-get install chromium)"; \
 	fi

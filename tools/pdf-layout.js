@@ -3,7 +3,7 @@
 // than the block is set in smaller type (CSS zoom) until it fits, down to MIN_SCALE; so is a
 // displayed formula. Then every table, image, figure, displayed formula and code block is
 // measured against the block; what sticks out (or would be clipped by a scrolling box) is
-// reported, with what it is and where, for pdf.py and tests/build/test_pdf.py.
+// reported, with what it is and where, for pdf.py and tests/browser/test_pdf.py.
 (minScale) => {
   const article = document.querySelector('article.bd-article') || document.body;
   const block = article.getBoundingClientRect();

@@ -16,7 +16,7 @@ On paper nothing scrolls or drops down: the what-if figures print as the static 
 default choice, which a line under them names (inference_math.book.whatif_figure); a table or
 a displayed formula wider than the text block is set in smaller type until it fits
 (pdf-layout.js), and what still does not fit is listed in _build/pdf/layout.json, which
-tests/build/test_pdf.py reads (this script fails on it too). The contents get their page
+tests/browser/test_pdf.py reads (this script fails on it too). The contents get their page
 numbers from a first printing (each heading's page, read from the PDF's outline); the book is
 then printed again with them, and the numbers are checked against the second printing.
 

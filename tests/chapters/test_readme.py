@@ -1,7 +1,7 @@
 """The README is short and true: what the book is, the two commands and where to start on its
 first screen, under 1,200 words, and every count it gives computed from the book. The details
 live on the book's page "Working with the book". (The PDF's page count is checked against the
-PDF by tests/build/test_pdf.py.)"""
+PDF by tests/browser/test_pdf.py.)"""
 
 from __future__ import annotations
 
