@@ -38,7 +38,7 @@ def authors() -> list[str]:
 
 
 def edition_line() -> str:
-    """ "edition 0.1.0 (2026-11-30)"."""
+    """ "edition 0.2.0 (2026-12-08)"."""
     return f"edition {version()} ({edition_date()})"
 
 

@@ -216,4 +216,4 @@ from . import lab
 from .evidence import calibration
 from .book import exercises
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
