@@ -173,3 +173,34 @@ def estimate_from(**choices):
 
     workload = {k: choices.pop(k) for k, _, _ in WORKLOAD_OPTIONS if k in choices}
     return im.estimate(im.deployment(**choices), **workload)
+
+
+# ----- the command line, as the library's tests run it ------------------------------------
+
+# The book's running case on the command line.
+CLI_BASE = ["estimate", "--model", "llama-2-70b", "--gpu", "a100-80gb-sxm", "--gpus", "2"]
+# A Hugging Face config.json of a Llama-architecture model (Mistral-7B's sizes).
+LLAMA_CONFIG = {
+    "model_type": "llama",
+    "num_hidden_layers": 32,
+    "hidden_size": 4096,
+    "num_attention_heads": 32,
+    "num_key_value_heads": 8,
+    "intermediate_size": 14336,
+    "vocab_size": 32000,
+    "max_position_embeddings": 32768,
+}
+
+
+def run_cli_here(args, capsys):
+    """Run the command line in this process: (status, stdout, stderr lines); a warning that
+    escapes fails the test."""
+    import warnings
+
+    from inference_math.cli import main
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        status = main([str(a) for a in args])
+    out = capsys.readouterr()
+    return status, out.out, out.err.splitlines()

@@ -33,6 +33,21 @@ def built():
     )
 
 
+@pytest.fixture(scope="session")
+def assignments(built):
+    """``make assignments`` once per test session; its output folder."""
+    assert built.returncode == 0, "the book did not build"
+    p = subprocess.run(
+        ["make", "--no-print-directory", "assignments"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
+    assert p.returncode == 0, (p.stdout + p.stderr)[-3000:]
+    return ROOT / "_build" / "assignments"
+
+
 # Each folder of tests is a marker: `make check` runs library and chapters (no book build),
 # `make test` everything.
 FOLDERS = ("library", "chapters", "build", "browser")

@@ -25,20 +25,6 @@ PYTHON = ROOT / ".venv" / "bin" / "python"
 TOOL = ROOT / "tools" / "assignments.py"
 
 
-@pytest.fixture(scope="module")
-def assignments(built):
-    assert built.returncode == 0, "the book did not build"
-    p = subprocess.run(
-        ["make", "--no-print-directory", "assignments"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=1800,
-    )
-    assert p.returncode == 0, (p.stdout + p.stderr)[-3000:]
-    return OUT
-
-
 def chapters():
     return sorted({e.chapter for e in im.exercises.all_exercises()})
 

@@ -6,6 +6,7 @@ import sys
 import pytest
 
 import inference_math as im
+from bookfiles import LLAMA_CONFIG
 
 ISSUE_COMMAND = [
     "estimate",
@@ -142,16 +143,7 @@ def test_context_warning_goes_to_stderr():
 
 
 def test_config_json_model(tmp_path):
-    cfg = {
-        "model_type": "llama",
-        "num_hidden_layers": 32,
-        "hidden_size": 4096,
-        "num_attention_heads": 32,
-        "num_key_value_heads": 8,
-        "intermediate_size": 14336,
-        "vocab_size": 32000,
-        "max_position_embeddings": 32768,
-    }
+    cfg = LLAMA_CONFIG
     path = tmp_path / "config.json"
     path.write_text(json.dumps(cfg))
     p = run(["estimate", "--model", str(path), "--gpu", "l4", "--json"])

@@ -21,31 +21,12 @@ import pytest
 
 import inference_math as im
 
-from bookfiles import estimate_from
+from bookfiles import CLI_BASE, LLAMA_CONFIG, estimate_from, run_cli_here
 from inference_math import APPENDIX_COLUMNS
-from inference_math.cli import main
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-BASE = ["estimate", "--model", "llama-2-70b", "--gpu", "a100-80gb-sxm", "--gpus", "2"]
-LLAMA = {
-    "model_type": "llama",
-    "num_hidden_layers": 32,
-    "hidden_size": 4096,
-    "num_attention_heads": 32,
-    "num_key_value_heads": 8,
-    "intermediate_size": 14336,
-    "vocab_size": 32000,
-    "max_position_embeddings": 32768,
-}
-
-
-def cli(args, capsys):
-    """Run the command line in this process: (status, stdout, stderr lines)."""
-    with __import__("warnings").catch_warnings():
-        __import__("warnings").simplefilter("error")  # a warning that escapes fails the test
-        status = main([str(a) for a in args])
-    out = capsys.readouterr()
-    return status, out.out, out.err.splitlines()
+BASE, LLAMA = CLI_BASE, LLAMA_CONFIG
+cli = run_cli_here
 
 
 def strict_json(text):

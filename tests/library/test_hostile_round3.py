@@ -19,6 +19,7 @@ import numpy as np
 import pytest
 
 import inference_math as im
+from bookfiles import CLI_BASE, LLAMA_CONFIG, run_cli_here
 from inference_math.cli import main
 from inference_math.core import checks
 from inference_math.evidence import appendix, gpu_run, public
@@ -27,24 +28,9 @@ from inference_math.serving.speculative import verify_step_time
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 DATA = ROOT / "data"
-BASE = ["estimate", "--model", "llama-2-70b", "--gpu", "a100-80gb-sxm", "--gpus", "2"]
 DEP = im.deployment("llama-2-70b", "a100-80gb-sxm", 2)
-LLAMA = {
-    "model_type": "llama",
-    "num_hidden_layers": 32,
-    "hidden_size": 4096,
-    "num_attention_heads": 32,
-    "num_key_value_heads": 8,
-    "intermediate_size": 14336,
-    "vocab_size": 32000,
-    "max_position_embeddings": 32768,
-}
-
-
-def cli(args, capsys):
-    status = main([str(a) for a in args])
-    out = capsys.readouterr()
-    return status, out.out, out.err.splitlines()
+BASE, LLAMA = CLI_BASE, LLAMA_CONFIG
+cli = run_cli_here
 
 
 def run_cli(args, env=None, stdout=subprocess.PIPE, preexec_fn=None):
