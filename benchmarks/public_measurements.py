@@ -15,7 +15,7 @@ is exactly
 
     LOSO MAE: TTFT X%, ITL Y%, throughput Z%
 
-About eight minutes on two cores. Nothing in the tests runs it.
+About six minutes on two cores. Nothing in the tests runs it.
 """
 
 from __future__ import annotations

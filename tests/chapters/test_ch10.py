@@ -378,7 +378,7 @@ def test_the_evidence_by_group(published, design):
     trt = sum(g == "trtllm-perf-docs" for g in design.group)
     assert trt == 3101 and f"{trt / 4885:.0%}" == "63%"
     kinds = {k: int((design.kind == k).sum()) for k in cv.SCORED}
-    assert kinds == {"ttft": 274, "itl": 476, "throughput": 3425, "e2e": 710}
+    assert kinds == {"ttft": 274, "itl": 476, "throughput": 3562, "e2e": 573}
     why = [r.why_not_modelled for r in published if r.why_not_modelled]
     assert len(why) == 250
     assert why.count("model mixtral-8x22b is not in the catalog") == 108
@@ -418,7 +418,7 @@ def test_every_fitted_share_is_under_its_ceiling(design):
     assert len(ratios) == 40 and max(ratios.values()) <= 1
     closest = max(ratios, key=ratios.get)
     assert closest == ("weights_mbu", ("hopper", "16"))
-    assert ratios[closest] == pytest.approx(0.7478 / 0.95)
+    assert ratios[closest] == pytest.approx(0.7464 / 0.95)
     assert min(ratios, key=ratios.get) == ("attention_mfu", "cdna3")
 
 
@@ -428,17 +428,17 @@ def test_the_held_out_errors_beside_the_round_numbers(design, held, round_errors
     plain_rows = cv.mean_abs_error(design, round_errors)
     plain_groups = cv.mean_abs_error(design, round_errors, balanced=True)
     expect = {
-        "ttft": (0.7285, 0.4222, 0.7617, 0.4067),
-        "itl": (0.2801, 0.3007, 0.3403, 0.2834),
-        "throughput": (0.2340, 0.2668, 0.2452, 0.2871),
-        "e2e": (0.3307, 0.3117, 0.3686, 0.3760),
+        "ttft": (0.5248, 0.3519, 0.6046, 0.3510),
+        "itl": (0.2796, 0.2986, 0.3462, 0.2868),
+        "throughput": (0.2519, 0.2635, 0.2611, 0.2827),
+        "e2e": (0.2690, 0.2394, 0.3033, 0.3097),
     }
     for k, values in expect.items():
         got = (rows[k], groups[k], plain_rows[k], plain_groups[k])
         assert got == pytest.approx(values, abs=5e-4), k
         assert rows[k] > 0.15  # the goal is not met on any metric
     # the benchmark's printed headline (benchmarks/public_measurements.py)
-    assert [round(100 * rows[k]) for k in ("ttft", "itl", "throughput")] == [73, 28, 23]
+    assert [round(100 * rows[k]) for k in ("ttft", "itl", "throughput")] == [52, 28, 25]
 
 
 def test_the_cases_worse_than_the_round_numbers(design, held, round_errors):
@@ -456,6 +456,7 @@ def test_the_cases_worse_than_the_round_numbers(design, held, round_errors):
         ("nvidia-nim", "itl", 9),
         ("nvidia-nim", "throughput", 9),
         ("trtllm-perf-docs", "ttft", 26),
+        ("trtllm-perf-docs", "throughput", 3075),
         ("vllm-blog", "ttft", 2),
         ("vllm-blog", "itl", 6),
         ("vllm-blog", "throughput", 2),
@@ -480,30 +481,33 @@ def test_dstack_s_deepseek_servers_held_fewer_requests(published):
     assert float(admitted(sf.deployment_for(r), 128, r.prompt, r.completion)) == 128
 
 
-def test_the_b200_row_queues_in_the_model_not_on_the_server(published, design, held):
+def test_the_b200_row_s_stated_settings_admit_every_client(published, design, held):
     (r,) = [r for r in design.rows if r.group == "inferencex" and r.engine == "sglang"
             and r.gpu == "b200" and r.gpus == 4 and r.dtype == "fp8" and r.batch == 32
             and r.metric == "ttft_s"]  # fmt: skip
     k = design.rows.index(r)
-    assert r.value == pytest.approx(0.799, abs=1e-3) and sf.kv_format(r) == "bf16"
-    assert np.exp(held[k]) == pytest.approx(44.17, rel=0.01)  # 35 s predicted
+    # the launch script's settings: an fp8 cache, 0.95 of memory, a poll every 10 steps
+    assert r.value == pytest.approx(0.799, abs=1e-3)
+    assert (sf.kv_format(r), r.usable_memory, r.recv_interval) == ("fp8", 0.95, 10)
+    assert np.exp(held[k]) == pytest.approx(0.4277, rel=1e-3)  # 0.34 s predicted, held out
     held_tokens = r.prompt + (r.completion + 1) / 2
-    for kv, slots in (("bf16", 11), ("fp8", 22)):
-        dep = im.deployment("deepseek-v3", "b200", 4, "fp8", kv_dtype=kv, engine="sglang")
-        assert np.floor(dep.kv_capacity_tokens / held_tokens) == slots
+    for kv, usable, slots in (("bf16", 0.9, 11), ("fp8", 0.9, 22), ("fp8", 0.95, 57)):
+        dep = im.deployment("deepseek-v3", "b200", 4, "fp8", kv_dtype=kv, engine="sglang",
+                            usable_memory=usable)  # fmt: skip
+        assert np.floor(dep.kv_capacity_tokens / held_tokens) == slots, (kv, usable)
         assert dep.kv_replication == 4  # the latent cache, whole on every GPU
     free = (dep.usable_bytes - dep.weight_bytes) / 4
-    assert free == pytest.approx(6.19e9, rel=1e-3)
+    assert free == pytest.approx(15.85e9, rel=1e-3)
 
 
 def test_the_intervals_coverage_and_width(design, held):
     coverage = cv.coverage(design, held, 0.8)
     width = cv.interval_width(design, held, 0.8)
     assert coverage == pytest.approx(
-        {"ttft": 0.6496, "itl": 0.7857, "throughput": 0.7994, "e2e": 0.6099}, abs=5e-4
+        {"ttft": 0.6533, "itl": 0.7941, "throughput": 0.7807, "e2e": 0.6736}, abs=5e-4
     )
     assert width == pytest.approx(
-        {"ttft": 32.47, "itl": 3.106, "throughput": 3.301, "e2e": 3.705}, rel=1e-3
+        {"ttft": 12.19, "itl": 3.076, "throughput": 3.522, "e2e": 2.227}, rel=1e-3
     )
 
 
@@ -513,9 +517,9 @@ def test_the_chapter_s_two_intervals():
     h100 = im.estimate(im.deployment("llama-3.3-70b", "h100-sxm", 2, "fp8", engine="vllm"),
                        **load)  # fmt: skip
     assert (float(a100["ttft_s_low"]), float(a100["ttft_s_high"])) == pytest.approx(
-        (0.3493, 0.6713), abs=5e-4
+        (0.3356, 0.6717), abs=5e-4
     )
-    assert float(h100["ttft_s_high"] / h100["ttft_s_low"]) == pytest.approx(197.4, rel=1e-3)
+    assert float(h100["ttft_s_high"] / h100["ttft_s_low"]) == pytest.approx(218.4, rel=1e-3)
     assert float(a100["queue_s"]) == float(h100["queue_s"]) == 0
 
 
@@ -526,4 +530,4 @@ def test_round_numbers_exercise_by_hand(published, design, held):
     assert im.exercises.expected("ch10-round-numbers") == pytest.approx(answer, rel=1e-9)
     assert answer == pytest.approx(0.2932, abs=5e-4)
     fitted = np.mean(np.abs(np.expm1(cv.time_errors(design, held)[design.group == "qwen-docs"])))
-    assert fitted == pytest.approx(0.2257, abs=5e-4)
+    assert fitted == pytest.approx(0.2277, abs=5e-4)

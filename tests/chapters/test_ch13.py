@@ -276,12 +276,12 @@ def test_tensor_parallelism_does_not_scale_perfectly():
     two = im.deployment("llama-2-70b", "a100-80gb-sxm", 2)
     eight = im.deployment("llama-2-70b", "a100-80gb-sxm", 8)
     step2, step8 = (float(im.decode_step_time(d, 1, 512)) for d in (two, eight))
-    assert 4 / step2 == pytest.approx(74.24, abs=0.01) and 1 / step8 == pytest.approx(
-        61.99, abs=0.01
+    assert 4 / step2 == pytest.approx(74.36, abs=0.01) and 1 / step8 == pytest.approx(
+        62.03, abs=0.01
     )
     gap = step8 - step2 / 4
-    fixed = 0.00219 * 3 / 4  # paid whole on eight, a quarter of it expected
+    fixed = 0.002204 * 3 / 4  # paid whole on eight, a quarter of it expected
     comm = float(im.allreduce_time(eight, 1)) - float(im.allreduce_time(two, 1)) / 4
     assert gap == pytest.approx(fixed + comm, rel=0.01) and fixed / gap == pytest.approx(
-        0.617, abs=1e-3
+        0.619, abs=1e-3
     )

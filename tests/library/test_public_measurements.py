@@ -70,6 +70,48 @@ def test_a_row_is_read_as_printed():
     assert row.prompt == pytest.approx(0.9 * 8192) and row.completion == pytest.approx(0.9 * 1024)
 
 
+def test_a_server_s_stated_memory_settings_reach_its_deployment():
+    # InferenceX's launch script gives SGLang on four B200s an fp8 cache and 0.95 of memory;
+    # with them all 32 clients are admitted, with the library's defaults 11 of them
+    (row,) = [r for r in SCORED if r.group == "inferencex" and r.gpu == "b200"
+              and r.gpus == 4 and r.dtype == "fp8" and r.metric == "ttft_s"
+              and r.engine == "sglang"]  # fmt: skip
+    assert (row.kv_dtype, row.usable_memory) == ("fp8", 0.95)
+    dep = sf.deployment_for(row)
+    assert (dep.kv_dtype, dep.usable_memory) == ("fp8", 0.95)
+    load = dict(batch=row.batch, prompt=row.prompt, completion=row.completion)
+    assert float(im.continuous_batch(dep, **load)["admitted"]) == 32
+    default = im.deployment("deepseek-v3", "b200", 4, "fp8", engine="sglang")
+    assert float(im.continuous_batch(default, **load)["admitted"]) == 11
+    # a row that states nothing keeps the library's default
+    assert sum(r.usable_memory is None for r in ROWS) > 0.9 * len(ROWS)
+    assert sf.deployment_for(SCORED[0]).usable_memory == 0.9
+
+
+def test_a_stated_memory_share_above_one_is_refused(tmp_path):
+    path = ROOT / "data" / public.PUBLIC_FILE
+    lines = path.read_text(encoding="utf-8").splitlines()
+    (i,) = [k for k, line in enumerate(lines) if ",0.95,10,b200," in line and ",ttft_s," in line]
+    lines[i] = lines[i].replace(",0.95,10,b200,", ",1.5,10,b200,")
+    bad = tmp_path / public.PUBLIC_FILE
+    bad.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=rf"line {i + 1}, column usable_memory: '1.5' is above 1"):
+        public.load_public_measurements(bad)
+
+
+def test_an_offline_run_s_elapsed_time_is_read_as_its_rate_not_a_latency():
+    # dstack printed each offline run's elapsed time and requests a second: the first is
+    # not one request's latency, so the rows hold the second, and W / rate is the first
+    runs = [r for r in ROWS if r.group == "dstack-benchmarks" and r.served_as == "offline"
+            and r.metric == "requests_per_s"]  # fmt: skip
+    assert len(runs) == 137
+    for r in runs:
+        elapsed = float(re.search(r"printed elapsed_time ([0-9.]+) s", r.notes).group(1))
+        assert r.batch / r.value == pytest.approx(elapsed, rel=1e-4), r.notes  # as rounded
+    (first,) = [r for r in runs if r.gpu == "h100-sxm" and r.batch == 4 and r.prompt > 30000]
+    assert first.value == 0.016940271  # 4 requests of 32,784 + 2,048 tokens in 236.1 s
+
+
 def test_rows_the_library_cannot_model_say_why():
     reasons = {r.why_not_modelled for r in ROWS} - {None}
     assert "model falcon-180b is not in the catalog" in reasons

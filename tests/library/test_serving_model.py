@@ -9,7 +9,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 import inference_math as im
-from inference_math.serving.batching import continuous_batch, static_batch
+from inference_math.serving.batching import continuous_batch, offline_batch, static_batch
 from inference_math.serving.steps import allreduce_time, weight_products_time
 
 LLAMA = im.get_model("llama-2-70b")
@@ -223,6 +223,53 @@ def test_a_continuous_batch_beyond_the_cache_is_admitted_in_part_and_the_rest_wa
     assert bool(r["fits"])  # one request fits: continuous batching serves them all in turn
     static = im.estimate(dep, batch=64, prompt=4000, completion=96)
     assert not bool(static["fits"])  # a static batch of 64 needs every cache at once
+
+
+def test_an_offline_run_that_fits_is_a_static_batch_prefilled_in_order():
+    dep = per_op(gpus=8, request_overhead_s=0.03)
+    w, n, c = 16, 2000, 200
+    r, s = offline_batch(dep, w, n, c), static_batch(dep, w, n, c)
+    assert float(r["admitted"]) == w and float(r["queue_s"]) == 0
+    prefill = float(s["ttft_s"]) - 0.03  # all 16 prompts
+    # the k-th prompt's first token after k/16 of the prefill: (16 + 1) / 32 of it on average
+    assert float(r["ttft_s"]) == pytest.approx(0.03 + prefill * 17 / 32, rel=1e-12)
+    # the run ends when the static batch would; each request, on average, then too
+    assert float(r["elapsed_s"]) == pytest.approx(float(s["ttft_s"] + s["completion_s"]))
+    e2e = r["ttft_s"] + r["completion_s"]
+    assert float(e2e) == pytest.approx(float(r["elapsed_s"]), rel=1e-12)
+    assert float(r["output_tokens_per_s"]) == pytest.approx(float(s["output_tokens_per_s"]))
+    # one request alone is a static batch of one
+    one, alone = offline_batch(dep, 1, n, c), static_batch(dep, 1, n, c)
+    assert float(one["ttft_s"]) == pytest.approx(float(alone["ttft_s"]), rel=1e-12)
+    assert float(one["itl_s"]) == pytest.approx(float(alone["itl_s"]), rel=1e-12)
+
+
+def test_an_offline_run_beyond_the_cache_runs_full_until_the_backlog_is_gone():
+    dep = im.deployment("llama-2-70b", "a100-80gb-sxm", 2)
+    w, n, c = 200, 4000, 96
+    r = offline_batch(dep, w, n, c)
+    a = float(r["admitted"])
+    assert a < w
+    full = continuous_batch(dep, a, n, c)  # a clients: the server full
+    rate = float(full["output_tokens_per_s"]) / c
+    assert float(r["elapsed_s"]) == pytest.approx(w / rate, rel=1e-12)
+    # the j-th request waits (j - A) / X for a slot
+    wait = sum(max(j - a, 0) for j in range(1, w + 1)) / w / rate
+    assert float(r["queue_s"]) == pytest.approx(wait, rel=1e-12)
+    assert float(r["ttft_s"]) == pytest.approx(float(full["ttft_s"]) + wait, rel=1e-12)
+
+
+def test_a_scheduler_that_polls_every_n_steps_delays_each_first_token_n_minus_1_halves():
+    dep = per_op(gpus=8, gpu="h100-sxm")
+    every = continuous_batch(dep, 32, 1000, 500)
+    polled = continuous_batch(dep, 32, 1000, 500, recv_interval=31)
+    step = float(every["decode_step_s"])
+    assert float(polled["ttft_s"] - every["ttft_s"]) == pytest.approx(15 * step, rel=1e-9)
+    # the same clients keep fewer requests decoding: Little's law on the longer service
+    service = every["ttft_s"] + every["completion_s"]
+    assert float(polled["output_tokens_per_s"]) < float(every["output_tokens_per_s"])
+    assert float(polled["output_tokens_per_s"] * (polled["ttft_s"] + polled["completion_s"])
+                 ) == pytest.approx(float(every["output_tokens_per_s"] * service))  # fmt: skip
 
 
 def test_the_symbolic_per_op_step_equals_the_library():

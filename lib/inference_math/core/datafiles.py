@@ -117,6 +117,7 @@ def number(
     minimum: float | None = None,
     strictly_above: float | None = None,
     empty_ok: bool = False,
+    maximum: float | None = None,
 ):
     """``row[column]`` as a finite ``kind`` (int or float) within the bounds, else a ValueError
     naming the file, the line and the column. An empty field is None when ``empty_ok``."""
@@ -138,6 +139,8 @@ def number(
         raise ValueError(f"{at}: {text!r} is below {minimum:g}")
     if strictly_above is not None and not value > strictly_above:
         raise ValueError(f"{at}: {text!r} must be above {strictly_above:g}")
+    if maximum is not None and value > maximum:
+        raise ValueError(f"{at}: {text!r} is above {maximum:g}")
     return value
 
 

@@ -2,7 +2,9 @@
 suites, vendors and clouds printed, row by row, with the publication each row comes from.
 
 ``data/public-measurements.csv`` holds the rows: a model, its format, the GPUs and how
-attention is split across them, the engine, the load (a static batch, clients that keep
+attention is split across them, the engine (and, where a source or its launch script states
+them, the cache's format, the share of memory the server may fill and the decode steps
+between its scheduler's polls), the load (a static batch, clients that keep
 requests in flight, or every request at once), the lengths, and one printed value: time to
 first token, time between tokens, tokens per second (per user, per GPU or in all) or a
 request's whole latency. ``data/public-measurement-sources.csv`` holds the publications: each
@@ -26,9 +28,10 @@ from ..model.formats import dtype_name
 PUBLIC_FILE = "public-measurements.csv"
 SOURCES_FILE = "public-measurement-sources.csv"
 ROW_COLUMNS = (
-    "source_id", "engine", "engine_version", "model", "dtype", "kv_dtype", "gpu", "gpus",
-    "attention", "batch_or_concurrency", "concurrency_kind", "served_as", "prompt_tokens",
-    "completion_tokens", "metric", "value", "unit", "statistic", "notes",
+    "source_id", "engine", "engine_version", "model", "dtype", "kv_dtype", "usable_memory",
+    "recv_interval", "gpu", "gpus", "attention", "batch_or_concurrency", "concurrency_kind",
+    "served_as", "prompt_tokens", "completion_tokens", "metric", "value", "unit", "statistic",
+    "notes",
 )  # fmt: skip
 SOURCE_COLUMNS = ("source_id", "group", "publisher", "date", "harness", "length_share",
                   "title", "url", "notes")  # fmt: skip
@@ -80,6 +83,8 @@ class Measurement:
     model: str
     dtype: str
     kv_dtype: str
+    usable_memory: float | None  # the server's stated share of memory; None: not stated
+    recv_interval: int  # decode steps between the scheduler's polls for requests (1: every)
     gpu: str
     gpus: int
     attention: str
@@ -165,7 +170,11 @@ def load_public_measurements(path=None, sources=None) -> list[Measurement]:
             source=r["source_id"], group=source.group, date=source.date,
             harness=source.harness, engine=r["engine"],
             version=r["engine_version"], model=r["model"], dtype=r["dtype"],
-            kv_dtype=r["kv_dtype"], gpu=r["gpu"], gpus=number(where, r, "gpus", int, minimum=1),
+            kv_dtype=r["kv_dtype"],
+            usable_memory=number(where, r, "usable_memory", strictly_above=0, maximum=1,
+                                 empty_ok=True),
+            recv_interval=number(where, r, "recv_interval", int, minimum=1, empty_ok=True) or 1,
+            gpu=r["gpu"], gpus=number(where, r, "gpus", int, minimum=1),
             attention=r["attention"] or "tensor",
             # a request rate (qps, "inf" for all at once) is kept in the file, not modelled
             batch=0 if r["concurrency_kind"] == "qps" or r["batch_or_concurrency"] in ("", "inf")

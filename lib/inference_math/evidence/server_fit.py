@@ -3,8 +3,9 @@ shares and the engines' fixed costs with priors toward the physics, and judge th
 sources it never saw (chapter 10).
 
 Every row becomes a deployment (its model, GPUs, formats, engine and way of splitting
-attention) and a load (a static batch, clients keeping requests in flight, or every request
-at once); the deployments are stacked into one ``DeploymentTable`` and timed by the same
+attention, and the server's share of memory where the row states it) and a load (a static
+batch, clients keeping requests in flight, or every request at once: ``offline_batch``);
+the deployments are stacked into one ``DeploymentTable`` and timed by the same
 functions ``estimate`` uses. A row's prediction is the printed metric: seconds to the first
 token (with the wait for a slot), seconds between tokens or tokens a second per user,
 tokens (or requests) a second in all or per GPU, or a request's whole latency.
@@ -27,7 +28,7 @@ from ..hardware import efficiency as eff
 from ..hardware.gpus import GPUS
 from ..model.catalog import MODELS
 from ..model.formats import KV_DTYPES, dtype_name
-from ..serving.batching import continuous_batch, static_batch
+from ..serving.batching import continuous_batch, offline_batch, static_batch
 from ..serving.deployment import Deployment
 from ..serving.engines import ENGINE_NAMES, PRIOR_FIXED_COSTS
 from ..serving.table import stack
@@ -81,11 +82,13 @@ def kv_format(row: Measurement) -> str:
 
 
 def deployment_for(row: Measurement) -> Deployment:
-    """The library's deployment of a row (its efficiencies the priors; a fit replaces them)."""
+    """The library's deployment of a row (its efficiencies the priors; a fit replaces them),
+    with the share of memory the server was told it may fill where the row states it."""
+    stated = {} if row.usable_memory is None else {"usable_memory": row.usable_memory}
     return Deployment(
         MODELS[row.model], GPUS[row.gpu], gpus=row.gpus, dtype=dtype_name(row.dtype),
         kv_dtype=kv_format(row), usd_per_gpu_hour=0.0, engine=ENGINE_OF.get(row.engine),
-        attention_parallelism=row.attention,
+        attention_parallelism=row.attention, **stated,
     )  # fmt: skip
 
 
@@ -99,7 +102,7 @@ class Design:
         tables = []
         for r in self.rows:
             key = (r.model, r.gpu, r.gpus, r.dtype, kv_format(r), ENGINE_OF.get(r.engine),
-                   r.attention)  # fmt: skip
+                   r.attention, r.usable_memory)  # fmt: skip
             if key not in cache:
                 cache[key] = deployment_for(r).table
             tables.append(cache[key])
@@ -109,7 +112,8 @@ class Design:
         self.batch = np.array([float(r.batch or ALL_AT_ONCE) for r in rs])
         self.prompt = np.array([r.prompt for r in rs], dtype=float)
         self.completion = np.array([max(r.completion, 1.0) for r in rs], dtype=float)
-        self.static = np.array([r.served_as == "static" for r in rs])
+        self.served_as = np.array([r.served_as for r in rs])
+        self.recv_interval = np.array([float(r.recv_interval) for r in rs])
         self.metric = np.array([r.metric for r in rs])
         self.kind = np.array([r.metric_kind for r in rs])
         self.group = np.array([r.group for r in rs])
@@ -155,12 +159,17 @@ class Design:
         table = self.with_constants(c).take(idx)
         b, n, m = self.batch[idx], self.prompt[idx], self.completion[idx]
         out = np.empty(idx.size)
-        static = self.static[idx]
+        served_as = self.served_as[idx]
         with np.errstate(all="ignore"):
-            for mask, run in ((static, static_batch), (~static, continuous_batch)):
+            for how, run in (("static", static_batch), ("continuous", continuous_batch),
+                             ("offline", offline_batch)):  # fmt: skip
+                mask = served_as == how
                 if not np.any(mask):
                     continue
-                r = run(table.take(mask), b[mask], n[mask], m[mask])
+                extra = {}
+                if how == "continuous":  # the scheduler's polls, where a launch states them
+                    extra["recv_interval"] = self.recv_interval[idx][mask]
+                r = run(table.take(mask), b[mask], n[mask], m[mask], **extra)
                 out[mask] = self._metric(r, self.metric[idx][mask], self.gpus[idx][mask],
                                          b[mask], n[mask], m[mask])  # fmt: skip
         return out

@@ -130,62 +130,62 @@ class Efficiency:
 
 # Fitted by evidence.server_fit on the published measurements; the benchmark of public
 # measurements prints this table as it stands here. Keys are (generation, class).
-FIT_DATE = "2026-12-07"
+FIT_DATE = "2026-12-08"
 # fmt: off
 WEIGHTS_MBU: dict[tuple[str, str], float] = {
     ('ada', '16'): 0.735,
-    ('ada', '8'): 0.7347,
-    ('ampere', '16'): 0.6723,
-    ('ampere', '8'): 0.6345,
-    ('ampere', 'int4'): 0.6199,
-    ('blackwell', '16'): 0.7058,
-    ('blackwell', '8'): 0.6955,
-    ('blackwell', 'fp4'): 0.6977,
-    ('cdna3', '16'): 0.5333,
-    ('cdna3', '8'): 0.5497,
-    ('cdna4', '8'): 0.5992,
-    ('cdna4', 'fp4'): 0.5988,
-    ('hopper', '16'): 0.7478,
-    ('hopper', '8'): 0.6923,
-    ('hopper', 'int4'): 0.703,
+    ('ada', '8'): 0.7348,
+    ('ampere', '16'): 0.6736,
+    ('ampere', '8'): 0.635,
+    ('ampere', 'int4'): 0.62,
+    ('blackwell', '16'): 0.7046,
+    ('blackwell', '8'): 0.6956,
+    ('blackwell', 'fp4'): 0.6979,
+    ('cdna3', '16'): 0.539,
+    ('cdna3', '8'): 0.5519,
+    ('cdna4', '8'): 0.5993,
+    ('cdna4', 'fp4'): 0.5989,
+    ('hopper', '16'): 0.7464,
+    ('hopper', '8'): 0.6968,
+    ('hopper', 'int4'): 0.7033,
 }
 PRODUCTS_MFU: dict[tuple[str, int], float] = {
     ('ada', 16): 0.5597,
-    ('ada', 8): 0.5016,
-    ('ampere', 16): 0.6411,
+    ('ada', 8): 0.5009,
+    ('ampere', 16): 0.6433,
     ('ampere', 8): 0.6079,
     ('blackwell', 16): 0.5432,
-    ('blackwell', 4): 0.5298,
+    ('blackwell', 4): 0.5303,
     ('blackwell', 8): 0.5308,
-    ('cdna3', 16): 0.3785,
-    ('cdna3', 8): 0.2847,
+    ('cdna3', 16): 0.3539,
+    ('cdna3', 8): 0.2818,
     ('cdna4', 4): 0.4745,
-    ('cdna4', 8): 0.475,
-    ('hopper', 16): 0.5721,
-    ('hopper', 8): 0.5241,
+    ('cdna4', 8): 0.4749,
+    ('hopper', 16): 0.573,
+    ('hopper', 8): 0.5238,
 }
 KV_MBU: dict[str, float] = {
-    'ada': 0.5781,
-    'ampere': 0.5013,
-    'blackwell': 0.5682,
-    'cdna3': 0.3902,
-    'cdna4': 0.4823,
-    'hopper': 0.5598,
+    'ada': 0.5786,
+    'ampere': 0.504,
+    'blackwell': 0.5663,
+    'cdna3': 0.3975,
+    'cdna4': 0.483,
+    'hopper': 0.5695,
 }
 ATTENTION_MFU: dict[str, float] = {
     'ada': 0.3994,
-    'ampere': 0.4357,
-    'blackwell': 0.3766,
-    'cdna3': 0.2852,
-    'cdna4': 0.3346,
-    'hopper': 0.4001,
+    'ampere': 0.4358,
+    'blackwell': 0.3783,
+    'cdna3': 0.2866,
+    'cdna4': 0.3347,
+    'hopper': 0.402,
 }
 # Not fitted: the measurements hold too few MoE rows at small batch to tell the experts'
 # reads from the rest (chapter 10); the prior stands.
 EXPERT_MBU: dict[str, float] = {}
 # The products' share falls as G^-x over G GPUs of tensor parallelism (each GPU's share of a
 # matrix shrinks and the collectives interleave with the products); x is fitted.
-TP_MFU_EXPONENT = 0.1444
+TP_MFU_EXPONENT = 0.1751
 # fmt: on
 
 

@@ -93,14 +93,19 @@ def admitted(dep: Deployment, batch, prompt, completion):
     return np.maximum(cap, 1.0)
 
 
-def continuous_batch(dep: Deployment, batch, prompt, completion, chunked_prefill=True) -> dict:
+def continuous_batch(
+    dep: Deployment, batch, prompt, completion, chunked_prefill=True, recv_interval=1
+) -> dict:
     """Steady-state times and GPU-seconds of continuous batching with ``batch`` clients
     (chapter 9); the keys of ``static_batch``. ``admitted`` requests are in flight and
     ``queue_s`` is each request's wait for a slot, included in ``ttft_s``. ``itl_s`` is the
     mean time between two tokens of one request, stalls included; ``decode_step_s`` the mean
     decode step without prompt tokens. ``chunked_prefill``: prompts ride in the steps up to
     the engine's token budget (today's default); False: each prefill is a pass of its own.
-    With no prompt a request's first token is one decode step away and nothing stalls."""
+    With no prompt a request's first token is one decode step away and nothing stalls.
+    ``recv_interval``: the scheduler takes in new requests every this many decode steps
+    (SGLang's ``--scheduler-recv-interval``, 1 by default), so a request waits
+    (recv_interval - 1) / 2 steps more, on average, before its prompt is scheduled."""
     b, n, c = (
         checks.plain(k, x)
         for k, x in zip(("batch", "prompt", "completion"), (batch, prompt, completion))
@@ -113,7 +118,8 @@ def continuous_batch(dep: Deployment, batch, prompt, completion, chunked_prefill
         ttft, itl, rate = _chunked(dep, a, n, c, decode, first)
     else:
         ttft, itl, rate = _unchunked(dep, a, n, c, decode, first)
-    ttft = ttft + dep.table.request_overhead_s
+    poll = (checks.plain("recv_interval", recv_interval) - 1) / 2 * decode
+    ttft = ttft + dep.table.request_overhead_s + poll
     # Little's law on the closed loop: each admitted slot serves one request per ``service``
     # (its request overhead included), and the clients beyond the slots wait (B - A) / X
     service = ttft + c * itl
@@ -131,6 +137,54 @@ def continuous_batch(dep: Deployment, batch, prompt, completion, chunked_prefill
         "completion_gpu_s": gpu_per_request - np.minimum(prompt_gpu, gpu_per_request),
         "admitted": a,
         "queue_s": queue,
+    }
+
+
+def offline_batch(dep: Deployment, requests, prompt, completion) -> dict:
+    """Times of an offline run (chapter 10): ``requests`` requests sent at once, each
+    answered once, the engine admitting what it holds (``admitted``); the keys of
+    ``static_batch``, each time a mean over the requests, and ``elapsed_s``, the run's time.
+
+    When every request is admitted the run is a static batch whose prompts are prefilled
+    in order, a budget's worth of tokens at a time: the k-th of W prompts has its first
+    token after k/W of the batch's prefill P, so the mean waits P (W + 1) / 2W; the first
+    prompts' requests then wait through the later prompts, P (W - k) / W, spread over
+    their C tokens, so the mean time between tokens is the decode step plus
+    P (W - 1) / (2 W C); the last request ends at P + C steps, the run's time.
+
+    When fewer are admitted, A of them, the server runs full, as with A clients keeping a
+    request each in flight (``continuous_batch``, at rate X), until the backlog is gone:
+    the j-th request waits (j - A) / X for a slot, (W - A)(W - A + 1) / 2WX on average, and
+    the run takes W / X."""
+    w, n, c = (
+        checks.plain(k, x)
+        for k, x in zip(("requests", "prompt", "completion"), (requests, prompt, completion))
+    )
+    a = admitted(dep, w, n, c)
+    overhead = dep.table.request_overhead_s
+    whole = static_batch(dep, w, n, c)
+    prefill = whole["ttft_s"] - overhead
+    cc = np.maximum(c, 1.0)
+    wave_ttft = overhead + prefill * (w + 1) / (2 * w)
+    wave_itl = whole["itl_s"] + prefill * (w - 1) / (2 * w * cc)
+    wave_elapsed = whole["ttft_s"] + whole["completion_s"]
+    full = continuous_batch(dep, a, n, c)
+    rate = full["output_tokens_per_s"] / cc  # requests a second
+    backlog = np.maximum(w - a, 0.0)
+    wait = backlog * (backlog + 1) / (2 * w * rate)
+    every = w <= a
+    ttft = np.where(every, wave_ttft, full["ttft_s"] + wait)
+    itl = np.where(every, wave_itl, full["itl_s"])
+    elapsed = np.where(every, wave_elapsed, w / rate)
+    return {
+        "ttft_s": ttft,
+        "decode_step_s": np.where(every, whole["decode_step_s"], full["decode_step_s"]),
+        "itl_s": np.where(c > 0, itl, np.nan),
+        "completion_s": np.where(c > 0, c * itl, 0.0),
+        "output_tokens_per_s": w * c / elapsed,
+        "elapsed_s": elapsed,
+        "admitted": a,
+        "queue_s": np.where(every, 0.0, wait),
     }
 
 
