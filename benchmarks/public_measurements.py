@@ -93,7 +93,7 @@ def write_residuals(design, held) -> None:
         f"{time.strftime('%Y-%m-%d')}: each scored row of public-measurements.csv predicted "
         "by a fit on every other source group; log_error = log(predicted / printed) of the "
         "time measured (for a rate, log(printed / predicted)); class = metric kind / GPU "
-        "generation / weight format. "
+        "generation / weight format / dense or moe. "
         "estimate(..., interval=...) reads its quantiles.",
         "source,group,engine,metric,class,log_error",
     ]

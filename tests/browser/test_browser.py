@@ -182,7 +182,9 @@ def check_verdict(text: str, choice: dict):
     p = im.price_workload(w, **choice)
     assert count_after(text, "cheapest batch within the targets is") == p.batch, (text, p)
     assert price_after(text, "at") == _sig(p.usd_per_request), (text, p)
-    low, high = interval_factors("usd_per_1k_completion", choice["gpu"], choice["dtype"], 0.8)
+    low, high = interval_factors(
+        "usd_per_1k_completion", choice["model"], choice["gpu"], choice["dtype"], 0.8
+    )
     assert price_after(text, "per request (") == _sig(p.usd_per_request * low), (text, p)
     assert price_after(text, " to ") == _sig(p.usd_per_request * high), (text, p)
     assert price_after(text, "interval);") == _sig(p.api_usd_per_request), (text, p)

@@ -504,10 +504,10 @@ def test_the_intervals_coverage_and_width(design, held):
     coverage = cv.coverage(design, held, 0.8)
     width = cv.interval_width(design, held, 0.8)
     assert coverage == pytest.approx(
-        {"ttft": 0.6533, "itl": 0.7941, "throughput": 0.7807, "e2e": 0.6736}, abs=5e-4
+        {"ttft": 0.6752, "itl": 0.8319, "throughput": 0.7754, "e2e": 0.6684}, abs=5e-4
     )
     assert width == pytest.approx(
-        {"ttft": 12.19, "itl": 3.076, "throughput": 3.522, "e2e": 2.227}, rel=1e-3
+        {"ttft": 12.19, "itl": 3.076, "throughput": 2.968, "e2e": 2.227}, rel=1e-3
     )
 
 
@@ -519,7 +519,7 @@ def test_the_chapter_s_two_intervals():
     assert (float(a100["ttft_s_low"]), float(a100["ttft_s_high"])) == pytest.approx(
         (0.3356, 0.6717), abs=5e-4
     )
-    assert float(h100["ttft_s_high"] / h100["ttft_s_low"]) == pytest.approx(218.4, rel=1e-3)
+    assert float(h100["ttft_s_high"] / h100["ttft_s_low"]) == pytest.approx(1.801, rel=1e-3)
     assert float(a100["queue_s"]) == float(h100["queue_s"]) == 0
 
 

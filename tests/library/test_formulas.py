@@ -154,6 +154,10 @@ def test_units_formatting():
     assert units.fmt_bytes(327_680, "KB") == "328 KB"
     assert units.fmt_int(68_976_648_192) == "68,976,648,192"
     assert units.fmt_percent(0.0737) == "7.4%"
+    # a ratio off one by less than the digits shown still says which side of one it is on
+    assert units.fmt_ratio(3.5) == "3.5×" and units.fmt_ratio(1.0) == "1.0×"
+    assert units.fmt_ratio(1.026) == "1.03×" and units.fmt_ratio(0.996) == "0.996×"
+    assert units.fmt_ratio(1.0004) == "1.0004×"
     with pytest.raises(ValueError):
         units.fmt_bytes(1, "kb")
     assert np.isnan(float("nan")) and units.fmt_sig(float("nan")) == "n/a"

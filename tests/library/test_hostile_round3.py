@@ -378,7 +378,9 @@ LOADERS = {
     "gpu-profile": ("gpu-profile-h100.csv", lambda p: gpu_run.load_gpu_profile(p)),
     "residuals": (
         "serving-model-residuals.csv",
-        lambda p: intervals.interval_factors("itl_s", "h100-sxm", "fp8", 0.8, path=p),
+        lambda p: intervals.interval_factors(
+            "itl_s", "llama-3.3-70b", "h100-sxm", "fp8", 0.8, path=p
+        ),
     ),
 }
 

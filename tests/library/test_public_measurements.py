@@ -185,18 +185,24 @@ def test_the_residuals_file_is_the_held_out_fit(design):
 
 
 def test_intervals_are_wider_where_the_evidence_is_thin():
-    def width(gpu, dtype, key="itl_s"):
-        low, high = intervals.interval_factors(key, gpu, dtype, 0.8)
-        assert low < 1 < high
+    def width(gpu, dtype, key="itl_s", model="llama-3.1-70b"):
+        low, high = intervals.interval_factors(key, model, gpu, dtype, 0.8)
         return high / low
 
-    # many sources measured A100s in 16 bits and Hoppers in fp8; few measured an Ada GPU in
-    # 16 bits or a Hopper with int4 weights: their intervals take the whole kind's spread
-    assert width("l4", "bf16") > width("a100-80gb-sxm", "bf16")
-    assert width("h100-pcie", "int4") > width("h100-sxm", "fp8")
+    # many sources measured dense models on A100s in 16 bits; few measured an Ada GPU in 16
+    # bits or a Hopper with int4 weights: their intervals take the whole kind's spread
+    assert width("l4", "bf16") == width("h100-pcie", "int4") > 1.5 * width("a100-80gb-sxm", "bf16")
+    # a mixture of experts pools its own errors: DeepSeek's first tokens on Hopper in fp8 were
+    # far slower than predicted, and a dense model's interval does not inherit them
+    dense = width("h100-sxm", "fp8", "ttft_s", "llama-3.3-70b")
+    moe = width("h200-sxm", "fp8", "ttft_s", "deepseek-v3")
+    assert dense == pytest.approx(1.801, rel=1e-3) and moe > 100 * dense
+    low, _ = intervals.interval_factors("ttft_s", "deepseek-v3", "h200-sxm", "fp8", 0.8)
+    assert low > 1  # above the prediction: its pool's errors, each group weighing the same,
+    # are too fast nine times in ten
     # a wider level spans more
-    lo8, hi8 = intervals.interval_factors("ttft_s", "h100-sxm", "fp8", 0.8)
-    lo5, hi5 = intervals.interval_factors("ttft_s", "h100-sxm", "fp8", 0.5)
+    lo8, hi8 = intervals.interval_factors("ttft_s", "llama-3.3-70b", "h100-sxm", "fp8", 0.8)
+    lo5, hi5 = intervals.interval_factors("ttft_s", "llama-3.3-70b", "h100-sxm", "fp8", 0.5)
     assert lo8 <= lo5 and hi5 <= hi8
 
 
@@ -206,7 +212,7 @@ def test_estimate_s_interval_brackets_its_prediction():
                     interval=0.8)  # fmt: skip
     for key in intervals.INTERVAL_KINDS:
         assert float(r[f"{key}_low"]) < float(r[key]) < float(r[f"{key}_high"]), key
-        factors = intervals.interval_factors(key, "h100-sxm", "fp8", 0.8)
+        factors = intervals.interval_factors(key, "llama-3.3-70b", "h100-sxm", "fp8", 0.8)
         assert float(r[f"{key}_low"]) == pytest.approx(float(r[key]) * factors[0], rel=1e-12)
     plain = im.estimate(dep, batch=16, prompt=1000, completion=1000, batching="continuous")
     assert set(plain) == set(im.ESTIMATE_KEYS)

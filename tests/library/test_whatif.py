@@ -183,7 +183,9 @@ def test_the_verdict_key_gives_the_interval_and_whether_it_turns(low, high, says
 def test_the_grid_s_interval_is_the_verdicts(grids):
     spec = grids["verdict"]
     point = whatif.lookup(spec, **choices(spec)[0])
-    low, high = interval_factors("usd_per_1k_completion", "a100-80gb-sxm", "bf16", 0.8)
+    low, high = interval_factors(
+        "usd_per_1k_completion", "llama-2-70b", "a100-80gb-sxm", "bf16", 0.8
+    )
     assert spec["interval_level"] == verdicts.INTERVAL_LEVEL
     assert point["best_low"] == pytest.approx(point["best_usd"] * low, rel=1e-3)
     assert point["best_high"] == pytest.approx(point["best_usd"] * high, rel=1e-3)

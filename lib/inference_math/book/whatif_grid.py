@@ -212,7 +212,7 @@ def verdict_points(
         oks.append(np.broadcast_to(meets_targets(r, *limits), usd.shape))
     p = get_api_price(api)
     shown = np.searchsorted(b, SHOWN)
-    low, high = interval_factors("usd_per_1k_completion", gpu, dtype, INTERVAL_LEVEL)
+    low, high = interval_factors("usd_per_1k_completion", model, gpu, dtype, INTERVAL_LEVEL)
 
     def cheapest(ok, usd):
         if not ok.any():

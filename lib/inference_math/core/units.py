@@ -121,5 +121,12 @@ def fmt_percent(fraction: float, sig: int = 2) -> str:
 
 
 def fmt_ratio(x: float, sig: int = 2) -> str:
-    """A multiplier: 3.5 gives '3.5×'."""
-    return f"{fmt_sig(x, sig)}×"
+    """A multiplier: 3.5 gives '3.5×'. A ratio that is not one never reads as one: 1.026 gives
+    '1.03×' and 0.996 '0.996×', since a verdict turns on which side of one it lies."""
+    x = _plain(x)
+    text = fmt_sig(x, sig)
+    if math.isfinite(x) and x != 1:
+        while float(text.replace(",", "")) == 1 and sig < 6:
+            sig += 1
+            text = fmt_sig(x, sig)
+    return f"{text}×"

@@ -72,8 +72,9 @@ def mean_abs_error(design: Design, log_errors, balanced: bool = False) -> dict[s
 
 def residual_class(row: Measurement) -> str:
     """The class a row's residual is pooled in for prediction intervals: its metric kind,
-    GPU generation and weight format ("itl/hopper/8", ``serving.intervals``)."""
-    return intervals.residual_class(row.metric_kind, row.gpu, row.dtype)
+    GPU generation, weight format and architecture ("itl/hopper/8/dense",
+    ``serving.intervals``)."""
+    return intervals.residual_class(row.metric_kind, row.gpu, row.dtype, row.model)
 
 
 def coverage(design: Design, log_errors, level: float = 0.8) -> dict:

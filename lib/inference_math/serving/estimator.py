@@ -250,7 +250,7 @@ def estimate(
             )
         level = float(level)
         for key in INTERVAL_KINDS:
-            low, high = interval_factors(key, dep.gpu, dep.dtype, level)
+            low, high = interval_factors(key, dep.model, dep.gpu, dep.dtype, level)
             out[f"{key}_low"], out[f"{key}_high"] = out[key] * low, out[key] * high
     return {k: np.broadcast_to(np.asarray(v), shape) for k, v in out.items()}
 

@@ -6,7 +6,9 @@ constants fitted on the *other* source groups and writes each error to
 ``data/serving-model-residuals.csv``, as the log of predicted over measured **time** (for a
 rate, measured over predicted: a rate too high is a time too short). An interval of level L
 around a new prediction is the spread of those errors in its class: the metric kind (time to
-first token, time between tokens, throughput), the GPU generation and the weight format.
+first token, time between tokens, throughput), the GPU generation, the weight format and the
+architecture (dense, or a mixture of experts: routing, expert parallelism and latent caches
+miss in ways a dense model's prediction does not share).
 
 Two rules keep an interval honest where the evidence is thin:
 
@@ -26,6 +28,7 @@ import numpy as np
 from ..core.datafiles import data_path, number, read_csv
 from ..hardware.efficiency import weight_format
 from ..hardware.gpus import get_gpu
+from ..model.catalog import get_model
 
 RESIDUALS_FILE = "serving-model-residuals.csv"
 MINIMUM_ROWS = 20
@@ -43,10 +46,11 @@ INTERVAL_KINDS = {
 RATE_KEYS = ("output_tokens_per_s",)
 
 
-def residual_class(kind: str, gpu, dtype: str) -> str:
-    """The pool a prediction's errors come from: "<kind>/<generation>/<weight format>",
-    for example "itl/hopper/8"."""
-    return f"{kind}/{get_gpu(gpu).generation}/{weight_format(dtype)}"
+def residual_class(kind: str, gpu, dtype: str, model) -> str:
+    """The pool a prediction's errors come from:
+    "<kind>/<generation>/<weight format>/<dense or moe>", for example "itl/hopper/8/dense"."""
+    arch = "moe" if get_model(model).is_moe else "dense"
+    return f"{kind}/{get_gpu(gpu).generation}/{weight_format(dtype)}/{arch}"
 
 
 @functools.lru_cache(maxsize=4)
@@ -79,7 +83,7 @@ def log_bounds(errors, groups, level: float) -> tuple[float, float]:
 
 
 def pooled_bounds(errors, groups, classes, kinds, target: str, level: float):
-    """``log_bounds`` of the class ``target`` ("itl/hopper/8"), widened to its kind's
+    """``log_bounds`` of the class ``target`` ("itl/hopper/8/dense"), widened to its kind's
     where the class is thin (fewer than ``MINIMUM_ROWS`` rows or ``MINIMUM_GROUPS``
     groups)."""
     kind = target.split("/")[0]
@@ -96,17 +100,19 @@ def pooled_bounds(errors, groups, classes, kinds, target: str, level: float):
     return min(own[0], wide[0]), max(own[1], wide[1])
 
 
-def interval_factors(key: str, gpu, dtype: str, level: float, path=None) -> tuple[float, float]:
+def interval_factors(
+    key: str, model, gpu, dtype: str, level: float, path=None
+) -> tuple[float, float]:
     """Factors (low, high) to multiply ``estimate``'s ``key`` by for an interval of ``level``
-    (0.8: 80% of held-out sources' measurements fell inside) on ``gpu`` with weights in
-    ``dtype``. Chapter 10 derives them."""
+    (0.8: 80% of held-out sources' measurements fell inside) for ``model`` on ``gpu`` with
+    weights in ``dtype``. Chapter 10 derives them."""
     if not 0 < level < 1:
         raise ValueError(f"interval must be a level between 0 and 1 (0.8 for 80%), got {level!r}")
     if key not in INTERVAL_KINDS:
         raise ValueError(f"no interval for {key!r}; allowed: {', '.join(INTERVAL_KINDS)}")
     groups, classes, errors = _residuals("" if path is None else str(path))
     kinds = np.array([c.split("/")[0] for c in classes])
-    target = residual_class(INTERVAL_KINDS[key], gpu, dtype)
+    target = residual_class(INTERVAL_KINDS[key], gpu, dtype, model)
     lo, hi = pooled_bounds(errors, groups, classes, kinds, target, level)
     if key in RATE_KEYS:  # a time too long by a factor is a rate too low by it
         return float(np.exp(-hi)), float(np.exp(-lo))
