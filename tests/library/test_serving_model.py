@@ -229,6 +229,7 @@ def test_an_offline_run_that_fits_is_a_static_batch_prefilled_in_order():
     dep = per_op(gpus=8, request_overhead_s=0.03)
     w, n, c = 16, 2000, 200
     r, s = offline_batch(dep, w, n, c), static_batch(dep, w, n, c)
+    assert set(s) < set(r) and set(r) - set(s) == {"elapsed_s"}
     assert float(r["admitted"]) == w and float(r["queue_s"]) == 0
     prefill = float(s["ttft_s"]) - 0.03  # all 16 prompts
     # the k-th prompt's first token after k/16 of the prefill: (16 + 1) / 32 of it on average
@@ -257,6 +258,11 @@ def test_an_offline_run_beyond_the_cache_runs_full_until_the_backlog_is_gone():
     wait = sum(max(j - a, 0) for j in range(1, w + 1)) / w / rate
     assert float(r["queue_s"]) == pytest.approx(wait, rel=1e-12)
     assert float(r["ttft_s"]) == pytest.approx(float(full["ttft_s"]) + wait, rel=1e-12)
+    # with no completion the rate is still the full server's requests a second
+    prompts_only = offline_batch(dep, w, n, 0)
+    served = continuous_batch(dep, float(prompts_only["admitted"]), n, 0)
+    per_s = float(prompts_only["admitted"]) / float(served["ttft_s"])
+    assert float(prompts_only["elapsed_s"]) == pytest.approx(w / per_s, rel=1e-12)
 
 
 def test_a_scheduler_that_polls_every_n_steps_delays_each_first_token_n_minus_1_halves():

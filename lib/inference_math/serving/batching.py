@@ -144,6 +144,8 @@ def offline_batch(dep: Deployment, requests, prompt, completion) -> dict:
     """Times of an offline run (chapter 10): ``requests`` requests sent at once, each
     answered once, the engine admitting what it holds (``admitted``); the keys of
     ``static_batch``, each time a mean over the requests, and ``elapsed_s``, the run's time.
+    The deployment-seconds charged to a request's prompt and completion are the static
+    batch's or, with a backlog, the full server's.
 
     When every request is admitted the run is a static batch whose prompts are prefilled
     in order, a budget's worth of tokens at a time: the k-th of W prompts has its first
@@ -169,7 +171,7 @@ def offline_batch(dep: Deployment, requests, prompt, completion) -> dict:
     wave_itl = whole["itl_s"] + prefill * (w - 1) / (2 * w * cc)
     wave_elapsed = whole["ttft_s"] + whole["completion_s"]
     full = continuous_batch(dep, a, n, c)
-    rate = full["output_tokens_per_s"] / cc  # requests a second
+    rate = a / (full["ttft_s"] + full["completion_s"])  # requests a second (Little's law)
     backlog = np.maximum(w - a, 0.0)
     wait = backlog * (backlog + 1) / (2 * w * rate)
     every = w <= a
@@ -182,6 +184,8 @@ def offline_batch(dep: Deployment, requests, prompt, completion) -> dict:
         "itl_s": np.where(c > 0, itl, np.nan),
         "completion_s": np.where(c > 0, c * itl, 0.0),
         "output_tokens_per_s": w * c / elapsed,
+        "prompt_gpu_s": np.where(every, whole["prompt_gpu_s"], full["prompt_gpu_s"]),
+        "completion_gpu_s": np.where(every, whole["completion_gpu_s"], full["completion_gpu_s"]),
         "elapsed_s": elapsed,
         "admitted": a,
         "queue_s": np.where(every, 0.0, wait),
