@@ -350,6 +350,9 @@ def test_an_interrupt_stops_the_run_and_writes_no_grade(folder, tmp_path, sig):
         stderr=subprocess.PIPE,
         text=True,
         env={**os.environ, "TMPDIR": str(temp)},
+        # as from a terminal: a shell's background job ignores Ctrl-C, and Python started
+        # with SIGINT ignored never turns it into KeyboardInterrupt
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     deadline = time.monotonic() + 3 * LIMIT
     while not marker.exists() and p.poll() is None and time.monotonic() < deadline:
