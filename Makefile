@@ -1,7 +1,7 @@
 # The two commands a reader needs: `make book` and `make test`. Both create .venv on first use.
 # Also: `make student` (the edition without solutions), `make notebooks` (executed .ipynb copies
 # of the chapters for learners, in notebooks/), `make lab` (JupyterLab on notebooks/),
-# `make check` (lint and the tests that need no book build, in about two minutes on two cores), `make
+# `make check` (lint and the tests that need no book build but the slowest, in under a minute on two cores), `make
 # test-browser` (every page in headless Chromium, and the PDF), `make assignments` (graded
 # assignments for otter-grader), `make pdf` (the book as one PDF).
 PYTHON ?= python3
@@ -134,9 +134,9 @@ test-build: $(STAMP)
 	$(BIN)/python -m pytest -m "build"
 
 # A developer's inner loop: lint and every test that needs no book build (tests/library and
-# tests/chapters), in about two minutes on two cores.
+# tests/chapters) but the slow ones (two refits, the what-if grids), which make test runs.
 check: $(STAMP) lint
-	$(BIN)/python -m pytest -q -m "library or chapters"
+	$(BIN)/python -m pytest -q -m "(library or chapters) and not slow"
 
 # ruff, pinned: the library, tests, tools and the book's extensions (_ext) linted and formatted
 # (width 100), and every code cell of the chapters formatted to the text column (width 88,

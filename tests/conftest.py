@@ -48,8 +48,8 @@ def assignments(built):
     return ROOT / "_build" / "assignments"
 
 
-# Each folder of tests is a marker: `make check` runs library and chapters (no book build),
-# `make test` everything.
+# Each folder of tests is a marker: `make check` runs library and chapters (no book build)
+# but not the slow ones, `make test` everything.
 FOLDERS = ("library", "chapters", "build", "browser")
 
 
@@ -58,3 +58,5 @@ def pytest_collection_modifyitems(config, items):
         folder = pathlib.Path(str(item.fspath)).parent.name
         if folder in FOLDERS:
             item.add_marker(getattr(pytest.mark, folder))
+        if "grids" in getattr(item, "fixturenames", ()):  # every what-if grid, built once
+            item.add_marker(pytest.mark.slow)

@@ -131,6 +131,7 @@ def test_a_row_s_prediction_is_estimate_s(design, served_as):
     assert float(design.predict(c, [i])[0]) == pytest.approx(float(r["ttft_s"]), rel=1e-9)
 
 
+@pytest.mark.slow  # a refit on every row
 def test_the_committed_constants_are_a_refit_and_under_their_ceilings(design):
     # two steps of the search from the committed constants move none of them: they are
     # where a fit on every row stops (up to the four digits they are written with)
@@ -170,6 +171,7 @@ def test_the_fit_recovers_constants_it_made_the_data_with(design):
         assert abs(got.weights_mbu[key] - 0.7) < abs(start.weights_mbu[key] - 0.7), key
 
 
+@pytest.mark.slow  # a refit on every row
 def test_the_residuals_file_is_the_held_out_fit(design):
     with open(ROOT / "data" / intervals.RESIDUALS_FILE) as f:
         rows = list(csv.DictReader(line for line in f if not line.startswith("#")))

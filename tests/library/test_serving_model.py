@@ -124,6 +124,7 @@ models = st.sampled_from(["llama-2-7b", "llama-2-70b", "llama-3.1-8b", "mixtral-
 gpus_ = st.sampled_from(["a100-80gb-sxm", "h100-sxm", "h200-sxm", "b200", "l4"])
 
 
+@pytest.mark.slow  # a property search over continuous batching's solver
 @given(models, gpus_, st.sampled_from([1, 2, 4, 8]), st.integers(1, 256), st.integers(0, 4096),
        st.integers(1, 1024), st.booleans())  # fmt: skip
 def test_itl_never_below_the_static_decode_step(model, gpu, g, batch, prompt, completion, chunk):

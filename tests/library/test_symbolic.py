@@ -3,6 +3,7 @@
 import dataclasses
 
 import numpy as np
+import pytest
 import sympy as sp
 from hypothesis import assume, given
 from hypothesis import strategies as st
@@ -137,6 +138,7 @@ def test_the_decode_terms_are_written_once_in_numpy_and_once_in_sympy(m, gpu, g,
     assert np.isclose(float(im.decode_step_time(dep, b, n)), per_op, rtol=1e-12)
 
 
+@pytest.mark.slow  # a property search over sympy's closed form
 @given(
     st.sampled_from(sorted(im.GPUS)),
     st.sampled_from([1, 2, 4, 8, 16]),
