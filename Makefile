@@ -1,9 +1,9 @@
 # The two commands a reader needs: `make book` and `make test`. Both create .venv on first use.
 # Also: `make student` (the edition without solutions), `make notebooks` (executed .ipynb copies
 # of the chapters for learners, in notebooks/), `make lab` (JupyterLab on notebooks/),
-# `make check` (lint and the tests that need no book build but the slowest, in under a minute on two cores), `make
-# test-browser` (every page in headless Chromium, and the PDF), `make assignments` (graded
-# assignments for otter-grader), `make pdf` (the book as one PDF).
+# `make check` (lint and the tests that need no book build but the slowest, in under a minute
+# on two cores), `make test-browser` (every page in headless Chromium, and the PDF),
+# `make assignments` (graded assignments for otter-grader), `make pdf` (the book as one PDF).
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
