@@ -6,10 +6,23 @@ from __future__ import annotations
 import html as html_lib
 import pathlib
 import re
+import subprocess
 
 import yaml
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
+
+
+def make_target(target: str, timeout: float = 1800) -> str:
+    """Run ``make target`` in the checkout; assert it succeeded and wrote no Sphinx warning
+    ("WARNING: "); its output."""
+    p = subprocess.run(["make", "--no-print-directory", target], cwd=ROOT,
+                       capture_output=True, text=True, timeout=timeout)  # fmt: skip
+    out = p.stdout + p.stderr
+    assert p.returncode == 0, out[-4000:]
+    warnings = [line for line in out.splitlines() if "WARNING: " in line]
+    assert not warnings, warnings
+    return out
 
 
 def toc_files() -> list[str]:

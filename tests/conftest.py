@@ -3,6 +3,7 @@ import pathlib
 import subprocess
 
 import pytest
+from bookfiles import make_target
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
@@ -37,14 +38,7 @@ def built():
 def assignments(built):
     """``make assignments`` once per test session; its output folder."""
     assert built.returncode == 0, "the book did not build"
-    p = subprocess.run(
-        ["make", "--no-print-directory", "assignments"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=1800,
-    )
-    assert p.returncode == 0, (p.stdout + p.stderr)[-3000:]
+    make_target("assignments")
     return ROOT / "_build" / "assignments"
 
 

@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import re
-import subprocess
 
 import nbformat
 import pytest
 from notebook_checks import page_shows, problems
 
 import inference_math as im
-from bookfiles import ROOT, answers_shown, chapter_files, exercise_labels, page_text, toc_files
+from bookfiles import (
+    ROOT,
+    answers_shown,
+    make_target,
+    chapter_files,
+    exercise_labels,
+    page_text,
+    toc_files,
+)
 
 pytestmark = pytest.mark.book
 STUDENT = ROOT / "_build" / "student"
@@ -19,22 +26,13 @@ STUDENT = ROOT / "_build" / "student"
 @pytest.fixture(scope="module")
 def student(built):
     assert built.returncode == 0, "the instructor build failed"
-    p = subprocess.run(
-        ["make", "--no-print-directory", "student"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=1800,
-    )
-    assert p.returncode == 0, (p.stdout + p.stderr)[-4000:]
-    assert not [line for line in (p.stdout + p.stderr).splitlines() if "WARNING: " in line]
-    return p
+    return make_target("student")
 
 
 def test_the_log_names_folders_that_exist(student):
     """Every folder of the edition its log names (Sphinx's line and the edition's own) is
     there once the command has finished."""
-    log = student.stdout + student.stderr
+    log = student
     named = set(re.findall(r"(_build/student/[\w./-]*)", log))
     assert {"_build/student/html", "_build/student/notebooks/"} <= {n.rstrip(".") for n in named}
     for name in named:
